@@ -1,0 +1,214 @@
+"""The SQLite store: schema, connection and the footage reads and writes.
+
+All times are ISO-8601 UTC text `YYYY-MM-DDTHH:MM:SS.ffffffZ`, so text order is time order. Incident, link and
+audit writes live beside their logic (`incidents/store.py`, `link.py`, `audit.py`) and use the tables made here.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+SCHEMA_VERSION = 1
+DEFAULT_DB = "bodycam_index.db"
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
+
+CREATE TABLE IF NOT EXISTS scans (
+    id INTEGER PRIMARY KEY,
+    started_utc TEXT NOT NULL,
+    finished_utc TEXT,
+    roots TEXT NOT NULL,
+    counts TEXT
+);
+
+CREATE TABLE IF NOT EXISTS footage (
+    id INTEGER PRIMARY KEY,
+    origin TEXT NOT NULL DEFAULT 'file',          -- file | dems
+    path TEXT UNIQUE,                              -- NULL for DEMS inventory entries
+    size INTEGER,
+    mtime_ns INTEGER,
+    sha256 TEXT,
+    container TEXT,
+    status TEXT NOT NULL,                          -- ok | partial | error
+    error TEXT,
+    parser_version TEXT,
+    start_utc TEXT,
+    end_utc TEXT,
+    duration_s REAL,
+    time_source TEXT,
+    zone_kind TEXT,                                -- utc | offset | assumed:<zone> | inferred:<zone> | unknown
+    time_reason TEXT,
+    clock_offset_s REAL,
+    drift_s REAL,
+    make TEXT, model TEXT, serial TEXT, firmware TEXT, officer TEXT, unit TEXT,
+    lat REAL, lon REAL,
+    fix_count INTEGER NOT NULL DEFAULT 0,
+    dropped_fixes INTEGER NOT NULL DEFAULT 0,
+    warnings TEXT,                                 -- JSON list
+    sidecars TEXT,                                 -- JSON list of sidecar paths merged in
+    dems_source TEXT,                              -- DEMS inventory: preset / file the row came from
+    dems_id TEXT,                                  -- DEMS inventory: the system's own evidence id
+    source_file TEXT, source_line INTEGER,
+    scan_id INTEGER,
+    indexed_utc TEXT,
+    UNIQUE (dems_source, dems_id)
+);
+CREATE INDEX IF NOT EXISTS footage_sha ON footage(sha256);
+CREATE INDEX IF NOT EXISTS footage_time ON footage(start_utc, end_utc);
+CREATE INDEX IF NOT EXISTS footage_serial ON footage(serial);
+CREATE INDEX IF NOT EXISTS footage_officer ON footage(officer);
+
+CREATE TABLE IF NOT EXISTS time_candidates (
+    footage_id INTEGER NOT NULL REFERENCES footage(id) ON DELETE CASCADE,
+    source TEXT NOT NULL,
+    value TEXT NOT NULL,                           -- as found: ISO, with offset when the value has one
+    value_utc TEXT,                                -- UTC when the zone is known
+    zone TEXT NOT NULL,                            -- utc | offset | local | unset
+    note TEXT,
+    chosen INTEGER NOT NULL DEFAULT 0
+);
+CREATE INDEX IF NOT EXISTS time_candidates_footage ON time_candidates(footage_id);
+
+CREATE TABLE IF NOT EXISTS gps_fixes (
+    footage_id INTEGER NOT NULL REFERENCES footage(id) ON DELETE CASCADE,
+    t_utc TEXT,
+    t_offset_s REAL,
+    lat REAL NOT NULL,
+    lon REAL NOT NULL,
+    alt_m REAL,
+    speed_mps REAL,
+    quality TEXT,
+    source TEXT
+);
+CREATE INDEX IF NOT EXISTS gps_fixes_footage ON gps_fixes(footage_id);
+
+CREATE TABLE IF NOT EXISTS footage_hints (
+    footage_id INTEGER NOT NULL REFERENCES footage(id) ON DELETE CASCADE,
+    kind TEXT NOT NULL,                            -- incident_number
+    value TEXT NOT NULL,                           -- as typed / found
+    normalized TEXT,                               -- canonical incident key, NULL when not a number
+    source TEXT
+);
+CREATE INDEX IF NOT EXISTS footage_hints_norm ON footage_hints(normalized);
+CREATE INDEX IF NOT EXISTS footage_hints_footage ON footage_hints(footage_id);
+
+CREATE TABLE IF NOT EXISTS incidents (
+    id INTEGER PRIMARY KEY,
+    number TEXT NOT NULL,                          -- canonical key
+    number_raw TEXT,
+    source TEXT NOT NULL,                          -- preset or --source label
+    type TEXT,
+    type_description TEXT,
+    priority TEXT,
+    received_utc TEXT, dispatched_utc TEXT, arrived_utc TEXT, cleared_utc TEXT,
+    time_flags TEXT,                               -- JSON list: date_only, ambiguous, nonexistent, ...
+    lat REAL, lon REAL,
+    precinct TEXT, sector TEXT, beat TEXT,
+    requires_footage INTEGER NOT NULL DEFAULT 0,
+    use_of_force INTEGER NOT NULL DEFAULT 0,
+    source_file TEXT, source_line INTEGER,
+    content_hash TEXT,
+    imported_utc TEXT,
+    UNIQUE (number, source)
+);
+CREATE INDEX IF NOT EXISTS incidents_received ON incidents(received_utc);
+
+CREATE TABLE IF NOT EXISTS incident_aliases (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    alias TEXT NOT NULL,                           -- canonical form
+    raw TEXT,
+    UNIQUE (incident_id, alias)
+);
+CREATE INDEX IF NOT EXISTS incident_aliases_alias ON incident_aliases(alias);
+
+CREATE TABLE IF NOT EXISTS incident_units (
+    incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    unit TEXT,
+    officer TEXT,                                  -- badge / serial number, only where it serves linking
+    UNIQUE (incident_id, unit, officer)
+);
+CREATE INDEX IF NOT EXISTS incident_units_unit ON incident_units(unit);
+CREATE INDEX IF NOT EXISTS incident_units_officer ON incident_units(officer);
+
+CREATE TABLE IF NOT EXISTS assignments (
+    id INTEGER PRIMARY KEY,
+    camera_serial TEXT,
+    officer TEXT,
+    unit TEXT,
+    from_utc TEXT,
+    to_utc TEXT,
+    source_file TEXT, source_line INTEGER,
+    UNIQUE (camera_serial, officer, unit, from_utc)
+);
+CREATE INDEX IF NOT EXISTS assignments_serial ON assignments(camera_serial);
+
+CREATE TABLE IF NOT EXISTS links (
+    id INTEGER PRIMARY KEY,
+    footage_id INTEGER NOT NULL REFERENCES footage(id) ON DELETE CASCADE,
+    incident_id INTEGER NOT NULL REFERENCES incidents(id) ON DELETE CASCADE,
+    method TEXT NOT NULL,                          -- number | assignment | time+place | time-only | manual
+    score REAL NOT NULL,
+    reason TEXT NOT NULL,
+    manual INTEGER NOT NULL DEFAULT 0,
+    excluded INTEGER NOT NULL DEFAULT 0,           -- a manual "not this incident"
+    uncertain INTEGER NOT NULL DEFAULT 0,          -- unknown zone or large drift widened the window
+    created_utc TEXT NOT NULL,
+    UNIQUE (footage_id, incident_id, manual)
+);
+CREATE INDEX IF NOT EXISTS links_incident ON links(incident_id);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+    id INTEGER PRIMARY KEY,
+    ts_utc TEXT NOT NULL,
+    user TEXT NOT NULL,
+    action TEXT NOT NULL,
+    details TEXT NOT NULL,                         -- JSON
+    prev_hash TEXT NOT NULL,
+    hash TEXT NOT NULL
+);
+"""
+
+
+def db_path(explicit: str | None = None) -> Path:
+    """The database file: `--db`, else `$BODYCAM_INDEX_DB`, else ./bodycam_index.db."""
+    return Path(explicit or os.environ.get("BODYCAM_INDEX_DB") or DEFAULT_DB)
+
+
+def connect(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
+    """Open (creating if needed) the database with its schema in place."""
+    target = str(path) if path is not None else str(db_path())
+    db = sqlite_utils.Database(target)
+    db.execute("PRAGMA journal_mode = WAL")
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.conn.executescript(SCHEMA)
+    if db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
+        db.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
+        db.conn.commit()
+    return db
+
+
+def iso_utc(value: datetime | None) -> str | None:
+    """An aware datetime as stored text (`…Z`, microseconds), or None."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError(f"naive datetime {value!r} cannot be stored as UTC")
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_utc(text: str | None) -> datetime | None:
+    """Stored UTC text back to an aware datetime."""
+    if not text:
+        return None
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def now_utc() -> str:
+    """The current time as stored text."""
+    return iso_utc(datetime.now(UTC)) or ""

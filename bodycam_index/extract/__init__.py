@@ -1,0 +1,79 @@
+"""Identify a file by its magic bytes and hand it to the parser for its container family.
+
+Each container module exposes `extract(reader: Reader) -> Extraction`. `extract_recording` adds what the
+file name and any sidecar files say, so callers get one merged `Extraction` per recording.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable
+from pathlib import Path
+
+from ..model import ExtractError, Extraction
+from .reader import Reader
+
+#: Container family → module implementing `extract(reader)`.
+PARSERS: dict[str, str] = {
+    "isobmff": "bodycam_index.extract.isobmff",
+    "gpmf": "bodycam_index.extract.gpmf",
+    "riff": "bodycam_index.extract.riff",
+    "mpegts": "bodycam_index.extract.mpegts",
+    "matroska": "bodycam_index.extract.matroska",
+    "jpeg": "bodycam_index.extract.exif",
+}
+
+_BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
+HEAD_BYTES = 1024
+
+
+def identify(head: bytes) -> str | None:
+    """The container family of a file from its first bytes, or None when not recognised."""
+    if len(head) >= 8 and head[4:8] in _BMFF_TYPES:
+        return "isobmff"
+    if head[:4] == b"RIFF" and head[8:12] in (b"AVI ", b"AVIX"):
+        return "riff"
+    if head[:4] == b"\x1a\x45\xdf\xa3":
+        return "matroska"
+    if head[:3] == b"\xff\xd8\xff":
+        return "jpeg"
+    if head[:4] == b"DEVC":
+        return "gpmf"
+    for packet in (188, 192):
+        sync = 0 if packet == 188 else 4
+        if len(head) > sync + 2 * packet and all(head[sync + i * packet] == 0x47 for i in range(3)):
+            return "mpegts"
+    return None
+
+
+def extract_media(reader: Reader) -> Extraction:
+    """Run the parser for the reader's container family; ExtractError when none applies."""
+    family = identify(reader.read_upto(0, HEAD_BYTES))
+    if family is None:
+        path = reader.path
+        if path is not None:
+            from .fallback import probe_with_ffmpeg
+
+            return probe_with_ffmpeg(path)
+        raise ExtractError("not a recognised media file")
+    module = importlib.import_module(PARSERS[family])
+    return module.extract(reader)
+
+
+def extract_recording(path: Path, sidecars: Iterable[Path] = ()) -> Extraction:
+    """Everything known about one recording: its container, its sidecars and its file name."""
+    with Reader.open(path) as reader:
+        extraction = extract_media(reader)
+    from ..filenames import from_filename
+    from ..sidecars import read_sidecar
+
+    for sidecar in sidecars:
+        try:
+            found = read_sidecar(sidecar)
+        except ExtractError as exc:
+            extraction.warnings.append(f"sidecar {sidecar.name}: {exc}")
+            continue
+        if found is not None:
+            extraction.merge(found)
+    extraction.merge(from_filename(path))
+    return extraction

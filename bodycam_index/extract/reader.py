@@ -1,0 +1,92 @@
+"""Bounded, read-only random access to a file (or to bytes, for payloads and tests).
+
+Every parser reads through a `Reader`: a read past the end, or larger than `max_read`, raises `ExtractError`,
+so a hostile length field can neither allocate without bound nor loop. `bytes_read` counts what was read,
+which the benchmarks report.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import struct
+from pathlib import Path
+from typing import BinaryIO
+
+from ..model import ExtractError
+
+#: Largest single read any parser may ask for (a box payload, a sample table).
+MAX_READ = 64 * 1024 * 1024
+
+
+class Reader:
+    """Random access with bounds over a read-only stream."""
+
+    def __init__(self, stream: BinaryIO, size: int, name: str = "", max_read: int = MAX_READ) -> None:
+        self._stream = stream
+        self.size = size
+        self.name = name
+        self.max_read = max_read
+        self.bytes_read = 0
+
+    @classmethod
+    def open(cls, path: str | os.PathLike[str]) -> Reader:
+        """Open a file for reading only (never for writing, never changing its timestamps)."""
+        stream = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()/context manager
+        return cls(stream, os.fstat(stream.fileno()).st_size, name=str(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes, name: str = "<bytes>") -> Reader:
+        """A reader over bytes in memory (raw payloads, tests)."""
+        return cls(io.BytesIO(data), len(data), name=name)
+
+    @property
+    def path(self) -> Path | None:
+        """The file's path, or None for an in-memory reader."""
+        return Path(self.name) if not isinstance(self._stream, io.BytesIO) else None
+
+    def close(self) -> None:
+        """Release the underlying stream."""
+        self._stream.close()
+
+    def __enter__(self) -> Reader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Exactly `length` bytes at `offset`, or ExtractError."""
+        if offset < 0 or length < 0 or offset + length > self.size:
+            raise ExtractError(f"read of {length} bytes at {offset} is past the end ({self.size} bytes)")
+        if length > self.max_read:
+            raise ExtractError(f"read of {length} bytes at {offset} exceeds the {self.max_read}-byte limit")
+        self._stream.seek(offset)
+        data = self._stream.read(length)
+        if len(data) != length:
+            raise ExtractError(f"short read at {offset}: wanted {length}, got {len(data)}")
+        self.bytes_read += length
+        return data
+
+    def read_upto(self, offset: int, length: int) -> bytes:
+        """Up to `length` bytes at `offset`, fewer at the end of the file."""
+        return self.read(offset, max(0, min(length, self.size - offset)))
+
+    def unpack(self, fmt: str, offset: int) -> tuple:
+        """struct.unpack of `fmt` at `offset`."""
+        return struct.unpack(fmt, self.read(offset, struct.calcsize(fmt)))
+
+
+def be_u16(data: bytes, pos: int = 0) -> int:
+    """Big-endian unsigned 16-bit integer at `pos`."""
+    return int.from_bytes(data[pos : pos + 2], "big")
+
+
+def be_u32(data: bytes, pos: int = 0) -> int:
+    """Big-endian unsigned 32-bit integer at `pos`."""
+    return int.from_bytes(data[pos : pos + 4], "big")
+
+
+def be_u64(data: bytes, pos: int = 0) -> int:
+    """Big-endian unsigned 64-bit integer at `pos`."""
+    return int.from_bytes(data[pos : pos + 8], "big")

@@ -1,0 +1,121 @@
+"""Plain data shared by every stage: extraction, resolution, storage, linking and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, fields, replace
+from datetime import datetime
+from typing import Literal
+
+#: How a time's zone is known. `utc`: the value is UTC. `offset`: the value carries its own UTC offset.
+#: `local`: wall-clock time of an unrecorded zone. `unset`: the container says "no time" (e.g. mvhd 0).
+ZoneKind = Literal["utc", "offset", "local", "unset"]
+
+
+class ExtractError(Exception):
+    """A file cannot be read as the format it claims to be (corrupt, truncated, hostile)."""
+
+
+@dataclass(frozen=True)
+class TimeCandidate:
+    """One time found in a file, with the tag it came from and how its zone is known.
+
+    `value` is timezone-aware for `utc` and `offset`, naive for `local` and `unset`.
+    """
+
+    source: str
+    value: datetime
+    zone: ZoneKind
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class GpsFix:
+    """One GPS position. `t_utc` is aware UTC when the fix carries its own time; `t_offset_s` is the time
+    from the start of the recording when known (samples of a timed track)."""
+
+    lat: float
+    lon: float
+    t_utc: datetime | None = None
+    t_offset_s: float | None = None
+    alt_m: float | None = None
+    speed_mps: float | None = None
+    quality: str | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who and what made a recording."""
+
+    make: str | None = None
+    model: str | None = None
+    serial: str | None = None
+    firmware: str | None = None
+    officer: str | None = None
+    unit: str | None = None
+
+    def merged(self, other: Identity) -> Identity:
+        """Fill this identity's empty fields from `other` (own values win)."""
+        return replace(self, **{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)})
+
+
+@dataclass
+class Extraction:
+    """Everything one parser found in one file, before any choice is made.
+
+    `tags` maps a tag's source name to its raw value as found, so `probe` can show where each value came from.
+    `dropped_fixes` counts invalid fixes (no lock, status V, 0/0) that were discarded.
+    """
+
+    container: str
+    duration_s: float | None = None
+    times: list[TimeCandidate] = field(default_factory=list)
+    identity: Identity = field(default_factory=Identity)
+    location: GpsFix | None = None
+    track: list[GpsFix] = field(default_factory=list)
+    incident_hints: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    tags: dict[str, str] = field(default_factory=dict)
+    dropped_fixes: int = 0
+
+    def merge(self, other: Extraction) -> None:
+        """Add another extraction's findings (a sidecar, a file name) to this one; own values win."""
+        if self.duration_s is None:
+            self.duration_s = other.duration_s
+        self.times.extend(other.times)
+        self.identity = self.identity.merged(other.identity)
+        if self.location is None:
+            self.location = other.location
+        if not self.track:
+            self.track = list(other.track)
+        self.incident_hints.extend(h for h in other.incident_hints if h not in self.incident_hints)
+        self.warnings.extend(other.warnings)
+        for key, value in other.tags.items():
+            self.tags.setdefault(key, value)
+        self.dropped_fixes += other.dropped_fixes
+
+
+@dataclass(frozen=True)
+class Footage:
+    """The resolved record of one recording: one chosen start time in UTC and how it was chosen.
+
+    `zone_kind` is `utc`, `offset`, `assumed:<IANA zone>`, `inferred:<IANA zone>` or `unknown`.
+    `clock_offset_s` is header time minus GPS UTC; `drift_s` what remains after removing whole-zone offsets.
+    """
+
+    start_utc: datetime | None
+    end_utc: datetime | None
+    duration_s: float | None
+    time_source: str | None
+    zone_kind: str
+    time_reason: str
+    clock_offset_s: float | None
+    drift_s: float | None
+    identity: Identity
+    lat: float | None
+    lon: float | None
+    fix_count: int
+
+
+class InputError(Exception):
+    """Bad input from the user (an option, a CSV, a missing file): reported as one line, exit code 2."""
