@@ -1,0 +1,427 @@
+"""Link footage to incidents: candidate generation (hash lookups and sorted intervals, never every pair) and scoring.
+
+Rules, best first: `number` 1.0 (the footage carries the incident's number or an alias), `assignment` 0.9 (the
+camera's officer or unit, from the roster or the footage itself, is on the incident and times overlap),
+`time+place` 0.5–0.8 (a GPS fix during the overlap lies within the radius; nearer scores higher), `time-only`
+0.2 (times overlap and one side has no position: a candidate, not coverage unless the report accepts it).
+Each footage-incident pair keeps its best rule. Manual links and exclusions (`manual=1`) are never touched by
+re-linking and win over automatic rows of the same pair.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left, bisect_right
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import sqlite_utils
+
+from . import audit
+from .db import now_utc
+from .model import InputError
+
+#: SQL for an ISO UTC text column as seconds since the epoch (float), computed by SQLite.
+EPOCH = "((julianday({0}) - 2440587.5) * 86400.0)"
+EARTH_RADIUS_M = 6_371_008.8
+M_PER_DEG = 111_320.0
+
+SCORES = {"number": 1.0, "assignment": 0.9, "time-only": 0.2}
+
+
+@dataclass(frozen=True)
+class LinkOptions:
+    """Window and matching parameters (seconds and metres)."""
+
+    before_s: float = 600.0
+    after_s: float = 1800.0
+    default_duration_s: float = 3600.0
+    radius_m: float = 300.0
+    drift_threshold_s: float = 120.0
+    unknown_zone_s: float = 14 * 3600.0
+    max_time_only: int = 5
+
+
+@dataclass(frozen=True)
+class LinkStats:
+    """What one linking run did."""
+
+    incidents: int
+    footage: int
+    links: dict[str, int]
+    uncertain: int
+    manual_kept: int
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def incident_window(
+    received: float | None,
+    dispatched: float | None,
+    arrived: float | None,
+    cleared: float | None,
+    opts: LinkOptions,
+) -> tuple[float, float] | None:
+    """`[dispatched − before, cleared + after]`, falling back to received/arrived and a default duration."""
+    start = next((t for t in (dispatched, received, arrived) if t is not None), None)
+    if start is None:
+        return None
+    end = cleared
+    if end is None:
+        end = max(t for t in (received, dispatched, arrived) if t is not None) + opts.default_duration_s
+    return start - opts.before_s, max(end, start) + opts.after_s
+
+
+class IntervalIndex:
+    """Intervals in sorted arrays, grouped by length class so a query scans only plausible starts."""
+
+    def __init__(self, items: Iterable[tuple[float, float, Any]]) -> None:
+        groups: dict[int, list[tuple[float, float, Any]]] = defaultdict(list)
+        for start, end, payload in items:
+            groups[max(0, math.ceil(math.log2(max(end - start, 1.0) / 60.0)))].append((start, end, payload))
+        self._groups = []
+        for cls, rows in groups.items():
+            rows.sort(key=lambda r: r[0])
+            self._groups.append(
+                (60.0 * 2.0**cls, [r[0] for r in rows], [r[1] for r in rows], [r[2] for r in rows])
+            )
+
+    def overlapping(self, start: float, end: float) -> Iterator[tuple[float, float, Any]]:
+        """Intervals meeting `[start, end]`."""
+        for max_len, starts, ends, payloads in self._groups:
+            lo = bisect_left(starts, start - max_len)
+            hi = bisect_right(starts, end)
+            for k in range(lo, hi):
+                if ends[k] >= start:
+                    yield starts[k], ends[k], payloads[k]
+
+
+@dataclass(frozen=True)
+class _Incident:
+    id: int
+    lat: float | None
+    lon: float | None
+
+
+class _Grid:
+    """Incidents with a position, bucketed by cells about `radius` tall, each bucket an IntervalIndex."""
+
+    def __init__(self, rows: list[tuple[float, float, _Incident]], radius_m: float) -> None:
+        self.cell = radius_m / M_PER_DEG
+        buckets: dict[tuple[int, int], list[tuple[float, float, _Incident]]] = defaultdict(list)
+        for row in rows:
+            buckets[self.key(row[2].lat, row[2].lon)].append(row)  # type: ignore[arg-type]
+        self.buckets = {k: IntervalIndex(v) for k, v in buckets.items()}
+
+    def key(self, lat: float, lon: float) -> tuple[int, int]:
+        """The cell holding a point."""
+        return math.floor(lat / self.cell), math.floor(lon / self.cell)
+
+    def near(self, lat: float, lon: float) -> list[IntervalIndex]:
+        """The buckets that can hold a point within the radius."""
+        ky, kx = self.key(lat, lon)
+        span = min(50, math.ceil(1.0 / max(math.cos(math.radians(lat)), 0.02)))
+        found = []
+        for dy in (-1, 0, 1):
+            for dx in range(-span, span + 1):
+                bucket = self.buckets.get((ky + dy, kx + dx))
+                if bucket is not None:
+                    found.append(bucket)
+        return found
+
+
+def _load_incidents(db: sqlite_utils.Database, opts: LinkOptions) -> list[tuple[float, float, _Incident]]:
+    cols = ", ".join(EPOCH.format(c) for c in ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc"))
+    rows = []
+    for iid, rec, dis, arr, clr, lat, lon in db.execute(f"SELECT id, {cols}, lat, lon FROM incidents"):
+        window = incident_window(rec, dis, arr, clr, opts)
+        if window is not None:
+            rows.append((window[0], window[1], _Incident(iid, lat, lon)))
+    return rows
+
+
+def _load_units(db: sqlite_utils.Database) -> dict[tuple[str, str], set[int]]:
+    keys: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for iid, unit, officer in db.execute("SELECT incident_id, unit, officer FROM incident_units"):
+        if unit:
+            keys[("unit", unit.strip().upper())].add(iid)
+        if officer:
+            keys[("officer", officer.strip().upper())].add(iid)
+    return keys
+
+
+def _load_roster(db: sqlite_utils.Database) -> dict[str, list[tuple[float, float, str | None, str | None]]]:
+    roster: dict[str, list[tuple[float, float, str | None, str | None]]] = defaultdict(list)
+    sql = f"SELECT camera_serial, {EPOCH.format('from_utc')}, {EPOCH.format('to_utc')}, officer, unit FROM assignments"
+    for serial, start, end, officer, unit in db.execute(sql):
+        if serial:
+            roster[serial.strip().upper()].append(
+                (start if start is not None else -math.inf, end if end is not None else math.inf, officer, unit)
+            )
+    return roster
+
+
+def _footage_rows(db: sqlite_utils.Database) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
+    """Footage with a start time, each with its GPS fixes (merge of two id-ordered streams)."""
+    sql = (
+        f"SELECT id, {EPOCH.format('start_utc')}, {EPOCH.format('end_utc')}, duration_s, zone_kind, drift_s,"
+        " serial, officer, unit, lat, lon, path FROM footage WHERE start_utc IS NOT NULL ORDER BY id"
+    )
+    fixes = db.conn.execute(
+        f"SELECT footage_id, {EPOCH.format('t_utc')}, t_offset_s, lat, lon FROM gps_fixes ORDER BY footage_id"
+    )
+    pending = fixes.fetchone()
+    for row in db.conn.execute(sql):
+        own: list[tuple[Any, ...]] = []
+        while pending is not None and pending[0] <= row[0]:
+            if pending[0] == row[0]:
+                own.append(pending)
+            pending = fixes.fetchone()
+        yield row, own
+
+
+class Linker:
+    """One linking run's indexes over incidents, units and roster."""
+
+    def __init__(self, db: sqlite_utils.Database, opts: LinkOptions) -> None:
+        self.opts = opts
+        rows = _load_incidents(db, opts)
+        self.incident_count = len(rows)
+        self.windows = {r[2].id: (r[0], r[1]) for r in rows}
+        self.grid = _Grid([r for r in rows if r[2].lat is not None and r[2].lon is not None], opts.radius_m)
+        self.all = IntervalIndex(rows)
+        self.unplaced = IntervalIndex(r for r in rows if r[2].lat is None or r[2].lon is None)
+        self.units = _load_units(db)
+        self.roster = _load_roster(db)
+
+    def _uncertainty(self, zone_kind: str | None, drift: float | None) -> float:
+        if not zone_kind or zone_kind == "unknown":
+            return self.opts.unknown_zone_s
+        if drift is not None and abs(drift) > self.opts.drift_threshold_s:
+            return abs(drift)
+        return 0.0
+
+    def candidates(self, row: tuple[Any, ...], fixes: list[tuple[Any, ...]]) -> dict[int, tuple[str, float, str]]:
+        """Best automatic (method, score, reason) per incident for one recording, number rule excluded."""
+        _fid, start, end, duration, zone_kind, drift, serial, officer, unit, lat, lon, _path = row
+        end = end if end is not None else start + (duration or 0.0)
+        pad = self._uncertainty(zone_kind, drift)
+        lo, hi = start - pad, end + pad
+        found: dict[int, tuple[str, float, str]] = {}
+
+        def offer(iid: int, method: str, score: float, reason: str) -> None:
+            if iid not in found or found[iid][1] < score:
+                found[iid] = (method, score, reason)
+
+        for key, why in self._identity_keys(serial, officer, unit, lo, hi):
+            for iid in self.units.get(key, ()):
+                window = self.windows.get(iid)
+                if window and window[0] <= hi and window[1] >= lo:
+                    offer(iid, "assignment", SCORES["assignment"], f"{why} is on the incident; times overlap")
+
+        points = self._points(start, end, pad, lat, lon, fixes)
+        for plat, plon, t0, t1, what in points:
+            for bucket in self.grid.near(plat, plon):
+                for ws, we, inc in bucket.overlapping(max(t0, lo), min(t1, hi)):
+                    d = haversine_m(plat, plon, inc.lat, inc.lon)  # type: ignore[arg-type]
+                    if d <= self.opts.radius_m:
+                        score = round(0.8 - 0.3 * d / self.opts.radius_m, 3)
+                        offer(inc.id, "time+place", score, f"{what} {d:.0f} m from the incident within its window")
+
+        index = self.unplaced if points else self.all
+        side = "incident has no position" if points else "footage has no position"
+        near = sorted(index.overlapping(lo, hi), key=lambda r: abs(r[0] - lo))
+        for _ws, _we, inc in near[: self.opts.max_time_only]:
+            offer(inc.id, "time-only", SCORES["time-only"], f"times overlap; {side}")
+        return found
+
+    def _identity_keys(
+        self, serial: str | None, officer: str | None, unit: str | None, lo: float, hi: float
+    ) -> Iterator[tuple[tuple[str, str], str]]:
+        if officer:
+            yield ("officer", officer.strip().upper()), f"footage officer {officer}"
+        if unit:
+            yield ("unit", unit.strip().upper()), f"footage unit {unit}"
+        if serial:
+            for a_from, a_to, a_officer, a_unit in self.roster.get(serial.strip().upper(), ()):
+                if a_from <= hi and a_to >= lo:
+                    if a_officer:
+                        yield ("officer", a_officer.strip().upper()), f"camera {serial} (roster: officer {a_officer})"
+                    if a_unit:
+                        yield ("unit", a_unit.strip().upper()), f"camera {serial} (roster: unit {a_unit})"
+
+    def _points(
+        self,
+        start: float,
+        end: float,
+        pad: float,
+        lat: float | None,
+        lon: float | None,
+        fixes: list[tuple[Any, ...]],
+    ) -> list[tuple[float, float, float, float, str]]:
+        """(lat, lon, from, to, label) for each distinct fix cell; the representative point when no fix."""
+        points: dict[tuple[tuple[int, int], float, float], tuple[float, float, float, float, str]] = {}
+        for _fid, t_utc, t_off, flat, flon in fixes:
+            if t_utc is not None:
+                t0 = t1 = t_utc
+            elif t_off is not None:
+                t0, t1 = start + t_off - pad, start + t_off + pad
+            else:
+                t0, t1 = start - pad, end + pad
+            key = (self.grid.key(flat, flon), round(t0, -2), round(t1, -2))
+            if key not in points:
+                points[key] = (flat, flon, t0, t1, "GPS fix")
+        if not points and lat is not None and lon is not None:
+            points[((0, 0), 0.0, 0.0)] = (lat, lon, start - pad, end + pad, "footage position (no fixes)")
+        return list(points.values())
+
+
+def _number_links(db: sqlite_utils.Database) -> Iterator[tuple[int, int, str]]:
+    sql = """
+        SELECT h.footage_id, i.id, h.value, h.source FROM footage_hints h JOIN incidents i ON i.number = h.normalized
+        UNION
+        SELECT h.footage_id, a.incident_id, h.value, h.source FROM footage_hints h
+            JOIN incident_aliases a ON a.alias = h.normalized
+    """
+    for fid, iid, value, source in db.execute(sql):
+        yield fid, iid, f"footage carries incident number {value!r}" + (f" ({source})" if source else "")
+
+
+def relink(db: sqlite_utils.Database, opts: LinkOptions | None = None) -> LinkStats:
+    """Rebuild every automatic link; manual links and exclusions are kept as they are."""
+    opts = opts or LinkOptions()
+    linker = Linker(db, opts)
+    best: dict[tuple[int, int], tuple[str, float, str, int]] = {}
+    footage_count = 0
+    for row, fixes in _footage_rows(db):
+        footage_count += 1
+        uncertain = int(linker._uncertainty(row[4], row[5]) > 0)
+        for iid, (method, score, reason) in linker.candidates(row, fixes).items():
+            best[(row[0], iid)] = (method, score, reason, uncertain)
+    for fid, iid, reason in _number_links(db):
+        best[(fid, iid)] = ("number", SCORES["number"], reason, 0)
+    created = now_utc()
+    with db.conn:
+        db.execute("DELETE FROM links WHERE manual = 0")
+        db.conn.executemany(
+            "INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
+            " created_utc) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)",
+            ((f, i, m, s, r, u, created) for (f, i), (m, s, r, u) in best.items()),
+        )
+    counts: dict[str, int] = defaultdict(int)
+    for method, *_ in best.values():
+        counts[method] += 1
+    manual = db.execute("SELECT COUNT(*) FROM links WHERE manual = 1").fetchone()[0]
+    return LinkStats(
+        incidents=linker.incident_count,
+        footage=footage_count,
+        links=dict(sorted(counts.items())),
+        uncertain=sum(v[3] for v in best.values()),
+        manual_kept=manual,
+    )
+
+
+def find_footage(db: sqlite_utils.Database, ref: str) -> int | None:
+    """A footage id from its id, path or sha256 prefix (≥ 8 hex digits); None when nothing matches."""
+    ref = ref.strip()
+    if ref.isdigit() and db.execute("SELECT 1 FROM footage WHERE id = ?", [int(ref)]).fetchone():
+        return int(ref)
+    row = db.execute("SELECT id FROM footage WHERE path = ? OR path LIKE ?", [ref, f"%/{ref}"]).fetchall()
+    if len(row) == 1:
+        return row[0][0]
+    if len(ref) >= 8 and all(c in "0123456789abcdefABCDEF" for c in ref):
+        rows = db.execute("SELECT id FROM footage WHERE sha256 LIKE ? LIMIT 2", [ref.lower() + "%"]).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if len(rows) > 1:
+            raise InputError(f"sha256 prefix {ref!r} matches several recordings; give more digits")
+    if len(row) > 1:
+        raise InputError(f"{ref!r} matches several recordings; give the full path")
+    return None
+
+
+def _canonical(text: str) -> str | None:
+    try:
+        from .incidents.normalize import canonical_number
+    except ImportError:
+        return None
+    return canonical_number(text)
+
+
+def find_incident(db: sqlite_utils.Database, ref: str) -> int | None:
+    """An incident id from its number or an alias, as typed or in canonical form; None when nothing matches."""
+    ref = ref.strip()
+    for key in dict.fromkeys(k for k in (ref, ref.upper(), _canonical(ref)) if k):
+        rows = db.execute(
+            "SELECT id FROM incidents WHERE number = ? OR number_raw = ?"
+            " UNION SELECT incident_id FROM incident_aliases WHERE alias = ? OR raw = ?",
+            [key, key, key, key],
+        ).fetchall()
+        if len(rows) == 1:
+            return rows[0][0]
+        if len(rows) > 1:
+            raise InputError(f"incident {ref!r} is ambiguous ({len(rows)} incidents match)")
+    return None
+
+
+def _resolve_pair(db: sqlite_utils.Database, footage: str, incident: str) -> tuple[int, int]:
+    fid = find_footage(db, footage)
+    if fid is None:
+        raise InputError(f"no recording matches {footage!r} (give an id, a path or a sha256 prefix)")
+    iid = find_incident(db, incident)
+    if iid is None:
+        raise InputError(f"no incident matches {incident!r}")
+    return fid, iid
+
+
+def add_manual(db: sqlite_utils.Database, footage: str, incident: str, reason: str, user: str | None = None) -> int:
+    """Link a recording to an incident by hand (wins over automatic rules); audited. Returns the link id."""
+    return _manual(db, footage, incident, reason, user, excluded=False)
+
+
+def remove_link(db: sqlite_utils.Database, footage: str, incident: str, reason: str, user: str | None = None) -> int:
+    """Exclude a pairing by hand so re-linking never restores it; audited. Returns the exclusion's link id."""
+    return _manual(db, footage, incident, reason, user, excluded=True)
+
+
+def _manual(db: sqlite_utils.Database, footage: str, incident: str, reason: str, user: str | None, excluded: bool) -> int:
+    if not reason or not reason.strip():
+        raise InputError("a manual link change needs --reason")
+    fid, iid = _resolve_pair(db, footage, incident)
+    number = db.execute("SELECT number FROM incidents WHERE id = ?", [iid]).fetchone()[0]
+    with db.conn:
+        db.execute(
+            "INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
+            " created_utc) VALUES (?, ?, 'manual', ?, ?, 1, ?, 0, ?)"
+            " ON CONFLICT (footage_id, incident_id, manual) DO UPDATE SET"
+            " score = excluded.score, reason = excluded.reason, excluded = excluded.excluded,"
+            " created_utc = excluded.created_utc",
+            [fid, iid, 0.0 if excluded else 1.0, reason.strip(), int(excluded), now_utc()],
+        )
+        link_id = db.execute(
+            "SELECT id FROM links WHERE footage_id = ? AND incident_id = ? AND manual = 1", [fid, iid]
+        ).fetchone()[0]
+        audit.append(
+            db,
+            "link.remove" if excluded else "link.add",
+            {"footage_id": fid, "incident_id": iid, "incident": number, "reason": reason.strip(), "link_id": link_id},
+            user,
+        )
+    return link_id
+
+
+#: SQL condition (over `links l`) for a link that counts as coverage; bind `:time_only` to 0 or 1.
+ACCEPTED = """(
+    (l.manual = 1 AND l.excluded = 0)
+    OR (l.manual = 0 AND (l.method != 'time-only' OR :time_only = 1)
+        AND NOT EXISTS (SELECT 1 FROM links m WHERE m.manual = 1
+                        AND m.footage_id = l.footage_id AND m.incident_id = l.incident_id))
+)"""
