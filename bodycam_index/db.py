@@ -12,6 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
+from .model import Extraction, GpsFix, TimeCandidate
+
 SCHEMA_VERSION = 1
 DEFAULT_DB = "bodycam_index.db"
 
@@ -212,3 +214,60 @@ def parse_utc(text: str | None) -> datetime | None:
 def now_utc() -> str:
     """The current time as stored text."""
     return iso_utc(datetime.now(UTC)) or ""
+
+
+def _candidate_row(footage_id: int, candidate: TimeCandidate, chosen: str | None) -> dict[str, object]:
+    value = candidate.value
+    return {
+        "footage_id": footage_id,
+        "source": candidate.source,
+        "value": value.isoformat(),
+        "value_utc": iso_utc(value) if value.tzinfo else None,
+        "zone": candidate.zone,
+        "note": candidate.note or None,
+        "chosen": int(candidate.source == chosen),
+    }
+
+
+def _fix_row(footage_id: int, fix: GpsFix) -> dict[str, object]:
+    return {"footage_id": footage_id, "t_utc": iso_utc(fix.t_utc), "t_offset_s": fix.t_offset_s, "lat": fix.lat,
+            "lon": fix.lon, "alt_m": fix.alt_m, "speed_mps": fix.speed_mps, "quality": fix.quality,
+            "source": fix.source}
+
+
+def thin_track(track: list[GpsFix], per_second: float = 1.0) -> list[GpsFix]:
+    """Keep at most one fix per `1/per_second` seconds of track time (first of each slot)."""
+    kept: list[GpsFix] = []
+    last_slot: float | None = None
+    for fix in track:
+        when = fix.t_utc.timestamp() if fix.t_utc else fix.t_offset_s
+        slot = None if when is None else int(when * per_second)
+        if slot is None or slot != last_slot:
+            kept.append(fix)
+        last_slot = slot
+    return kept
+
+
+def save_footage(db: sqlite_utils.Database, row: dict[str, object], extraction: Extraction | None,
+                 chosen_source: str | None, hints: list[tuple[str, str | None]], full_tracks: bool = False) -> int:
+    """Insert or replace one footage row and its time candidates, GPS fixes and hints; returns its id.
+
+    `row` holds footage columns (with `id` to replace an existing row); `hints` are (as typed, canonical) numbers.
+    """
+    table = db.table("footage")
+    if row.get("id") is not None:
+        footage_id = int(row["id"])  # type: ignore[arg-type]
+        table.update(footage_id, {k: v for k, v in row.items() if k != "id"})
+    else:
+        footage_id = int(table.insert(row).last_pk)  # type: ignore[arg-type]
+    for child in ("time_candidates", "gps_fixes", "footage_hints"):
+        db.execute(f"DELETE FROM {child} WHERE footage_id = ?", [footage_id])
+    if extraction is not None:
+        db.table("time_candidates").insert_all(
+            (_candidate_row(footage_id, c, chosen_source) for c in extraction.times), batch_size=500)
+        track = extraction.track if full_tracks else thin_track(extraction.track)
+        db.table("gps_fixes").insert_all((_fix_row(footage_id, f) for f in track), batch_size=1000)
+    db.table("footage_hints").insert_all(
+        ({"footage_id": footage_id, "kind": "incident_number", "value": raw, "normalized": norm, "source": "file"}
+         for raw, norm in hints), batch_size=500)
+    return footage_id

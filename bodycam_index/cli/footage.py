@@ -1,0 +1,239 @@
+"""Commands over footage files: scan, probe, footage list/show, verify."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from dataclasses import asdict
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from .. import db as store
+from ..extract import extract_recording
+from ..model import ExtractError, InputError
+from ..resolve import resolve
+from ..scan import ScanSummary, discover, scan_paths, sha256_of
+
+console = Console(highlight=False)
+
+
+def _check_zone(tz: str | None) -> None:
+    if tz is None:
+        return
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {tz!r} (use an IANA name such as America/Los_Angeles)") from exc
+
+
+def _print_summary(summary: ScanSummary) -> None:
+    click.echo(
+        f"{summary.new} new, {summary.unchanged} unchanged (skipped), {summary.updated} updated, "
+        f"{summary.moved} moved, {summary.failed} failed; {summary.no_time} without a usable time, "
+        f"{summary.no_gps} without GPS ({summary.bytes / 1e6:.1f} MB read)"
+    )
+    for path, error in summary.failures[:20]:
+        click.echo(f"  failed: {path}: {error}")
+    if len(summary.failures) > 20:
+        click.echo(f"  … and {len(summary.failures) - 20} more (bodycam-index footage list --status error)")
+    if summary.interrupted:
+        click.echo("interrupted: everything listed above is saved; run the same scan again to resume", err=True)
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--tz", metavar="ZONE", help="IANA zone for wall-clock camera times the files cannot place.")
+@click.option("--jobs", "-j", type=click.IntRange(1, 64), default=min(4, os.cpu_count() or 1), show_default=True,
+              help="Worker processes.")
+@click.option("--no-hash", is_flag=True, help="Skip SHA-256 (faster; moved files are then not recognised).")
+@click.option("--rescan", is_flag=True, help="Re-extract files even when unchanged.")
+@click.option("--full-tracks", is_flag=True, help="Keep every GPS fix (default: at most one per second).")
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
+@click.pass_obj
+def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
+         full_tracks: bool, as_json: bool) -> None:
+    """Index the footage under PATHS (recursively) into the database."""
+    _check_zone(tz)
+    db = store.connect(obj.db)
+    show_bar = sys.stderr.isatty() and not as_json
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), DownloadColumn(),
+               TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
+        total_files = total_bytes = 0
+        if show_bar:
+            for job in discover(list(paths)):
+                total_files += 1
+                total_bytes += job.path.stat().st_size
+        files = bar.add_task("files", total=total_files or None)
+        data = bar.add_task("bytes", total=total_bytes or None, visible=False)
+
+        def advance(path: str, size: int) -> None:
+            bar.update(files, advance=1, description=Path(path).name[:40])
+            bar.update(data, advance=size)
+
+        summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
+                             full_tracks=full_tracks, progress=advance)
+    if as_json:
+        click.echo(json.dumps(summary.as_dict() | {"failures": summary.failures}, indent=2))
+    else:
+        _print_summary(summary)
+    if summary.interrupted:
+        sys.exit(130)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def probe_file(path: Path, tz: str | None = None) -> dict[str, Any]:
+    """Everything extracted from one file, and the resolved record, as plain data."""
+    from ..sidecars import sidecars_for
+
+    siblings = [p for p in path.parent.iterdir() if p.is_file()]
+    extraction = extract_recording(path, sidecars_for(path, siblings))
+    footage = resolve(extraction, tz)
+    return _jsonable({"path": str(path), "extraction": asdict(extraction), "resolved": asdict(footage)})
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tz", metavar="ZONE", help="IANA zone for wall-clock times.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+def probe(files: tuple[Path, ...], tz: str | None, as_json: bool) -> None:
+    """Show what was found in FILES and from which tag, without a database."""
+    _check_zone(tz)
+    results = []
+    for path in files:
+        try:
+            results.append(probe_file(path, tz))
+        except ExtractError as exc:
+            results.append({"path": str(path), "error": str(exc)})
+    if as_json:
+        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
+        return
+    for result in results:
+        _print_probe(result)
+
+
+def _print_probe(result: dict[str, Any]) -> None:
+    console.print(f"[bold]{result['path']}[/bold]")
+    if "error" in result:
+        console.print(f"  error: {result['error']}")
+        return
+    ex, res = result["extraction"], result["resolved"]
+    console.print(f"  container {ex['container']}, duration {ex['duration_s']} s")
+    console.print(f"  start {res['start_utc']} ({res['zone_kind']}) from {res['time_reason']}")
+    if res["clock_offset_s"] is not None:
+        console.print(f"  clock: header − GPS = {res['clock_offset_s']:+.1f} s, drift {res['drift_s']:+.1f} s")
+    ident = {k: v for k, v in res["identity"].items() if v}
+    console.print(f"  identity {ident or '-'}")
+    console.print(f"  position {res['lat']}, {res['lon']}; {res['fix_count']} GPS fixes, "
+                  f"{ex['dropped_fixes']} dropped")
+    for cand in ex["times"]:
+        console.print(f"  time {cand['source']:<28} {cand['value']:<32} {cand['zone']:<6} {cand['note']}")
+    for key, value in ex["tags"].items():
+        console.print(f"  tag  {key:<28} {str(value)[:80]}")
+    for hint in ex["incident_hints"]:
+        console.print(f"  incident number hint {hint}")
+    for warning in ex["warnings"]:
+        console.print(f"  warning: {warning}")
+
+
+@click.group()
+def footage() -> None:
+    """What is in the database."""
+
+
+_LIST_COLUMNS = ("id", "path", "status", "start_utc", "duration_s", "zone_kind", "model", "serial", "fix_count")
+
+
+@footage.command("list")
+@click.option("--status", type=click.Choice(["ok", "partial", "error"]), help="Only rows with this status.")
+@click.option("--limit", type=int, default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_obj
+def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> None:
+    """List indexed recordings."""
+    db = store.connect(obj.db)
+    where, params = ("WHERE status = ?", [status]) if status else ("", [])
+    rows = list(db.query(f"SELECT id, COALESCE(path, dems_id) AS path, status, error, start_utc, duration_s, "
+                         f"zone_kind, model, serial, fix_count FROM footage {where} ORDER BY start_utc, id "
+                         f"LIMIT ?", [*params, limit]))
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    table = Table(*_LIST_COLUMNS)
+    for row in rows:
+        cells = [str(row[c]) if row[c] is not None else "" for c in _LIST_COLUMNS]
+        if row["status"] == "error":
+            cells[3] = str(row["error"])[:60]
+        table.add_row(*cells)
+    console.print(table)
+    total = db.execute("SELECT COUNT(*) FROM footage").fetchone()[0]
+    click.echo(f"{len(rows)} of {total} recordings shown")
+
+
+@footage.command("show")
+@click.argument("ref")
+@click.pass_obj
+def footage_show(obj: Any, ref: str) -> None:
+    """Everything stored about one recording (id, path or sha256 prefix)."""
+    db = store.connect(obj.db)
+    rows = list(db.query("SELECT * FROM footage WHERE CAST(id AS TEXT) = ? OR path = ? OR sha256 LIKE ? LIMIT 2",
+                         [ref, ref, f"{ref}%"]))
+    if not rows:
+        raise InputError(f"no recording matches {ref!r}")
+    row = rows[0]
+    for key, value in row.items():
+        if value is not None:
+            click.echo(f"{key:>15}: {value}")
+    for cand in db.query("SELECT * FROM time_candidates WHERE footage_id = ?", [row["id"]]):
+        mark = "*" if cand["chosen"] else " "
+        click.echo(f"  {mark} time {cand['source']:<28} {cand['value']:<34} {cand['zone']}")
+    fixes = db.execute("SELECT COUNT(*), MIN(t_utc), MAX(t_utc) FROM gps_fixes WHERE footage_id = ?",
+                       [row["id"]]).fetchone()
+    click.echo(f"  GPS fixes stored: {fixes[0]} ({fixes[1]} … {fixes[2]})")
+    for hint in db.query("SELECT value, normalized FROM footage_hints WHERE footage_id = ?", [row["id"]]):
+        click.echo(f"  incident number hint {hint['value']} → {hint['normalized'] or 'not a number'}")
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.pass_obj
+def verify(obj: Any, paths: tuple[Path, ...]) -> None:
+    """Re-hash indexed files; report changed and missing ones (exit 1 if any)."""
+    db = store.connect(obj.db)
+    prefixes = [str(p.resolve()) for p in paths]
+    changed = missing = checked = 0
+    for row in db.query("SELECT id, path, sha256 FROM footage WHERE origin = 'file' AND sha256 IS NOT NULL"):
+        path = Path(row["path"])
+        if prefixes and not any(str(path.resolve()).startswith(p) for p in prefixes):
+            continue
+        checked += 1
+        if not path.exists():
+            missing += 1
+            click.echo(f"missing: {path}")
+        elif sha256_of(path) != row["sha256"]:
+            changed += 1
+            click.echo(f"changed: {path}")
+    click.echo(f"{checked} checked, {changed} changed, {missing} missing")
+    if changed or missing:
+        sys.exit(1)
+
+
+COMMANDS = [scan, probe, footage, verify]

@@ -1,0 +1,275 @@
+"""Scan folders of footage into the database: discover, skip what is unchanged, extract, hash, resolve, store.
+
+Evidence is only ever opened for reading. Files unchanged since the last scan (same size and mtime) are skipped
+without being opened; a file whose hash matches a recording whose old path is gone is recorded as moved. Each file is
+committed on its own, so an interrupted scan leaves a consistent database and the next scan resumes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlite_utils
+
+from . import db as store
+from .extract import extract_recording
+from .filenames import from_filename
+from .incidents.normalize import canonical_number
+from .model import ExtractError, Extraction, TimeCandidate
+from .resolve import resolve
+from .sidecars import is_sidecar, read_sidecar, sidecars_for
+
+PARSER_VERSION = "1"
+#: Footage columns a scan sets from the extraction (cleared when a re-scan fails).
+_EXTRACTED_COLUMNS = ("container", "start_utc", "end_utc", "duration_s", "time_source", "zone_kind", "time_reason",
+                      "clock_offset_s", "drift_s", "make", "model", "serial", "firmware", "officer", "unit", "lat",
+                      "lon", "warnings")
+_HASH_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recording to index: the file, and the sidecar files that belong to it."""
+
+    path: Path
+    sidecars: tuple[Path, ...] = ()
+    sidecar_only: bool = False
+
+
+@dataclass(frozen=True)
+class ScanOptions:
+    """How to scan: zone for wall-clock times, worker processes, hashing, forced re-extraction, full tracks."""
+
+    tz: str | None = None
+    jobs: int = 1
+    hash: bool = True
+    rescan: bool = False
+    full_tracks: bool = False
+
+
+@dataclass
+class ScanSummary:
+    """What a scan did."""
+
+    new: int = 0
+    unchanged: int = 0
+    updated: int = 0
+    moved: int = 0
+    failed: int = 0
+    no_time: int = 0
+    no_gps: int = 0
+    bytes: int = 0
+    failures: list[tuple[str, str]] = field(default_factory=list)
+    interrupted: bool = False
+
+    def as_dict(self) -> dict[str, object]:
+        """Counts for JSON and the scans table."""
+        return {k: v for k, v in self.__dict__.items() if k != "failures"}
+
+
+def discover(roots: Iterable[Path]) -> Iterator[Job]:
+    """Every recording under the roots (recursively, hidden files skipped), with its sidecars."""
+    for root in roots:
+        if root.is_file():
+            siblings = [p for p in root.parent.iterdir() if p.is_file()]
+            yield Job(root, tuple(sidecars_for(root, siblings)), is_sidecar(root))
+            continue
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            paths = [Path(folder, f) for f in sorted(files) if not f.startswith(".")]
+            claimed: set[Path] = set()
+            media = [p for p in paths if not is_sidecar(p)]
+            for path in media:
+                found = tuple(sidecars_for(path, paths))
+                claimed.update(found)
+                yield Job(path, found)
+            for path in paths:
+                if path not in claimed and path not in media:
+                    yield Job(path, (), sidecar_only=True)
+
+
+def sha256_of(path: Path) -> str:
+    """SHA-256 of a file, streamed."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(_HASH_CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _mtime_candidate(stat: os.stat_result) -> TimeCandidate:
+    when = datetime.fromtimestamp(stat.st_mtime, UTC)
+    return TimeCandidate("fs.mtime", when, "utc", "file modification time: last resort, often the copy time")
+
+
+def _extract(job: Job) -> Extraction:
+    if job.sidecar_only:
+        found = read_sidecar(job.path)
+        if found is None:
+            raise ExtractError("not a recognised media or sidecar file")
+        found.merge(from_filename(job.path))
+        return found
+    return extract_recording(job.path, job.sidecars)
+
+
+def process(job: Job, options: ScanOptions) -> dict[str, object]:
+    """Extract, hash and resolve one recording (runs in a worker); never raises for a bad file."""
+    stat = job.path.stat()
+    result: dict[str, object] = {"path": str(job.path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    try:
+        result["sha256"] = sha256_of(job.path) if options.hash else None
+    except OSError as exc:
+        return result | {"status": "error", "error": f"cannot read: {exc.strerror or exc}"}
+    try:
+        extraction = _extract(job)
+    except ExtractError as exc:
+        return result | {"status": "error", "error": str(exc) or type(exc).__name__}
+    except Exception as exc:  # noqa: BLE001 - one bad file must never stop a scan
+        return result | {"status": "error", "error": f"parser failure ({type(exc).__name__}: {exc})"}
+    extraction.times.append(_mtime_candidate(stat))
+    footage = resolve(extraction, options.tz)
+    result.update(status="partial" if extraction.warnings else "ok", error=None, extraction=extraction,
+                  footage=footage)
+    return result
+
+
+def _footage_row(result: dict[str, object], scan_id: int) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(_EXTRACTED_COLUMNS)
+    row.update(fix_count=0, dropped_fixes=0)
+    row.update({k: result.get(k) for k in ("path", "size", "mtime_ns", "sha256", "status", "error")})
+    row.update(origin="file", parser_version=PARSER_VERSION, scan_id=scan_id, indexed_utc=store.now_utc())
+    extraction: Extraction | None = result.get("extraction")  # type: ignore[assignment]
+    footage = result.get("footage")
+    if extraction is None or footage is None:
+        return row
+    ident = footage.identity
+    row.update(
+        container=extraction.container, start_utc=store.iso_utc(footage.start_utc),
+        end_utc=store.iso_utc(footage.end_utc), duration_s=footage.duration_s, time_source=footage.time_source,
+        zone_kind=footage.zone_kind, time_reason=footage.time_reason, clock_offset_s=footage.clock_offset_s,
+        drift_s=footage.drift_s, make=ident.make, model=ident.model, serial=ident.serial,
+        firmware=ident.firmware, officer=ident.officer, unit=ident.unit, lat=footage.lat, lon=footage.lon,
+        fix_count=footage.fix_count, dropped_fixes=extraction.dropped_fixes,
+        warnings=json.dumps(extraction.warnings) if extraction.warnings else None,
+    )
+    return row
+
+
+class Scanner:
+    """Runs one scan against an open database."""
+
+    def __init__(self, db: sqlite_utils.Database, options: ScanOptions,
+                 progress: Callable[[str, int], None] | None = None) -> None:
+        self.db = db
+        self.options = options
+        self.progress = progress or (lambda path, size: None)
+        self.summary = ScanSummary()
+
+    def _known(self, path: Path) -> dict[str, object] | None:
+        rows = list(self.db.query("SELECT id, size, mtime_ns, status FROM footage WHERE path = ?", [str(path)]))
+        return rows[0] if rows else None
+
+    def _needs_work(self, job: Job) -> bool:
+        known = self._known(job.path)
+        if known is None or self.options.rescan:
+            return True
+        stat = job.path.stat()
+        if known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns:
+            self.summary.unchanged += 1
+            self.progress(str(job.path), stat.st_size)
+            return False
+        return True
+
+    def _moved_from(self, sha256: str | None) -> int | None:
+        if not sha256:
+            return None
+        for row in self.db.query("SELECT id, path FROM footage WHERE sha256 = ? AND origin = 'file'", [sha256]):
+            if row["path"] and not Path(row["path"]).exists():
+                return int(row["id"])
+        return None
+
+    def store(self, result: dict[str, object], scan_id: int) -> None:
+        """Write one processed recording in its own transaction."""
+        row = _footage_row(result, scan_id)
+        path = Path(str(result["path"]))
+        known = self._known(path)
+        moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
+        if known:
+            row["id"] = known["id"]
+            self.summary.updated += 1
+        elif moved is not None:
+            row["id"] = moved
+            self.summary.moved += 1
+        else:
+            self.summary.new += 1
+        extraction: Extraction | None = result.get("extraction")  # type: ignore[assignment]
+        footage = result.get("footage")
+        hints = [(h, canonical_number(h)) for h in extraction.incident_hints] if extraction else []
+        with self.db.conn:
+            store.save_footage(self.db, row, extraction, footage.time_source if footage else None, hints,
+                               self.options.full_tracks)
+        if row["status"] == "error":
+            self.summary.failed += 1
+            self.summary.failures.append((str(path), str(row["error"])))
+        else:
+            if footage is None or footage.time_source in (None, "fs.mtime"):
+                self.summary.no_time += 1
+            if footage is None or (footage.fix_count == 0 and footage.lat is None):
+                self.summary.no_gps += 1
+        self.summary.bytes += int(row.get("size") or 0)
+        self.progress(str(path), int(row.get("size") or 0))
+
+    def run(self, roots: list[Path]) -> ScanSummary:
+        """Scan the roots; on Ctrl-C stop cleanly with everything done so far committed."""
+        with self.db.conn:
+            scan_id = int(self.db.table("scans").insert(
+                {"started_utc": store.now_utc(), "roots": json.dumps([str(r) for r in roots])}).last_pk)
+        try:
+            todo = (job for job in discover(roots) if self._needs_work(job))
+            if self.options.jobs <= 1:
+                for job in todo:
+                    self.store(process(job, self.options), scan_id)
+            else:
+                self._run_pool(todo, scan_id)
+        except KeyboardInterrupt:
+            self.summary.interrupted = True
+        finally:
+            with self.db.conn:
+                self.db.table("scans").update(scan_id, {"finished_utc": store.now_utc(),
+                                                        "counts": json.dumps(self.summary.as_dict())})
+        return self.summary
+
+    def _run_pool(self, todo: Iterator[Job], scan_id: int) -> None:
+        window = self.options.jobs * 4
+        with ProcessPoolExecutor(self.options.jobs) as pool:
+            pending: set[Future[dict[str, object]]] = set()
+            try:
+                for job in todo:
+                    pending.add(pool.submit(process, job, self.options))
+                    if len(pending) >= window:
+                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
+                        for future in done:
+                            self.store(future.result(), scan_id)
+                for future in pending:
+                    self.store(future.result(), scan_id)
+            except KeyboardInterrupt:
+                pool.shutdown(wait=False, cancel_futures=True)
+                raise
+
+
+def scan_paths(db: sqlite_utils.Database, paths: list[Path], *, tz: str | None = None, jobs: int = 1,
+               hash: bool = True, rescan: bool = False, full_tracks: bool = False,
+               progress: Callable[[str, int], None] | None = None) -> ScanSummary:
+    """Index the footage under `paths` into `db`."""
+    for path in paths:
+        if not path.exists():
+            raise FileNotFoundError(f"no such file or folder: {path}")
+    options = ScanOptions(tz=tz, jobs=jobs, hash=hash, rescan=rescan, full_tracks=full_tracks)
+    return Scanner(db, options, progress).run(paths)
