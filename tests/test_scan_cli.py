@@ -1,0 +1,109 @@
+"""End to end: scan the generated sample media, rescan, a moved file, a corrupt file, probe."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bodycam_index import db as store
+from bodycam_index.cli import main
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
+import make_sample_media  # noqa: E402
+
+
+@pytest.fixture
+def batch(tmp_path: Path) -> Path:
+    make_sample_media.write_media(tmp_path / "batch")
+    return tmp_path / "batch"
+
+
+def _scan(db: Path, *args: str) -> dict:
+    result = CliRunner().invoke(main, ["--db", str(db), "scan", "--json", "--jobs", "1", *args])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.output)
+
+
+def test_scan_indexes_every_file_and_records_the_damaged_one(batch: Path, tmp_path: Path) -> None:
+    db_file = tmp_path / "index.db"
+    before = {p: p.stat().st_mtime_ns for p in batch.rglob("*") if p.is_file()}
+    summary = _scan(db_file, str(batch), "--tz", "America/Los_Angeles")
+    assert (summary["new"], summary["failed"], summary["unchanged"]) == (4, 1, 0)
+    assert summary["failures"][0][0].endswith("2024_0301_090000_0006F.MP4")
+
+    db = store.connect(db_file)
+    rows = {Path(r["path"]).name: r for r in db.query("SELECT * FROM footage")}
+    body = rows["GX010042.MP4"]
+    assert body["status"] == "ok"
+    assert body["start_utc"] == "2024-03-01T18:15:02.000000Z"        # from the GPS fixes
+    assert body["time_source"] == "gpmf.gpsu" and body["zone_kind"] == "utc"
+    assert body["drift_s"] == pytest.approx(18, abs=0.01)               # camera clock 18 s fast
+    assert (body["serial"], body["model"]) == ("C3441324512345", "HERO9 Black")
+    assert body["fix_count"] == 12                                      # 120 fixes thinned to 1 per second
+    hints = [h["normalized"] for h in db.query("SELECT * FROM footage_hints WHERE footage_id = ?", [body["id"]])]
+    assert hints and all(hints)
+
+    phone = rows["IMG_0042.MOV"]
+    assert phone["start_utc"] == "2024-03-01T19:02:10.000000Z" and phone["zone_kind"] == "offset"
+    assert (phone["make"], phone["model"]) == ("Apple", "iPhone 13")
+
+    dash = rows["2024_0301_143000_0007F.MP4"]
+    assert dash["time_source"].startswith("filename.")
+    assert dash["zone_kind"] == "inferred:America/Los_Angeles"         # placed by its own position
+    assert dash["start_utc"] == "2024-03-01T22:30:00.000000Z"
+
+    damaged = rows["2024_0301_090000_0006F.MP4"]
+    assert damaged["status"] == "error" and "past" in damaged["error"]
+    # evidence untouched: no file changed, nothing written beside it
+    assert {p: p.stat().st_mtime_ns for p in batch.rglob("*") if p.is_file()} == before
+
+
+def test_rescan_skips_unchanged_and_recognises_a_moved_file(batch: Path, tmp_path: Path) -> None:
+    db_file = tmp_path / "index.db"
+    _scan(db_file, str(batch))
+    again = _scan(db_file, str(batch))
+    assert (again["new"], again["unchanged"], again["updated"]) == (0, 5, 0)
+
+    shutil.move(batch / "phone", batch / "phone-renamed")
+    moved = _scan(db_file, str(batch))
+    assert (moved["moved"], moved["new"]) == (1, 0)
+    db = store.connect(db_file)
+    assert db.execute("SELECT COUNT(*) FROM footage").fetchone()[0] == 5
+    assert db.execute("SELECT COUNT(*) FROM footage WHERE path LIKE '%phone-renamed%'").fetchone()[0] == 1
+
+    touched = batch / "dashcam" / "2024_0301_143000_0007F.MP4"
+    os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
+    assert _scan(db_file, str(batch))["updated"] == 1
+
+
+def test_parallel_scan_matches_serial(batch: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "p.db"), "scan", "--json", "--jobs", "2", str(batch)])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["new"] == 4
+
+
+def test_probe_json_names_the_tag_each_value_came_from(batch: Path) -> None:
+    path = batch / "phone" / "IMG_0042.MOV"
+    result = CliRunner().invoke(main, ["probe", "--json", str(path)])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    sources = {c["source"]: c["zone"] for c in data["extraction"]["times"]}
+    assert sources["mp4.keys.creationdate"] == "offset"
+    assert data["resolved"]["time_source"] == "mp4.keys.creationdate"
+
+
+def test_probe_and_scan_report_a_missing_path_without_a_traceback(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "scan", str(tmp_path / "nope")])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+
+
+def test_bad_time_zone_is_a_one_line_error(batch: Path, tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "scan", "--tz", "Mars/Olympus", str(batch)])
+    assert result.exit_code == 2
+    assert "unknown time zone" in result.output
