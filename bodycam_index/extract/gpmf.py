@@ -1,0 +1,222 @@
+"""GoPro GPMF telemetry (KLV): GPS5/GPS9 fixes, GPSU/GPSF/GPSP, and the camera's identity (DVNM, MINF, CASN, FMWR).
+
+A KLV is `FourCC | type char | struct size (u8) | repeat (u16 BE)` followed by size × repeat bytes, padded to 4.
+Type 0 nests KLVs. Sticky keys (SCAL, TYPE, GPSF, GPSU, GPSP) describe the data key that follows in the same STRM.
+"""
+
+from __future__ import annotations
+
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
+from .reader import Reader
+
+#: Deepest KLV nesting accepted (real files use 3: DEVC → STRM → data).
+MAX_DEPTH = 8
+#: Most KLVs one payload may hold before it is taken as hostile.
+MAX_ITEMS = 100_000
+#: Nominal duration of one raw payload, when no sample table says otherwise.
+RAW_PAYLOAD_S = 1.0
+
+#: GPMF type char → struct format of one element.
+_FORMATS = {
+    "b": "b", "B": "B", "c": "c", "d": "d", "f": "f", "F": "4s", "G": "16s", "j": "q", "J": "Q",
+    "l": "i", "L": "I", "q": "i", "Q": "q", "s": "h", "S": "H", "U": "16s",
+}
+_GPS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Klv:
+    """One KLV item: key, type char (`\\0` for nested), struct size, repeat count and its data (unpadded)."""
+
+    key: bytes
+    type: str
+    size: int
+    repeat: int
+    data: bytes
+
+    def text(self) -> str:
+        """The data as text, without NUL padding."""
+        return self.data.split(b"\x00", 1)[0].decode("latin-1").strip()
+
+    def numbers(self, type_string: str = "") -> list[tuple]:
+        """The data as one tuple of numbers per struct (`type_string` describes `?` complex structs)."""
+        chars = type_string if self.type == "?" else self.type
+        if self.type != "?":
+            width = struct.calcsize(">" + _FORMATS.get(chars, "x"))
+            chars = chars * (self.size // width if width and self.size % width == 0 else 0)
+        if not chars or any(c not in _FORMATS for c in chars):
+            raise ExtractError(f"GPMF {self.key!r}: cannot decode type {chars or self.type!r}")
+        fmt = ">" + "".join(_FORMATS[c] for c in chars)
+        if struct.calcsize(fmt) != self.size:
+            raise ExtractError(f"GPMF {self.key!r}: type {chars!r} does not fill its {self.size}-byte struct")
+        return list(struct.iter_unpack(fmt, self.data)) if self.size else []
+
+
+def iter_klv(data: bytes, depth: int = 0) -> Iterator[Klv]:
+    """The KLV items at one level of `data`; stops at zero padding, raises ExtractError on overruns."""
+    if depth > MAX_DEPTH:
+        raise ExtractError(f"GPMF nested deeper than {MAX_DEPTH} levels")
+    pos = 0
+    for _ in range(MAX_ITEMS):
+        if pos + 8 > len(data) or data[pos : pos + 4] == b"\x00\x00\x00\x00":
+            return
+        key, kind, size = data[pos : pos + 4], data[pos + 4], data[pos + 5]
+        repeat = int.from_bytes(data[pos + 6 : pos + 8], "big")
+        length = size * repeat
+        if pos + 8 + length > len(data):
+            raise ExtractError(f"GPMF {key!r} at {pos}: {length} bytes run past its parent")
+        yield Klv(key, chr(kind), size, repeat, data[pos + 8 : pos + 8 + length])
+        pos += 8 + ((length + 3) & ~3)
+    raise ExtractError(f"more than {MAX_ITEMS} GPMF items in one container")
+
+
+@dataclass
+class GpmfResult:
+    """What one GPMF payload holds: GPS fixes, dropped-fix count, the camera's identity and raw tags."""
+
+    fixes: list[GpsFix] = field(default_factory=list)
+    dropped: int = 0
+    identity: Identity = field(default_factory=Identity)
+    tags: dict[str, str] = field(default_factory=dict)
+    tzon_min: int | None = None
+
+    def add_to(self, extraction: Extraction) -> None:
+        """Merge this payload's findings into an extraction (existing values win)."""
+        extraction.track.extend(self.fixes)
+        extraction.dropped_fixes += self.dropped
+        extraction.identity = extraction.identity.merged(self.identity)
+        for key, value in self.tags.items():
+            extraction.tags.setdefault(key, value)
+
+
+def is_gpmf(data: bytes) -> bool:
+    """Whether a payload starts with a GPMF `DEVC` container."""
+    return len(data) >= 8 and data[:4] == b"DEVC" and data[4] == 0
+
+
+def parse_gpmf(data: bytes, start_s: float, duration_s: float) -> GpmfResult:
+    """GPS fixes and identity of one GPMF payload covering `start_s` .. `start_s + duration_s` of the recording."""
+    result = GpmfResult()
+    for devc in iter_klv(data):
+        if devc.key == b"DEVC" and devc.type == "\x00":
+            _device(devc.data, start_s, duration_s, result)
+            result.identity = result.identity.merged(Identity(make="GoPro"))
+    return result
+
+
+def _device(data: bytes, start_s: float, duration_s: float, result: GpmfResult) -> None:
+    dvid: int | None = None
+    ident: dict[str, str] = {}
+    for klv in iter_klv(data, 1):
+        if klv.key == b"DVID" and klv.type == "L" and klv.size == 4 and klv.repeat == 1:
+            dvid = int.from_bytes(klv.data, "big")
+        elif klv.key in (b"DVNM", b"MINF", b"CASN", b"FMWR") and klv.type == "c":
+            ident[klv.key.decode()] = klv.text()
+        elif klv.key == b"TZON" and klv.type in "sS" and len(klv.data) >= 2:
+            result.tzon_min = int.from_bytes(klv.data[:2], "big", signed=klv.type == "s")
+            result.tags.setdefault("gpmf.tzon", str(result.tzon_min))
+        elif klv.key == b"STRM" and klv.type == "\x00":
+            _stream(klv.data, start_s, duration_s, result)
+    for key, value in ident.items():
+        if value and (key != "DVNM" or dvid in (None, 1)):
+            result.tags.setdefault(f"gpmf.{key.lower()}", value)
+    dvnm = ident.get("DVNM", "") if dvid in (None, 1) else ""
+    model = ident.get("MINF") or (dvnm if dvnm not in ("", "Camera", "Global Settings") else None)
+    found = Identity(model=model, serial=ident.get("CASN") or None, firmware=ident.get("FMWR") or None)
+    result.identity = result.identity.merged(found)
+
+
+def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult) -> None:
+    sticky: dict[bytes, Klv] = {}
+    gps: Klv | None = None
+    for klv in iter_klv(data, 2):
+        if klv.key in (b"GPS5", b"GPS9"):
+            gps = klv
+        else:
+            sticky[klv.key] = klv
+    if gps is None:
+        return
+    type_string = sticky[b"TYPE"].text() if b"TYPE" in sticky else ""
+    rows = gps.numbers(type_string)
+    scale = [float(v) for row in sticky[b"SCAL"].numbers() for v in row] if b"SCAL" in sticky else [1.0]
+    scale = [s or 1.0 for s in scale]
+    scaled = [[v / _divisor(scale, i) for i, v in enumerate(row)] for row in rows]
+    gpsf = _first_int(sticky.get(b"GPSF"))
+    gpsp = _first_int(sticky.get(b"GPSP"))
+    gpsu = _gpsu(sticky.get(b"GPSU"))
+    if gpsu is not None:
+        result.tags.setdefault("gpmf.gpsu", gpsu.isoformat())
+    if gpsf == 0:
+        result.dropped += len(scaled)
+        return
+    step = duration_s / len(scaled) if scaled else 0.0
+    for i, row in enumerate(scaled):
+        if len(row) < 5 or (gps.key == b"GPS9" and len(row) < 9):
+            raise ExtractError(f"GPMF {gps.key!r}: {len(row)} values per sample, expected at least 5")
+        lat, lon, alt, speed = row[0], row[1], row[2], row[3]
+        if gps.key == b"GPS9":
+            fix, dop = int(row[8]), row[7]
+            t_utc = _GPS_EPOCH + timedelta(days=row[5], seconds=row[6]) if fix else None
+        else:
+            fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
+            t_utc = gpsu + timedelta(seconds=i * step) if gpsu is not None else None
+        if fix == 0 or (lat == 0 and lon == 0) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            result.dropped += 1
+            continue
+        quality = f"fix={fix}" + (f" dop={dop:g}" if dop is not None else "")
+        result.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality,
+                                   f"gpmf.{gps.key.decode().lower()}"))
+
+
+def _divisor(scale: list[float], index: int) -> float:
+    """SCAL for one element: one value for all, or one per element (1 past the end)."""
+    if len(scale) == 1:
+        return scale[0]
+    return scale[index] if index < len(scale) else 1.0
+
+
+def _first_int(klv: Klv | None) -> int | None:
+    if klv is None or klv.type not in "bBsSlLjJ":
+        return None
+    rows = klv.numbers()
+    return int(rows[0][0]) if rows and rows[0] else None
+
+
+def _gpsu(klv: Klv | None) -> datetime | None:
+    """GPSU `yymmddhhmmss.sss` (type U, or c on the Hero5) as aware UTC, or None when unreadable."""
+    if klv is None or klv.type not in "Uc":
+        return None
+    text = klv.data[:16].decode("latin-1")
+    try:
+        return datetime.strptime("20" + text, "%Y%m%d%H%M%S.%f").replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+def start_candidate(fixes: list[GpsFix]) -> TimeCandidate | None:
+    """The recording's start in UTC: the first fix with a UTC time, minus its offset into the recording."""
+    for fix in fixes:
+        if fix.t_utc is not None and fix.t_offset_s is not None:
+            start = fix.t_utc - timedelta(seconds=fix.t_offset_s)
+            return TimeCandidate("gpmf.gpsu", start, "utc", f"first GPS fix minus its {fix.t_offset_s:.3f} s offset")
+    return None
+
+
+def extract(reader: Reader) -> Extraction:
+    """A raw GPMF file (one or more `DEVC` payloads, each taken as one nominal second)."""
+    data = reader.read(0, reader.size)
+    if not is_gpmf(data):
+        raise ExtractError("not a GPMF payload (no DEVC at the start)")
+    extraction = Extraction(container="gpmf")
+    for index, devc in enumerate(iter_klv(data)):
+        chunk = struct.pack(">4scBH", devc.key, devc.type.encode("latin-1"), devc.size, devc.repeat) + devc.data
+        parse_gpmf(chunk, index * RAW_PAYLOAD_S, RAW_PAYLOAD_S).add_to(extraction)
+    candidate = start_candidate(extraction.track)
+    if candidate is not None:
+        extraction.times.append(candidate)
+    return extraction

@@ -1,0 +1,534 @@
+"""MP4 / MOV (ISO-BMFF, QuickTime): header times and duration, udta, Keys, XMP, and GoPro GPMF tracks.
+
+Only box headers, metadata boxes and the GPMF samples are read; `mdat` is never read.
+"""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta, timezone
+from xml.etree.ElementTree import Element
+
+from defusedxml import ElementTree
+
+from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
+from . import gpmf
+from .boxes import Box, Track, children, first, iter_boxes, payload
+from .reader import Reader, be_u16, be_u32, be_u64
+
+#: Seconds from 1904-01-01 (ISO-BMFF epoch) to 1970-01-01.
+EPOCH_1904 = 2082844800
+_1904 = datetime(1904, 1, 1)
+#: Largest metadata box payload read (udta items, keys, XMP).
+MAX_META = 4 * 1024 * 1024
+#: Most GPMF samples read from one track.
+MAX_GPMF_SAMPLES = 100_000
+XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
+_KEY_PREFIXES = ("com.apple.quicktime.", "com.android.")
+#: Keys a phone's camera app writes (an editor may add other `com.apple.quicktime.*` keys, e.g. album).
+_PHONE_KEYS = {"com.apple.quicktime." + k for k in ("make", "model", "software", "creationdate", "location.ISO6709")}
+_NS = {
+    "xmp": "http://ns.adobe.com/xap/1.0/",
+    "exif": "http://ns.adobe.com/exif/1.0/",
+    "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+}
+
+
+@dataclass
+class _Found:
+    """Raw values gathered while walking, before they become candidates."""
+
+    mvhd: tuple[int, int, int, int] | None = None  # creation, modification, timescale, duration
+    header_times: list[tuple[str, int]] = field(default_factory=list)  # (source, creation) from tkhd/mdhd
+    keys: dict[str, str] = field(default_factory=dict)
+    udta: dict[str, str] = field(default_factory=dict)
+    xmp: list[str] = field(default_factory=list)
+    tzon_min: int | None = None
+    gopro: bool = False
+
+
+def extract(reader: Reader) -> Extraction:
+    """Times, duration, identity and GPS of an MP4/MOV file."""
+    top = list(iter_boxes(reader, 0, reader.size))
+    ftyp = first(top, b"ftyp")
+    brand = reader.read(ftyp.payload, 4) if ftyp is not None and ftyp.payload_size >= 4 else b"qt  "
+    extraction = Extraction(container="mov" if brand == b"qt  " else "mp4")
+    moov = first(top, b"moov")
+    if moov is None:
+        raise ExtractError("no moov box: not a complete MP4/MOV file")
+    found = _Found()
+    moov_boxes = children(reader, moov)
+    tracks: list[Track] = []
+    for box in moov_boxes:
+        if box.type == b"mvhd":
+            found.mvhd = _mvhd(_read(reader, box))
+        elif box.type == b"trak":
+            tracks.append(_track(reader, box, found))
+        elif box.type == b"udta":
+            _udta(reader, box, found, extraction)
+        elif box.type == b"meta":
+            _meta(reader, box, found)
+    for box in top:
+        if box.type == b"uuid" and box.payload_size > 16 and reader.read(box.payload, 16) == XMP_UUID:
+            found.xmp.append(_read(reader, box)[16:].decode("utf-8", "replace"))
+    for track in tracks:
+        if track.format == b"gpmd":
+            _gpmf_track(reader, track, found, extraction)
+    extraction.duration_s = _duration(reader, top, moov_boxes, found.mvhd, tracks)
+    _times(found, extraction)
+    _identity(found, extraction)
+    _location(found, extraction)
+    from .dashcam import add_dashcam_data
+
+    add_dashcam_data(reader, top, tracks, extraction)
+    return extraction
+
+
+def _read(reader: Reader, box: Box) -> bytes:
+    if box.payload_size > MAX_META:
+        raise ExtractError(f"box {box.type!r} at {box.start}: {box.payload_size} bytes is too large for metadata")
+    return payload(reader, box)
+
+
+# --- header boxes -------------------------------------------------------------------------------------------
+
+
+def _mvhd(data: bytes) -> tuple[int, int, int, int]:
+    """(creation, modification, timescale, duration) of an mvhd payload, v0 or v1."""
+    if len(data) >= 32 and data[0] == 1:
+        return be_u64(data, 4), be_u64(data, 12), be_u32(data, 20), be_u64(data, 24)
+    if len(data) >= 20:
+        return be_u32(data, 4), be_u32(data, 8), be_u32(data, 12), be_u32(data, 16)
+    raise ExtractError(f"mvhd of {len(data)} bytes is too short")
+
+
+def _creation(data: bytes) -> int:
+    """Creation time of a tkhd/mdhd payload (v0 or v1), 0 when too short."""
+    if len(data) >= 12 and data[0] == 1:
+        return be_u64(data, 4)
+    return be_u32(data, 4) if len(data) >= 8 else 0
+
+
+def header_time(value: int) -> tuple[datetime, str]:
+    """A 1904-epoch header time as naive datetime, plus a note when it was patched (0 gives the epoch itself)."""
+    if value and value < EPOCH_1904:
+        return datetime(1970, 1, 1) + timedelta(seconds=value), "patched: value below 2082844800 read as Unix time"
+    try:
+        return _1904 + timedelta(seconds=value), ""
+    except OverflowError as exc:
+        raise ExtractError(f"header time {value} is out of range") from exc
+
+
+def _track(reader: Reader, trak: Box, found: _Found) -> Track:
+    track = Track.parse(reader, trak)
+    if track.handler_name.startswith("GoPro"):
+        found.gopro = True
+    trak_boxes = children(reader, trak)
+    tkhd = first(trak_boxes, b"tkhd")
+    if tkhd is not None:
+        found.header_times.append(("mp4.tkhd.creation", _creation(reader.read_upto(tkhd.payload, 12))))
+    mdia = first(trak_boxes, b"mdia")
+    mdhd = first(children(reader, mdia), b"mdhd") if mdia is not None else None
+    if mdhd is not None:
+        found.header_times.append(("mp4.mdhd.creation", _creation(reader.read_upto(mdhd.payload, 12))))
+    for box in trak_boxes:
+        if box.type == b"meta":
+            _meta(reader, box, found)
+    return track
+
+
+def _duration(reader: Reader, top: list[Box], moov_boxes: list[Box], mvhd: tuple[int, int, int, int] | None,
+              tracks: list[Track]) -> float | None:
+    if mvhd is None or not mvhd[2]:
+        return None
+    timescale, duration = mvhd[2], mvhd[3]
+    if duration and duration not in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):
+        return duration / timescale
+    mvex = first(moov_boxes, b"mvex")
+    mehd = first(children(reader, mvex), b"mehd") if mvex is not None else None
+    if mehd is not None:
+        data = _read(reader, mehd)
+        value = be_u64(data, 4) if data[:1] == b"\x01" and len(data) >= 12 else be_u32(data, 4)
+        if value:
+            return value / timescale
+    return fragment_duration(reader, top, mvex, {_track_id(reader, t.box): t.timescale for t in tracks})
+
+
+def _track_id(reader: Reader, trak: Box) -> int:
+    tkhd = first(children(reader, trak), b"tkhd")
+    if tkhd is None:
+        return 0
+    data = reader.read_upto(tkhd.payload, 24)
+    pos = 20 if data[:1] == b"\x01" else 12
+    return be_u32(data, pos) if len(data) >= pos + 4 else 0
+
+
+def fragment_duration(reader: Reader, top: list[Box], mvex: Box | None, timescales: dict[int, int]) -> float | None:
+    """Longest track duration summed over the `trun` boxes of all `moof/traf`, or None without fragments."""
+    defaults: dict[int, int] = {}
+    for trex in children(reader, mvex) if mvex is not None else []:
+        data = _read(reader, trex) if trex.type == b"trex" else b""
+        if len(data) >= 16:
+            defaults[be_u32(data, 4)] = be_u32(data, 12)
+    totals: dict[int, int] = {}
+    for moof in (b for b in top if b.type == b"moof"):
+        for traf in (b for b in children(reader, moof) if b.type == b"traf"):
+            traf_boxes = children(reader, traf)
+            tfhd = first(traf_boxes, b"tfhd")
+            if tfhd is None:
+                continue
+            head = _read(reader, tfhd)
+            track_id, flags = be_u32(head, 4), be_u32(head, 0) & 0xFFFFFF
+            pos = 8 + (8 if flags & 0x1 else 0) + (4 if flags & 0x2 else 0)
+            default = be_u32(head, pos) if flags & 0x8 and len(head) >= pos + 4 else defaults.get(track_id, 0)
+            for trun in (b for b in traf_boxes if b.type == b"trun"):
+                totals[track_id] = totals.get(track_id, 0) + _trun_duration(_read(reader, trun), default)
+    seconds = [total / timescales[tid] for tid, total in totals.items() if timescales.get(tid)]
+    return max(seconds) if seconds else None
+
+
+def _trun_duration(data: bytes, default: int) -> int:
+    if len(data) < 8:
+        raise ExtractError("trun box is too short")
+    flags, count = be_u32(data, 0) & 0xFFFFFF, be_u32(data, 4)
+    if not flags & 0x100:
+        return count * default
+    pos = 8 + (4 if flags & 0x1 else 0) + (4 if flags & 0x4 else 0)
+    width = 4 * sum(1 for bit in (0x100, 0x200, 0x400, 0x800) if flags & bit)
+    if pos + count * width > len(data):
+        raise ExtractError(f"trun: {count} samples do not fit in {len(data)} bytes")
+    return sum(be_u32(data, pos + i * width) for i in range(count))
+
+
+# --- udta, meta, keys -----------------------------------------------------------------------------------------
+
+
+def _name(kind: bytes) -> str:
+    """A box type as a tag name: `©xyz` → `xyz`."""
+    return kind.replace(b"\xa9", b"").decode("latin-1").strip()
+
+
+def udta_text(data: bytes) -> str:
+    """The text of a udta item: `u16 len, u16 lang, text`, an iTunes `data` atom, or plain text."""
+    if len(data) >= 16 and data[4:8] == b"data":
+        return data[16 : be_u32(data)].decode("utf-8", "replace").strip("\x00 ")
+    if len(data) >= 4 and be_u16(data) <= len(data) - 4:
+        return data[4 : 4 + be_u16(data)].decode("utf-8", "replace").strip("\x00 ")
+    return data.decode("utf-8", "replace").strip("\x00 ")
+
+
+def _udta(reader: Reader, udta: Box, found: _Found, extraction: Extraction) -> None:
+    for box in children(reader, udta):
+        if box.type == b"meta":
+            _meta(reader, box, found)
+            continue
+        if box.payload_size > MAX_META:
+            continue
+        data = payload(reader, box)
+        if box.type in (b"\xa9xyz", b"\xa9day", b"\xa9mak", b"\xa9mod", b"\xa9swr", b"\xa9nam", b"date"):
+            found.udta[_name(box.type)] = udta_text(data)
+        elif box.type == b"loci":
+            loci = parse_loci(data)
+            if loci is not None:
+                found.udta["loci"] = f"{loci[0]:.6f},{loci[1]:.6f},{loci[2]:.2f}"
+        elif box.type == b"XMP_":
+            found.xmp.append(data.decode("utf-8", "replace"))
+        elif box.type == b"FIRM":
+            found.udta["FIRM"] = data.decode("latin-1").strip("\x00 ")
+        elif box.type == b"TAGS" and data.startswith(b"PENTAX"):
+            found.udta["pentax.make"] = data[:24].split(b"\x00", 1)[0].decode("latin-1").strip()
+        elif box.type == b"GPMF" and gpmf.is_gpmf(data):
+            found.gopro = True
+            result = gpmf.parse_gpmf(data, 0.0, 0.0)
+            result.add_to(extraction)
+            found.tzon_min = found.tzon_min if result.tzon_min is None else result.tzon_min
+
+
+def parse_loci(data: bytes) -> tuple[float, float, float] | None:
+    """(lat, lon, alt) of a 3GPP `loci` payload (FullBox; longitude is stored first), or None when short."""
+    pos = 6  # version/flags, language
+    if data[pos : pos + 2] in (b"\xfe\xff", b"\xff\xfe"):
+        while pos + 1 < len(data) and data[pos : pos + 2] != b"\x00\x00":
+            pos += 2
+        pos += 2
+    else:
+        end = data.find(b"\x00", pos)
+        if end < 0:
+            return None
+        pos = end + 1
+    pos += 1  # role
+    if pos + 12 > len(data):
+        return None
+    lon, lat, alt = (int.from_bytes(data[pos + i : pos + i + 4], "big", signed=True) / 65536 for i in (0, 4, 8))
+    return lat, lon, alt
+
+
+def _meta(reader: Reader, meta: Box, found: _Found) -> None:
+    """A `meta` box with or without its FullBox header: Keys (`mdta`) or iTunes (`mdir`) items."""
+    skip = 0 if reader.read_upto(meta.payload + 4, 4) == b"hdlr" else 4
+    boxes = list(iter_boxes(reader, meta.payload + skip, meta.end))
+    keys_box, ilst = first(boxes, b"keys"), first(boxes, b"ilst")
+    names = parse_keys(_read(reader, keys_box)) if keys_box is not None else []
+    for item in children(reader, ilst) if ilst is not None else []:
+        value = _data_value(reader, item)
+        if value is None:
+            continue
+        index = be_u32(item.type)
+        if names and 1 <= index <= len(names):
+            found.keys[names[index - 1]] = value
+        elif item.type[:1] == b"\xa9":
+            found.udta.setdefault(_name(item.type), value)
+
+
+def parse_keys(data: bytes) -> list[str]:
+    """The key names of a `keys` payload (FullBox, count, then size/namespace/name entries)."""
+    if len(data) < 8:
+        raise ExtractError("keys box is too short")
+    count, pos, names = be_u32(data, 4), 8, []
+    for _ in range(count):
+        size = be_u32(data, pos)
+        if size < 8 or pos + size > len(data):
+            raise ExtractError(f"keys entry at {pos} of size {size} runs past its box")
+        names.append(data[pos + 8 : pos + size].decode("utf-8", "replace"))
+        pos += size
+    return names
+
+
+def _data_value(reader: Reader, item: Box) -> str | None:
+    """The value of an ilst item's `data` atom as text (UTF-8/16, float, integer), or None."""
+    data_box = first(children(reader, item), b"data")
+    if data_box is None or data_box.payload_size < 8:
+        return None
+    data = _read(reader, data_box)
+    kind, value = be_u32(data) & 0xFFFFFF, data[8:]
+    if kind == 1:
+        return value.decode("utf-8", "replace").strip("\x00")
+    if kind == 2:
+        return value.decode("utf-16-be", "replace").strip("\x00")
+    if kind == 23 and len(value) == 4:
+        return f"{struct.unpack('>f', value)[0]:g}"
+    if kind == 24 and len(value) == 8:
+        return f"{struct.unpack('>d', value)[0]:g}"
+    if kind in (21, 22) and len(value) in (1, 2, 4, 8):
+        return str(int.from_bytes(value, "big", signed=kind == 21))
+    return None
+
+
+# --- GPMF ---------------------------------------------------------------------------------------------------
+
+
+def _gpmf_track(reader: Reader, track: Track, found: _Found, extraction: Extraction) -> None:
+    samples = track.samples
+    if len(samples) > MAX_GPMF_SAMPLES:
+        extraction.warnings.append(f"gpmd track: only the first {MAX_GPMF_SAMPLES} of {len(samples)} samples read")
+    for sample in samples[:MAX_GPMF_SAMPLES]:
+        data = reader.read(sample.offset, sample.size)
+        if not gpmf.is_gpmf(data):
+            return  # a gpmd track that is not GoPro's: left to the dash-cam parsers
+        found.gopro = True
+        try:
+            result = gpmf.parse_gpmf(data, sample.time_s, sample.duration_s)
+        except ExtractError as exc:
+            extraction.warnings.append(f"GPMF sample at {sample.offset}: {exc}")
+            continue
+        result.add_to(extraction)
+        if result.tzon_min is not None:
+            found.tzon_min = result.tzon_min
+
+
+# --- times, identity, location --------------------------------------------------------------------------------
+
+_ISO_DATE = re.compile(
+    r"(\d{4})[-:](\d\d)[-:](\d\d)[T ](\d\d):(\d\d)(?::(\d\d)(\.\d+)?)?\s*(Z|[+-]\d\d:?\d\d)?\s*$")
+
+
+def parse_date(text: str) -> tuple[datetime, str] | None:
+    """An ISO-8601-like date-time as (value, zone kind): aware `utc`/`offset` when it has a zone, else `local`."""
+    match = _ISO_DATE.match(text.strip())
+    if match is None:
+        return None
+    year, month, day, hour, minute, second, fraction, zone = match.groups()
+    try:
+        value = datetime(int(year), int(month), int(day), int(hour), int(minute), int(second or 0),
+                         round(float(fraction or 0) * 1_000_000))
+    except ValueError:
+        return None
+    if zone is None:
+        return value, "local"
+    if zone == "Z":
+        return value.replace(tzinfo=UTC), "utc"
+    sign = -1 if zone[0] == "-" else 1
+    minutes = sign * (int(zone[1:3]) * 60 + int(zone[-2:]))
+    return value.replace(tzinfo=timezone(timedelta(minutes=minutes))), "offset"
+
+
+def _times(found: _Found, extraction: Extraction) -> None:
+    phone = _is_phone(found.keys)
+    header = [("mp4.mvhd.creation", found.mvhd[0])] if found.mvhd is not None else []
+    if not header or header[0][1] == 0:
+        header += [(source, value) for source, value in found.header_times if value][:1]
+    if found.mvhd is not None:
+        extraction.tags["mp4.mvhd.creation"] = str(found.mvhd[0])
+        extraction.tags["mp4.mvhd.modification"] = str(found.mvhd[1])
+    for source, raw in header:
+        value, note = header_time(raw)
+        if raw == 0:
+            extraction.times.append(TimeCandidate(source, value, "unset", "0 means not set"))
+            continue
+        if note:
+            extraction.warnings.append(f"{source}: {note}")
+        if phone:
+            extraction.times.append(TimeCandidate(source, value.replace(tzinfo=UTC), "utc",
+                                                  _join(note, "phone writer (Apple/Android keys): UTC")))
+            continue
+        why = "GoPro writes camera-local time" if found.gopro else "writer unknown, zone not recorded"
+        extraction.times.append(TimeCandidate(source, value, "local", _join(note, why)))
+        if found.tzon_min is not None:
+            zoned = value.replace(tzinfo=timezone(timedelta(minutes=found.tzon_min)))
+            extraction.times.append(TimeCandidate(f"{source}+gpmf.tzon", zoned, "offset",
+                                                  f"camera-local time with GPMF TZON {found.tzon_min} min"))
+    texts = [("mp4.keys.creationdate", found.keys.get("com.apple.quicktime.creationdate")),
+             ("mp4.udta.day", found.udta.get("day")), ("mp4.udta.date", found.udta.get("date"))]
+    texts += [("xmp.createdate", _xmp_value(xmp, "xmp", "CreateDate")) for xmp in found.xmp]
+    for source, text in texts:
+        parsed = parse_date(text) if text else None
+        if parsed is not None:
+            extraction.times.append(TimeCandidate(source, parsed[0], parsed[1], f"raw {text!r}"))
+    gps = gpmf.start_candidate(extraction.track)
+    if gps is not None:
+        extraction.times.append(gps)
+    for key, value in found.keys.items():
+        extraction.tags[f"mp4.keys.{_short_key(key)}"] = value
+    for key, value in found.udta.items():
+        extraction.tags[f"mp4.udta.{key}"] = value
+
+
+def _is_phone(keys: dict[str, str]) -> bool:
+    """Whether Keys show a phone's camera app as the writer (which stamps mvhd in UTC)."""
+    return any(key in _PHONE_KEYS or key.startswith("com.android.") for key in keys)
+
+
+def _join(*parts: str) -> str:
+    return "; ".join(p for p in parts if p)
+
+
+def _short_key(key: str) -> str:
+    for prefix in _KEY_PREFIXES:
+        if key.startswith(prefix):
+            return key[len(prefix) :]
+    return key
+
+
+def _identity(found: _Found, extraction: Extraction) -> None:
+    keys, udta = found.keys, found.udta
+    phone = _is_phone(keys)
+    software = keys.get("com.apple.quicktime.software") or udta.get("swr")
+    ident = Identity(
+        make=keys.get("com.apple.quicktime.make") or keys.get("com.android.manufacturer") or udta.get("mak")
+        or udta.get("pentax.make") or ("GoPro" if found.gopro else None),
+        model=keys.get("com.apple.quicktime.model") or keys.get("com.android.model") or udta.get("mod"),
+        firmware=None if phone else (udta.get("FIRM") or software),
+    )
+    extraction.identity = extraction.identity.merged(ident)
+
+
+def _location(found: _Found, extraction: Extraction) -> None:
+    for source, text in (("mp4.keys.location.ISO6709", found.keys.get("com.apple.quicktime.location.ISO6709")),
+                         ("mp4.udta.xyz", found.udta.get("xyz"))):
+        point = parse_iso6709(text) if text else None
+        if point is not None:
+            extraction.location = GpsFix(point[0], point[1], alt_m=point[2], source=source)
+            return
+    if "loci" in found.udta:
+        lat, lon, alt = (float(v) for v in found.udta["loci"].split(","))
+        extraction.location = GpsFix(lat, lon, alt_m=alt, source="mp4.udta.loci")
+        return
+    for xmp in found.xmp:
+        point = _xmp_gps(xmp)
+        if point is not None:
+            extraction.location = GpsFix(point[0], point[1], alt_m=point[2], source="xmp.gps")
+            return
+
+
+_ISO6709 = re.compile(r"([+-])(\d+(?:\.\d*)?)([+-])(\d+(?:\.\d*)?)(?:([+-]\d+(?:\.\d*)?))?")
+
+
+def parse_iso6709(text: str) -> tuple[float, float, float | None] | None:
+    """(lat, lon, alt) of an ISO-6709 string in degrees, degrees-minutes or degrees-minutes-seconds form."""
+    match = _ISO6709.match(text.strip())
+    if match is None:
+        return None
+    lat_sign, lat_text, lon_sign, lon_text, alt = match.groups()
+    lat, lon = _sexagesimal(lat_text, 2), _sexagesimal(lon_text, 3)
+    if lat is None or lon is None:
+        return None
+    lat, lon = (-lat if lat_sign == "-" else lat), (-lon if lon_sign == "-" else lon)
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return lat, lon, float(alt) if alt else None
+
+
+def _sexagesimal(text: str, degree_digits: int) -> float | None:
+    whole = len(text.split(".")[0])
+    value = float(text)
+    if whole == degree_digits:
+        return value
+    if whole == degree_digits + 2:
+        return value // 100 + (value % 100) / 60
+    if whole == degree_digits + 4:
+        return value // 10000 + (value // 100 % 100) / 60 + (value % 100) / 3600
+    return None
+
+
+def _xmp_root(xmp: str) -> Element | None:
+    start, end = xmp.find("<x:xmpmeta"), xmp.rfind("</x:xmpmeta>")
+    text = xmp[start : end + len("</x:xmpmeta>")] if start >= 0 and end > start else xmp
+    try:
+        return ElementTree.fromstring(text.encode("utf-8"))
+    except Exception:  # noqa: BLE001 - defusedxml raises several kinds for hostile or broken XML
+        return None
+
+
+def _xmp_value(xmp: str, prefix: str, name: str) -> str | None:
+    """One XMP property, as an attribute of rdf:Description or as an element."""
+    root = _xmp_root(xmp)
+    if root is None:
+        return None
+    qualified = f"{{{_NS[prefix]}}}{name}"
+    for description in root.iter(f"{{{_NS['rdf']}}}Description"):
+        if qualified in description.attrib:
+            return description.attrib[qualified].strip()
+        element = description.find(qualified)
+        if element is not None and element.text:
+            return element.text.strip()
+    return None
+
+
+def _xmp_gps(xmp: str) -> tuple[float, float, float | None] | None:
+    lat, lon = _xmp_coordinate(_xmp_value(xmp, "exif", "GPSLatitude")), _xmp_coordinate(
+        _xmp_value(xmp, "exif", "GPSLongitude"))
+    if lat is None or lon is None:
+        return None
+    alt_text = _xmp_value(xmp, "exif", "GPSAltitude")
+    alt = None
+    if alt_text:
+        num, _, den = alt_text.partition("/")
+        try:
+            alt = float(num) / float(den or 1)
+        except (ValueError, ZeroDivisionError):
+            alt = None
+        if alt is not None and _xmp_value(xmp, "exif", "GPSAltitudeRef") == "1":
+            alt = -alt
+    return lat, lon, alt
+
+
+def _xmp_coordinate(text: str | None) -> float | None:
+    """XMP GPS coordinate `DDD,MM.mmk` or `DDD,MM,SSk` (k = N/S/E/W) in signed degrees."""
+    match = re.fullmatch(r"(\d+),(\d+(?:\.\d+)?)(?:,(\d+(?:\.\d+)?))?([NSEW])", text or "")
+    if match is None:
+        return None
+    degrees, minutes, seconds, ref = match.groups()
+    value = int(degrees) + float(minutes) / 60 + float(seconds or 0) / 3600
+    return -value if ref in "SW" else value
