@@ -39,6 +39,7 @@ class Recording:
     fixes: Sequence[Fix] = ()
     gpmf_device: dict[str, str] = field(default_factory=dict)  # e.g. {"MINF": "HERO9 Black", "CASN": "C1234"}
     gps_lock: bool = True
+    padding: int = 0  # bytes of stand-in media data after the GPMF payloads, to make files of realistic size
 
 
 def box(kind: bytes, *parts: bytes) -> bytes:
@@ -139,7 +140,7 @@ def build_mp4(rec: Recording) -> bytes:
             chunk = [f for f in rec.fixes if lo <= f.t_utc < hi]
             if chunk:
                 payloads.append(_gpmf_payload(chunk, rec.gps_lock))
-    mdat_body = b"".join(payloads) or b"\x00" * 16
+    mdat_body = (b"".join(payloads) or b"\x00" * 16) + b"\x00" * rec.padding
     mdat_offset = len(ftyp) + 8
     created = _mp4_seconds(rec.creation)
     duration = round(rec.duration_s * TIMESCALE)
