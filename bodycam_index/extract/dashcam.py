@@ -34,6 +34,8 @@ MAX_RECORDS = 100_000
 MAX_TRACK_SAMPLES = 20_000
 MAX_SAMPLE = 64 << 10
 PITTASOFT = {b"cprt", b"sttm", b"ptnm", b"ptrh", b"thum", b"gps ", b"3gf "}
+#: Makes set by the boxes above; any other make (a phone, a GoPro) skips the mdat scan for freeGPS blocks.
+DASHCAM_MAKES = {"BlackVue", "70mai", "Garmin", "Nextbase"}
 _TEXT_TRACKS = {b"text", b"tx3g", b"sbtl", b"subt"}
 _BLACKVUE_LINE = re.compile(rb"\[(\d{1,16})\]([^\[]*)")
 
@@ -341,8 +343,9 @@ def _freegps_index(reader: Reader, top: list[Box], extraction: Extraction) -> No
 
 
 def _freegps_scan(reader: Reader, top: list[Box], extraction: Extraction) -> None:
-    if extraction.track or "freegps.index" in extraction.tags:
-        return
+    make = extraction.identity.make
+    if extraction.track or "freegps.index" in extraction.tags or (make and make not in DASHCAM_MAKES):
+        return  # GPS found already, or a phone/action camera that names itself: no mdat scan
     for mdat in (b for b in top if b.type == b"mdat"):
         offsets = freegps.scan_offsets(reader, mdat)
         if offsets:
