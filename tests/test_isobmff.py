@@ -173,6 +173,22 @@ def test_synthetic_non_gopro_gpmd_track_is_left_alone() -> None:
     assert e.track == [] and e.identity.make is None and e.warnings == []
 
 
+def test_synthetic_gopro_udta_gpmf_tzon_makes_offset_candidate() -> None:
+    def klv(key: bytes, kind: bytes, data: bytes, size: int = 1) -> bytes:
+        return key + kind + bytes([size]) + (len(data) // size).to_bytes(2, "big") + data + b"\x00" * (-len(data) % 4)
+
+    devc_body = (klv(b"DVID", b"L", b"\x00\x00\x00\x01", 4) + klv(b"MINF", b"c", b"HERO11 Black")
+                 + klv(b"CASN", b"c", b"C3441325000000") + klv(b"TZON", b"s", struct.pack(">h", -480), 2))
+    devc = b"DEVC\x00\x04" + (len(devc_body) // 4).to_bytes(2, "big") + devc_body
+    e = extract(movie(mvhd(T2019), box(b"udta", box(b"GPMF", devc + b"\x00" * 16))))
+    times = {t.source: t for t in e.times}
+    assert times["mp4.mvhd.creation"].zone == "local" and "GoPro" in times["mp4.mvhd.creation"].note
+    zoned = times["mp4.mvhd.creation+gpmf.tzon"]
+    assert zoned.zone == "offset" and zoned.value == datetime(2019, 7, 24, 16, 25, 57, tzinfo=UTC)
+    assert (e.identity.make, e.identity.model, e.identity.serial) == ("GoPro", "HERO11 Black", "C3441325000000")
+    assert e.tags["gpmf.tzon"] == "-480"
+
+
 def test_no_moov_is_an_error() -> None:
     with pytest.raises(ExtractError, match="moov"):
         extract(box(b"ftyp", b"isom\x00\x00\x00\x00") + box(b"mdat", b"x" * 8))
@@ -248,7 +264,7 @@ def test_pentax_quicktime_mov() -> None:
     (mv,) = [t for t in e.times if t.source == "mp4.mvhd.creation"]
     assert (mv.value, mv.zone) == (datetime(2005, 8, 11, 14, 3, 54), "local")  # album keys are not a phone
     assert e.identity.make == "PENTAX DIGITAL CAMERA"
-    assert e.tags["mp4.mvhd.modification"] == "3363349439"  # 2010-07-30 15:43:59
+    assert e.tags["mp4.mvhd.modification"] == "2010-07-30T15:43:59 (raw 3363349439)"
 
 
 @pytest.mark.corpus

@@ -21,11 +21,12 @@ MAX_ITEMS = 100_000
 #: Nominal duration of one raw payload, when no sample table says otherwise.
 RAW_PAYLOAD_S = 1.0
 
-#: GPMF type char → struct format of one element.
+#: GPMF numeric type char → struct format of one element (`q`/`Q` are fixed point, scaled after unpacking).
 _FORMATS = {
-    "b": "b", "B": "B", "c": "c", "d": "d", "f": "f", "F": "4s", "G": "16s", "j": "q", "J": "Q",
-    "l": "i", "L": "I", "q": "i", "Q": "q", "s": "h", "S": "H", "U": "16s",
+    "b": "b", "B": "B", "d": "d", "f": "f", "j": "q", "J": "Q", "l": "i", "L": "I", "q": "i", "Q": "q",
+    "s": "h", "S": "H",
 }
+_FIXED_POINT = {"q": 65536.0, "Q": 4294967296.0}
 _GPS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 
 
@@ -54,7 +55,10 @@ class Klv:
         fmt = ">" + "".join(_FORMATS[c] for c in chars)
         if struct.calcsize(fmt) != self.size:
             raise ExtractError(f"GPMF {self.key!r}: type {chars!r} does not fill its {self.size}-byte struct")
-        return list(struct.iter_unpack(fmt, self.data)) if self.size else []
+        rows = list(struct.iter_unpack(fmt, self.data)) if self.size else []
+        if any(c in _FIXED_POINT for c in chars):
+            rows = [tuple(v / _FIXED_POINT.get(c, 1) for c, v in zip(chars, row)) for row in rows]
+        return rows
 
 
 def iter_klv(data: bytes, depth: int = 0) -> Iterator[Klv]:
@@ -161,16 +165,31 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult) 
         lat, lon, alt, speed = row[0], row[1], row[2], row[3]
         if gps.key == b"GPS9":
             fix, dop = int(row[8]), row[7]
-            t_utc = _GPS_EPOCH + timedelta(days=row[5], seconds=row[6]) if fix else None
+            t_utc = _gps9_time(row[5], row[6]) if fix else None
         else:
             fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
-            t_utc = gpsu + timedelta(seconds=i * step) if gpsu is not None else None
+            t_utc = _after(gpsu, i * step)
         if fix == 0 or (lat == 0 and lon == 0) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
             result.dropped += 1
             continue
         quality = f"fix={fix}" + (f" dop={dop:g}" if dop is not None else "")
         result.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality,
                                    f"gpmf.{gps.key.decode().lower()}"))
+
+
+def _after(start: datetime | None, seconds: float) -> datetime | None:
+    try:
+        return start + timedelta(seconds=seconds) if start is not None else None
+    except (OverflowError, ValueError):
+        return None
+
+
+def _gps9_time(days: float, seconds: float) -> datetime | None:
+    """GPS9 time (days since 2000-01-01, seconds since midnight) as aware UTC, None when out of range."""
+    try:
+        return _GPS_EPOCH + timedelta(days=days, seconds=seconds)
+    except (OverflowError, ValueError):
+        return None
 
 
 def _divisor(scale: list[float], index: int) -> float:
@@ -202,7 +221,10 @@ def start_candidate(fixes: list[GpsFix]) -> TimeCandidate | None:
     """The recording's start in UTC: the first fix with a UTC time, minus its offset into the recording."""
     for fix in fixes:
         if fix.t_utc is not None and fix.t_offset_s is not None:
-            start = fix.t_utc - timedelta(seconds=fix.t_offset_s)
+            try:
+                start = fix.t_utc - timedelta(seconds=fix.t_offset_s)
+            except (OverflowError, ValueError):
+                return None
             return TimeCandidate("gpmf.gpsu", start, "utc", f"first GPS fix minus its {fix.t_offset_s:.3f} s offset")
     return None
 

@@ -241,7 +241,11 @@ def _udta(reader: Reader, udta: Box, found: _Found, extraction: Extraction) -> N
             found.udta["pentax.make"] = data[:24].split(b"\x00", 1)[0].decode("latin-1").strip()
         elif box.type == b"GPMF" and gpmf.is_gpmf(data):
             found.gopro = True
-            result = gpmf.parse_gpmf(data, 0.0, 0.0)
+            try:
+                result = gpmf.parse_gpmf(data, 0.0, 0.0)
+            except ExtractError as exc:
+                extraction.warnings.append(f"udta GPMF: {exc}")
+                continue
             result.add_to(extraction)
             found.tzon_min = found.tzon_min if result.tzon_min is None else result.tzon_min
 
@@ -370,8 +374,8 @@ def _times(found: _Found, extraction: Extraction) -> None:
     if not header or header[0][1] == 0:
         header += [(source, value) for source, value in found.header_times if value][:1]
     if found.mvhd is not None:
-        extraction.tags["mp4.mvhd.creation"] = str(found.mvhd[0])
-        extraction.tags["mp4.mvhd.modification"] = str(found.mvhd[1])
+        for name, raw in zip(("creation", "modification"), found.mvhd[:2]):
+            extraction.tags[f"mp4.mvhd.{name}"] = f"{header_time(raw)[0].isoformat()} (raw {raw})"
     for source, raw in header:
         value, note = header_time(raw)
         if raw == 0:
@@ -394,6 +398,8 @@ def _times(found: _Found, extraction: Extraction) -> None:
     texts += [("xmp.createdate", _xmp_value(xmp, "xmp", "CreateDate")) for xmp in found.xmp]
     for source, text in texts:
         parsed = parse_date(text) if text else None
+        if text:
+            extraction.tags.setdefault(source, text)
         if parsed is not None:
             extraction.times.append(TimeCandidate(source, parsed[0], parsed[1], f"raw {text!r}"))
     gps = gpmf.start_candidate(extraction.track)
