@@ -1,0 +1,164 @@
+"""Commands that load incidents, DEMS inventories and camera rosters, and show incidents."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..db import connect
+from ..incidents import presets
+from ..incidents.dems import DEMS_PRESETS, import_footage_list
+from ..incidents.importer import ImportReport, import_incidents
+from ..incidents.presets import Rules
+from ..incidents.roster import import_roster
+from ..incidents.store import find_incident, incident_details, list_incidents
+from ..model import InputError
+
+_SHOWN_SKIPS = 5
+
+
+def _table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None:
+    """A rich table on a terminal, tab-separated plain text otherwise."""
+    cells = [["" if v is None else str(v) for v in row] for row in rows]
+    if sys.stdout.isatty():
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(*columns, title=title)
+        for row in cells:
+            table.add_row(*row)
+        Console().print(table)
+        return
+    if title:
+        click.echo(title)
+    click.echo("\t".join(columns))
+    for row in cells:
+        click.echo("\t".join(row))
+
+
+def _report(report: ImportReport, errors: str | None) -> None:
+    click.echo(f"{report.source}: {report.summary()}")
+    for skipped in report.skipped_rows[:_SHOWN_SKIPS]:
+        click.echo(f"  skipped {skipped.file}:{skipped.line}: {skipped.reason}")
+    if report.skipped > _SHOWN_SKIPS:
+        click.echo(f"  … and {report.skipped - _SHOWN_SKIPS} more" + ("" if errors else " (--errors FILE lists them)"))
+    if errors:
+        with open(errors, "w", newline="", encoding="utf-8") as fh:
+            writer = csv.writer(fh)
+            writer.writerow(["file", "line", "reason"])
+            writer.writerows([s.file, s.line, s.reason] for s in report.skipped_rows)
+
+
+def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    mapping = {}
+    for pair in pairs:
+        name, sep, column = pair.partition("=")
+        if not sep or not name.strip() or not column:
+            raise InputError(f"--map wants field=column, got {pair!r}")
+        mapping[name.strip()] = column
+    return mapping
+
+
+def _rules(types: tuple[str, ...], priorities: tuple[str, ...], require_all: bool) -> Rules | None:
+    split = tuple(p.strip() for value in priorities for p in value.split(",") if p.strip())
+    if not (types or split or require_all):
+        return None
+    return Rules(all=require_all, types=types, priorities=split)
+
+
+def _list_presets() -> None:
+    rows = [[p.name, "use of force" if p.use_of_force else "CAD", p.rules.describe(), p.description]
+            for p in presets.PRESETS.values()]
+    _table("incident presets", ["preset", "kind", "requires footage", "description"], rows)
+
+
+@click.command("import-incidents")
+@click.argument("csv_path", metavar="CSV", required=False, type=click.Path(dir_okay=False))
+@click.option("--preset", help="Agency preset (see --list-presets); detected from the header when omitted.")
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a field to a column (repeatable).")
+@click.option("--tz", default="UTC", show_default=True, help="IANA zone of the file's local times.")
+@click.option("--source", help="Label for this export (default: the preset name); re-imports match on it.")
+@click.option("--require-type", "types", multiple=True, metavar="GLOB", help="Types that require footage.")
+@click.option("--require-priority", "priorities", multiple=True, metavar="P[,P…]",
+              help="Priorities that require footage (1 also matches 1A).")
+@click.option("--require-all", is_flag=True, help="Every incident requires footage.")
+@click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
+@click.option("--list-presets", is_flag=True, help="Show the presets and exit.")
+@click.pass_obj
+def import_incidents_cmd(obj: Any, csv_path: str | None, preset: str | None, maps: tuple[str, ...], tz: str,
+                         source: str | None, types: tuple[str, ...], priorities: tuple[str, ...], require_all: bool,
+                         errors: str | None, list_presets: bool) -> None:
+    """Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents.
+
+    Default footage rules: use-of-force presets require footage for every incident; CAD presets for
+    priority 1 and 2 (or High / Emergency). --require-* options replace them.
+    """
+    if list_presets:
+        _list_presets()
+        return
+    if not csv_path:
+        raise InputError("import-incidents needs a CSV file (or --list-presets)")
+    report = import_incidents(connect(obj.db), Path(csv_path), preset=preset, mapping=_mapping(maps) or None, tz=tz,
+                              source=source, requires_footage=_rules(types, priorities, require_all))
+    _report(report, errors)
+
+
+@click.command("import-footage-list")
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.option("--preset", default="axon", show_default=True, type=click.Choice(sorted(DEMS_PRESETS)))
+@click.option("--tz", default="UTC", show_default=True, help="IANA zone of the inventory's local times.")
+@click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
+@click.pass_obj
+def import_footage_list_cmd(obj: Any, csv_path: str, preset: str, tz: str, errors: str | None) -> None:
+    """Load a DEMS evidence inventory as footage records (no video files needed)."""
+    _report(import_footage_list(connect(obj.db), Path(csv_path), preset=preset, tz=tz), errors)
+
+
+@click.command("import-roster")
+@click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.option("--tz", default="UTC", show_default=True, help="IANA zone of the roster's local times.")
+@click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
+@click.pass_obj
+def import_roster_cmd(obj: Any, csv_path: str, tz: str, errors: str | None) -> None:
+    """Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."""
+    _report(import_roster(connect(obj.db), Path(csv_path), tz=tz), errors)
+
+
+@click.group("incidents")
+def incidents_group() -> None:
+    """List and show imported incidents."""
+
+
+@incidents_group.command("list")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.pass_obj
+def list_cmd(obj: Any, limit: int) -> None:
+    """The latest incidents by received time."""
+    rows = list_incidents(connect(obj.db), limit)
+    columns = ["number", "source", "type", "priority", "received_utc", "requires_footage", "units"]
+    _table(None, columns, [[r[c] for c in columns] for r in rows])
+
+
+@incidents_group.command("show")
+@click.argument("number")
+@click.pass_obj
+def show_cmd(obj: Any, number: str) -> None:
+    """Everything known about one incident, found by its number or any alias in any written form."""
+    db = connect(obj.db)
+    incident = find_incident(db, number)
+    if incident is None:
+        raise InputError(f"no incident {number!r}")
+    aliases, units = incident_details(db, incident["id"])
+    rows = [[k, v] for k, v in incident.items() if k not in ("id", "content_hash") and v is not None]
+    rows.append(["aliases", ", ".join(f"{a['alias']} ({a['raw']})" for a in aliases)])
+    if units:
+        rows.append(["units", json.dumps([{k: v for k, v in u.items() if v} for u in units])])
+    _table(f"incident {incident['number']}", ["field", "value"], rows)
+
+
+COMMANDS = [import_incidents_cmd, import_footage_list_cmd, import_roster_cmd, incidents_group]

@@ -1,0 +1,1 @@
+"""Import incidents (CAD, RMS, use of force), DEMS footage inventories and camera rosters."""

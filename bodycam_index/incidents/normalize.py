@@ -1,0 +1,284 @@
+"""Normalising what agencies write: incident numbers, local times, coordinates.
+
+**Incident numbers.** Every number, whether an incident's own, one of its aliases, or a hint an officer typed into a
+DEMS, goes through `canonical_number`, so the linker can match `footage_hints.normalized` against
+`incident_aliases.alias` with plain equality. The canonical form is:
+
+* `[PREFIX]YYYY-SEQ` when a year can be read: `2016-104006` (written YYYY-seq), `18-0052973` (YY-seq, the year
+  expanded to 2018), `2016104006` (YYYY + sequence), `16000104006` (YY + zero-padded sequence: two digits then
+  `00`) and `2023000319821` (YYYY + zero-padded sequence) become `2016-104006`, `2018-52973`, `2016-104006`,
+  `2016-104006` and `2023-319821`. `FTN2021-0378`, `ftn2021-0378 ` → `FTN2021-378`. SEQ is the sequence as a
+  number (leading zeros dropped).
+* otherwise the upper-case letters and digits with separators removed and leading zeros of each digit run
+  dropped: `P151941002` → `P151941002`, `A0000116` → `A116`, `00251` → `251`.
+
+Text that is not a number gives None: words (`system check`, `Training Scenario 1`: more than four letters besides a
+`CASE`/`INC`/`GO`-style label), dates (`3/26/2015`, `2015-03-26`, `20150326`) and fewer than three digits.
+Two-digit years are read as 20YY unless that is more than a year in the future (then 19YY).
+
+**Times.** `TimeParser` detects a column's form once (12/24 h, padded or not, 2- or 4-digit years, ISO with or
+without fraction and offset, date only) and `TimeZoneConverter` turns local wall-clock time into UTC with DST,
+flagging ambiguous and non-existent local times instead of failing.
+
+**Coordinates.** `parse_point` reads `(lat, lon)` and WKT `POINT (lon lat)`; `Projector` converts projected
+coordinates (State Plane feet, e.g. EPSG:3452) to WGS84 with pyproj.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ..model import InputError
+
+# ---------------------------------------------------------------------------------------------- incident numbers
+
+_LABEL = re.compile(r"^(?:CASE|INCIDENT|INC|EVENT|EVT|GO|CAD|RMS|REPORT|RPT|NO|NUM|NUMBER)\b[\s#:.\-]*")
+_YEAR_SEQ = re.compile(r"^([A-Z]{0,4})[\s#\-_/.]*((?:19|20)\d\d|\d\d)[\s\-_/.]+(\d+)$")
+_DATE = re.compile(
+    r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:[ T]\d{1,2}:\d\d(?::\d\d)?)?$"
+)
+_DIGIT_RUN = re.compile(r"\d+")
+_THIS_YY = datetime.now(UTC).year % 100
+
+
+def expand_year(yy: int) -> int:
+    """A two-digit year as a full year: 20YY unless that lies more than a year ahead, then 19YY."""
+    return 2000 + yy if yy <= _THIS_YY + 1 else 1900 + yy
+
+
+def _is_date_digits(digits: str) -> bool:
+    if len(digits) != 8 or not digits.startswith(("19", "20")):
+        return False
+    try:
+        date(int(digits[:4]), int(digits[4:6]), int(digits[6:]))
+    except ValueError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=65536)
+def canonical_number(text: str) -> str | None:
+    """The canonical incident key of a number as written, or None when the text is not an incident number."""
+    s = text.strip().upper()
+    if not s or _DATE.match(s):
+        return None
+    s = _LABEL.sub("", s).strip()
+    m = _YEAR_SEQ.match(s)
+    if m:
+        prefix, year, seq = m.groups()
+        full = int(year) if len(year) == 4 else expand_year(int(year))
+        return f"{prefix}{full}-{int(seq)}"
+    compact = re.sub(r"[^A-Z0-9]", "", s)
+    letters = sum(c.isalpha() for c in compact)
+    digits = len(compact) - letters
+    if letters > 4 or digits < 3:
+        return None
+    if letters == 0:
+        if _is_date_digits(compact):
+            return None
+        if len(compact) >= 9 and compact[2:4] == "00":
+            return f"{expand_year(int(compact[:2]))}-{int(compact[2:])}"
+        if len(compact) >= 9 and compact.startswith(("19", "20")):
+            return f"{compact[:4]}-{int(compact[4:])}"
+    return _DIGIT_RUN.sub(lambda d: str(int(d.group())), compact)
+
+
+# ---------------------------------------------------------------------------------------------- times
+
+ParseResult = tuple[datetime, bool]  # (value, has time of day); value aware when the text carries an offset
+
+_US = re.compile(
+    r"^(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})"
+    r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?\s*([AaPp])?\.?[Mm]?\.?)?$"
+)
+_CLOCK = re.compile(r"^(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([AaPp])\.?[Mm]\.?)?$")
+_HHMM = re.compile(r"^\d{1,4}$")
+
+
+def _hour12(hour: int, ampm: str | None) -> int:
+    if not ampm:
+        return hour
+    if not 1 <= hour <= 12:
+        raise ValueError("hour out of range for 12-hour time")
+    return hour % 12 + (12 if ampm in "Pp" else 0)
+
+
+def _parse_iso(text: str) -> ParseResult:
+    value = datetime.fromisoformat(text)
+    return value, len(text) > 10
+
+
+def _parse_us(text: str) -> ParseResult:
+    m = _US.match(text)
+    if not m:
+        raise ValueError(f"not a M/D/Y time: {text!r}")
+    mo, d, y, hh, mi, ss, frac, ampm = m.groups()
+    year = int(y) if len(y) == 4 else expand_year(int(y))
+    if hh is None:
+        return datetime(year, int(mo), int(d)), False
+    micro = int(frac.ljust(6, "0")) if frac else 0
+    return datetime(year, int(mo), int(d), _hour12(int(hh), ampm), int(mi), int(ss or 0), micro), True
+
+
+def parse_clock(text: str) -> time:
+    """A time of day: `19:49`, `18:11:47`, `6:08 PM`, `0344` or an unpadded integer such as `344` (= 03:44)."""
+    text = text.strip()
+    m = _CLOCK.match(text)
+    if m:
+        hh, mi, ss, ampm = m.groups()
+        return time(_hour12(int(hh), ampm), int(mi), int(ss or 0))
+    if _HHMM.match(text):
+        n = int(text)
+        return time(n // 100, n % 100)
+    raise ValueError(f"not a time of day: {text!r}")
+
+
+_PARSERS: tuple[Callable[[str], ParseResult], ...] = (_parse_iso, _parse_us)
+
+
+class TimeParser:
+    """Parses one column's times: the form is detected on the first value and kept (re-detected on a miss)."""
+
+    def __init__(self) -> None:
+        self._parser: Callable[[str], ParseResult] | None = None
+        self._cache: dict[str, ParseResult] = {}
+
+    def __call__(self, text: str) -> ParseResult:
+        """`(datetime, has_time)`; raises ValueError when no known form fits."""
+        hit = self._cache.get(text)
+        if hit is not None:
+            return hit
+        if self._parser is not None:
+            try:
+                result = self._parser(text)
+            except ValueError:
+                result = self._detect(text)
+        else:
+            result = self._detect(text)
+        if len(self._cache) > 50_000:
+            self._cache.clear()
+        self._cache[text] = result
+        return result
+
+    def _detect(self, text: str) -> ParseResult:
+        for parser in _PARSERS:
+            try:
+                result = parser(text)
+            except ValueError:
+                continue
+            self._parser = parser
+            return result
+        raise ValueError(f"unrecognised date/time {text!r}")
+
+
+def zone(name: str) -> ZoneInfo:
+    """The IANA zone named, or InputError."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InputError(f"unknown time zone {name!r} (use an IANA name such as America/Los_Angeles)") from exc
+
+
+class TimeZoneConverter:
+    """Local wall-clock time in one zone → UTC text, DST-aware, cached per local hour.
+
+    An ambiguous time (the repeated hour when clocks go back) takes the first occurrence (daylight time); a
+    non-existent one (the skipped hour) takes the offset in force before the change; both are flagged.
+    """
+
+    def __init__(self, tz: str) -> None:
+        self.zone = zone(tz)
+        self._hours: dict[tuple[int, int, int, int], tuple[timedelta, str | None]] = {}
+
+    def _offset(self, local: datetime) -> tuple[timedelta, str | None]:
+        key = (local.year, local.month, local.day, local.hour)
+        hit = self._hours.get(key)
+        if hit is None:
+            probe = datetime(*key, 30)
+            first = probe.replace(tzinfo=self.zone, fold=0).utcoffset() or timedelta()
+            second = probe.replace(tzinfo=self.zone, fold=1).utcoffset() or timedelta()
+            flag = None
+            if first != second:
+                back = (probe - first).replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
+                flag = "ambiguous" if back == probe else "nonexistent"
+            hit = self._hours[key] = (first, flag)
+        return hit
+
+    def to_utc(self, value: datetime) -> tuple[datetime, str | None]:
+        """The UTC datetime (naive) of a local or aware value, and a DST flag or None."""
+        if value.tzinfo is not None:
+            return value.astimezone(UTC).replace(tzinfo=None), None
+        offset, flag = self._offset(value)
+        return value - offset, flag
+
+
+def utc_text(value: datetime) -> str:
+    """A naive-UTC datetime as stored text (same form as `db.iso_utc`)."""
+    return value.isoformat(timespec="microseconds") + "Z"
+
+
+# ---------------------------------------------------------------------------------------------- coordinates
+
+_NUM = r"[-+]?\d+(?:\.\d+)?"
+_LATLON = re.compile(rf"^\(?\s*({_NUM})\s*[, ]\s*({_NUM})\s*\)?$")
+_WKT = re.compile(rf"^POINT\s*\(\s*({_NUM})\s+({_NUM})\s*\)$", re.IGNORECASE)
+
+
+def valid_latlon(lat: float, lon: float) -> bool:
+    """A usable WGS84 position: finite, in range, not 0/0."""
+    return (
+        math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+        and not (lat == 0 and lon == 0)
+    )
+
+
+def parse_point(text: str) -> tuple[float, float] | None:
+    """`(lat, lon)` or WKT `POINT (lon lat)` as (lat, lon); None when unreadable or invalid."""
+    text = text.strip()
+    m = _WKT.match(text)
+    if m:
+        lat, lon = float(m.group(2)), float(m.group(1))
+    else:
+        m = _LATLON.match(text)
+        if not m:
+            return None
+        lat, lon = float(m.group(1)), float(m.group(2))
+    return (lat, lon) if valid_latlon(lat, lon) else None
+
+
+class Projector:
+    """Projected coordinates (e.g. EPSG:3452, Louisiana South, US feet) → WGS84, refusing points outside the
+    projection's area of use (garbage such as swapped or mistyped values)."""
+
+    def __init__(self, epsg: int) -> None:
+        from pyproj import CRS, Transformer
+
+        crs = CRS.from_epsg(epsg)
+        self._transformer = Transformer.from_crs(crs, CRS.from_epsg(4326), always_xy=True)
+        area = crs.area_of_use
+        self._bounds = (area.west - 1, area.south - 1, area.east + 1, area.north + 1) if area else None
+
+    def __call__(self, x: float, y: float) -> tuple[float, float] | None:
+        """(lat, lon) of a projected point, or None when it falls outside the projection's area."""
+        lon, lat = self._transformer.transform(x, y)
+        if not valid_latlon(lat, lon):
+            return None
+        if self._bounds:
+            west, south, east, north = self._bounds
+            if not (west <= lon <= east and south <= lat <= north):
+                return None
+        return lat, lon
+
+
+def parse_float(text: str) -> float | None:
+    """A number cell as float (thousands commas allowed), or None."""
+    try:
+        value = float(text.replace(",", ""))
+    except ValueError:
+        return None
+    return value if math.isfinite(value) else None
