@@ -1,0 +1,293 @@
+"""Commands over links and reports: link (add/remove), gaps, show, export."""
+
+from __future__ import annotations
+
+import re
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from .. import db as store
+from ..link import ACCEPTED, EPOCH, LinkOptions, add_manual, find_footage, find_incident, relink, remove_link
+from ..model import InputError
+from ..reports import geo
+from ..reports.gaps import GROUPS, ReportOptions, build_report, has_gaps
+from ..reports.render import FORMATS, render
+
+_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
+
+
+def parse_duration(text: str) -> float:
+    """`90s`, `10m`, `1.5h`, `2d` or bare seconds → seconds."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*", text)
+    if not match:
+        raise InputError(f"bad duration {text!r} (use e.g. 90s, 10m, 2h)")
+    return float(match[1]) * _UNITS[match[2] or "s"]
+
+
+def parse_distance(text: str) -> float:
+    """`300m`, `1.2km` or bare metres → metres."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|km)?\s*", text)
+    if not match:
+        raise InputError(f"bad distance {text!r} (use e.g. 300m, 1km)")
+    return float(match[1]) * (1000.0 if match[2] == "km" else 1.0)
+
+
+def parse_when(text: str | None, end: bool = False) -> str | None:
+    """A date or ISO time (UTC unless it has an offset) as stored text; a date `--until` includes that day."""
+    if not text:
+        return None
+    try:
+        value = datetime.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise InputError(f"bad date {text!r} (use YYYY-MM-DD or an ISO time)") from exc
+    if end and re.fullmatch(r"\s*\d{4}-\d{2}-\d{2}\s*", text):
+        value += timedelta(days=1)
+    return store.iso_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
+
+
+def _db(ctx: click.Context) -> Any:
+    return store.connect(ctx.obj.db)
+
+
+@click.group(invoke_without_command=True)
+@click.option("--before", default="10m", show_default=True, help="Window starts this long before dispatch.")
+@click.option("--after", default="30m", show_default=True, help="Window ends this long after clearance.")
+@click.option("--default-duration", default="60m", show_default=True,
+              help="Assumed length of an incident with no clearance time (from its last known time).")
+@click.option("--radius", default="300m", show_default=True, help="GPS fix to incident distance for time+place.")
+@click.option("--drift-threshold", default="2m", show_default=True,
+              help="Clock drift beyond this widens the recording's window and marks its links uncertain.")
+@click.option("--unknown-zone-window", default="14h", show_default=True,
+              help="Widening for recordings whose time zone is unknown (scan with --tz to avoid it).")
+@click.pass_context
+def link(ctx: click.Context, before: str, after: str, default_duration: str, radius: str, drift_threshold: str,
+         unknown_zone_window: str) -> None:
+    """Rebuild automatic links (manual links and exclusions are kept). Subcommands: add, remove."""
+    if ctx.invoked_subcommand is not None:
+        return
+    opts = LinkOptions(
+        before_s=parse_duration(before), after_s=parse_duration(after),
+        default_duration_s=parse_duration(default_duration), radius_m=parse_distance(radius),
+        drift_threshold_s=parse_duration(drift_threshold), unknown_zone_s=parse_duration(unknown_zone_window),
+    )
+    stats = relink(_db(ctx), opts)
+    methods = ", ".join(f"{n} {m}" for m, n in stats.links.items()) or "none"
+    click.echo(f"{stats.footage} recordings × {stats.incidents} incidents: links {methods}; "
+               f"{stats.uncertain} uncertain; {stats.manual_kept} manual links/exclusions kept")
+
+
+@link.command("add")
+@click.argument("footage")
+@click.argument("incident")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+@click.pass_context
+def link_add(ctx: click.Context, footage: str, incident: str, reason: str) -> None:
+    """Link FOOTAGE (id, path or sha256 prefix) to INCIDENT (number or alias) by hand."""
+    link_id = add_manual(_db(ctx), footage, incident, reason)
+    click.echo(f"manual link {link_id}: {footage} → {incident} (audited)")
+
+
+@link.command("remove")
+@click.argument("footage")
+@click.argument("incident")
+@click.option("--reason", required=True, help="Why (kept in the audit log).")
+@click.pass_context
+def link_remove(ctx: click.Context, footage: str, incident: str, reason: str) -> None:
+    """Exclude FOOTAGE from INCIDENT; re-linking will not restore it."""
+    link_id = remove_link(_db(ctx), footage, incident, reason)
+    click.echo(f"exclusion {link_id}: {footage} ✕ {incident} (audited)")
+
+
+@click.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
+@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option("--by", type=click.Choice(GROUPS), default="unit", show_default=True, help="Summary grouping.")
+@click.option("--since", help="Incidents from this date/time (UTC).")
+@click.option("--until", help="Incidents before this time; a date includes the whole day (UTC).")
+@click.option("--type", "type_", help="Only this incident type.")
+@click.option("--priority", help="Only this priority.")
+@click.option("--precinct", help="Only this precinct.")
+@click.option("--requires-footage-only", is_flag=True, help="Leave out incidents not requiring footage.")
+@click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.8, show_default=True,
+              help="Coverage of [arrived, cleared] below this is partial.")
+@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
+              help="Count time-only candidates as coverage.")
+@click.option("--drift-threshold", default="2m", show_default=True, help="Clock drift reported beyond this.")
+@click.option("--default-duration", default="60m", show_default=True, help="Incident length when not cleared.")
+@click.option("--fail-on-gaps", is_flag=True, help="Exit 1 when incidents lack footage or are partly covered.")
+@click.pass_context
+def gaps(ctx: click.Context, fmt: str, output: Path | None, by: str, since: str | None, until: str | None,
+         type_: str | None, priority: str | None, precinct: str | None, requires_footage_only: bool,
+         min_coverage: float, accept: tuple[str, ...], drift_threshold: str, default_duration: str,
+         fail_on_gaps: bool) -> None:
+    """The auditor's report: incidents without footage, partial coverage, orphans, clocks, summary."""
+    opts = ReportOptions(
+        since=parse_when(since), until=parse_when(until, end=True), type=type_, priority=priority,
+        precinct=precinct, requires_footage_only=requires_footage_only, min_coverage=min_coverage, by=by,
+        accept_time_only="time-only" in accept, drift_threshold_s=parse_duration(drift_threshold),
+        default_duration_s=parse_duration(default_duration),
+    )
+    report = build_report(_db(ctx), opts)
+    text = render(report, fmt)
+    if output:
+        output.write_text(text, encoding="utf-8", newline="")
+        s = report["summary"]
+        click.echo(f"wrote {output}: {s['no_footage']} without footage, {s['partial']} partial, "
+                   f"{s['orphans']} orphans", err=True)
+    else:
+        click.echo(text, nl=False)
+    if fail_on_gaps and has_gaps(report):
+        ctx.exit(1)
+
+
+def _timeline(start: float, end: float, spans: list[tuple[float, float]], width: int = 48) -> str:
+    step = (end - start) / width
+    cells = []
+    for k in range(width):
+        mid = start + (k + 0.5) * step
+        cells.append("█" if any(s <= mid <= e for s, e in spans) else "·")
+    return "".join(cells)
+
+
+def _show_incident(db: Any, iid: int, accept_time_only: bool) -> None:
+    cols = "number, type, priority, precinct, received_utc, dispatched_utc, arrived_utc, cleared_utc, lat, lon," \
+           " requires_footage"
+    row = dict(zip([c.strip() for c in cols.split(",")], db.execute(
+        f"SELECT {cols} FROM incidents WHERE id = ?", [iid]).fetchone(), strict=True))
+    click.echo(f"incident {row['number']}  type {row['type'] or '-'}  priority {row['priority'] or '-'}  "
+               f"precinct {row['precinct'] or '-'}  requires footage: {'yes' if row['requires_footage'] else 'no'}")
+    for key in ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc"):
+        click.echo(f"  {key[:-4]:<10} {row[key] or '-'}")
+    click.echo(f"  position   {row['lat']}, {row['lon']}" if row["lat"] is not None else "  position   -")
+    aliases = [a for (a,) in db.execute("SELECT alias FROM incident_aliases WHERE incident_id = ?", [iid])]
+    units = [f"{u or ''}{'/' + o if o else ''}" for u, o in db.execute(
+        "SELECT unit, officer FROM incident_units WHERE incident_id = ?", [iid])]
+    if aliases:
+        click.echo(f"  aliases    {', '.join(aliases)}")
+    if units:
+        click.echo(f"  units      {', '.join(units)}")
+    links = _incident_links(db, iid, accept_time_only)
+    click.echo("footage:" if links else "footage: none linked")
+    spans = []
+    for fid, path, method, score, reason, manual, excluded, uncertain, s, e, s_txt, e_txt, ok in links:
+        state = "excluded" if excluded else "accepted" if ok else "not counted"
+        flags = " manual" if manual else ""
+        flags += " uncertain" if uncertain else ""
+        click.echo(f"  [{fid}] {path or '-'}  {s_txt or '?'} → {e_txt or '?'}")
+        click.echo(f"       {method} {score:.2f} {state}{flags}: {reason}")
+        if ok and s is not None:
+            spans.append((s, e if e is not None else s))
+    times = db.execute(
+        f"SELECT {', '.join(EPOCH.format(c) for c in ('received_utc', 'dispatched_utc', 'arrived_utc', 'cleared_utc'))}"
+        " FROM incidents WHERE id = ?", [iid]).fetchone()
+    start = next((t for t in (times[2], times[1], times[0]) if t is not None), None)
+    if start is not None:
+        end = times[3] if times[3] is not None else start + 3600.0
+        covered = sum(max(0.0, min(e, end) - max(s, start)) for s, e in _merge(spans))
+        click.echo(f"coverage of [arrived, cleared{' (assumed +60m)' if times[3] is None else ''}]: "
+                   f"{covered / max(end - start, 1.0):.0%}")
+        click.echo(f"  |{_timeline(start, end, spans)}|")
+
+
+def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    merged: list[tuple[float, float]] = []
+    for s, e in sorted(spans):
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _incident_links(db: Any, iid: int, accept_time_only: bool) -> list[tuple[Any, ...]]:
+    sql = (
+        f"SELECT l.footage_id, f.path, l.method, l.score, l.reason, l.manual, l.excluded, l.uncertain,"
+        f" {EPOCH.format('f.start_utc')}, {EPOCH.format('f.end_utc')}, f.start_utc, f.end_utc, {ACCEPTED}"
+        f" FROM links l JOIN footage f ON f.id = l.footage_id WHERE l.incident_id = :iid"
+        f" ORDER BY l.manual DESC, l.score DESC, l.footage_id"
+    )
+    return db.execute(sql, {"time_only": int(accept_time_only), "iid": iid}).fetchall()
+
+
+def _show_footage(db: Any, fid: int, accept_time_only: bool) -> None:
+    cols = ["path", "origin", "status", "sha256", "start_utc", "end_utc", "duration_s", "time_source", "zone_kind",
+            "time_reason", "clock_offset_s", "drift_s", "make", "model", "serial", "officer", "unit", "lat", "lon",
+            "fix_count", "dropped_fixes"]
+    row = dict(zip(cols, db.execute(f"SELECT {', '.join(cols)} FROM footage WHERE id = ?", [fid]).fetchone(),
+                   strict=True))
+    click.echo(f"recording {fid}: {row['path'] or '(inventory entry)'}")
+    for key in cols[1:]:
+        if row[key] is not None:
+            click.echo(f"  {key:<15} {row[key]}")
+    click.echo("time evidence:")
+    for source, value, value_utc, zone, note, chosen in db.execute(
+        "SELECT source, value, value_utc, zone, note, chosen FROM time_candidates WHERE footage_id = ?", [fid]
+    ):
+        mark = "*" if chosen else " "
+        click.echo(f" {mark} {source:<28} {value} ({zone}){' = ' + value_utc if value_utc else ''}"
+                   f"{'  ' + note if note else ''}")
+    fixes = db.execute(
+        "SELECT t_utc, t_offset_s, lat, lon FROM gps_fixes WHERE footage_id = ? ORDER BY t_utc, t_offset_s", [fid]
+    ).fetchall()
+    click.echo(f"GPS evidence: {len(fixes)} fixes")
+    for t_utc, t_off, lat, lon in (fixes[:1] + fixes[-1:]) if len(fixes) > 1 else fixes:
+        click.echo(f"   {t_utc or f'+{t_off}s'}  {lat:.6f}, {lon:.6f}")
+    links = db.execute(
+        f"SELECT i.number, l.method, l.score, l.reason, l.manual, l.excluded, l.uncertain, {ACCEPTED}"
+        f" FROM links l JOIN incidents i ON i.id = l.incident_id WHERE l.footage_id = :fid"
+        f" ORDER BY l.manual DESC, l.score DESC, i.number",
+        {"time_only": int(accept_time_only), "fid": fid},
+    ).fetchall()
+    click.echo("incidents:" if links else "incidents: none linked (orphan)")
+    for number, method, score, reason, manual, excluded, uncertain, ok in links:
+        state = "excluded" if excluded else "accepted" if ok else "not counted"
+        flags = (" manual" if manual else "") + (" uncertain" if uncertain else "")
+        click.echo(f"  {number}  {method} {score:.2f} {state}{flags}: {reason}")
+
+
+@click.command()
+@click.argument("ref")
+@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
+              help="Count time-only candidates as coverage.")
+@click.pass_context
+def show(ctx: click.Context, ref: str, accept: tuple[str, ...]) -> None:
+    """Everything known about one INCIDENT (number or alias) or one recording (id, path or sha256 prefix)."""
+    db = _db(ctx)
+    iid = find_incident(db, ref)
+    if iid is not None:
+        _show_incident(db, iid, "time-only" in accept)
+        return
+    fid = find_footage(db, ref)
+    if fid is None:
+        raise InputError(f"no incident or recording matches {ref!r}")
+    _show_footage(db, fid, "time-only" in accept)
+
+
+@click.command()
+@click.argument("kind", type=click.Choice(["geojson", "csv"]))
+@click.option("--output", "-o", type=click.Path(path_type=Path),
+              help="geojson: the file (default stdout); csv: the directory for the tables (required).")
+@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
+              help="Count time-only candidates as links in the GeoJSON properties.")
+@click.pass_context
+def export(ctx: click.Context, kind: str, output: Path | None, accept: tuple[str, ...]) -> None:
+    """Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."""
+    db = _db(ctx)
+    if kind == "geojson":
+        text = geo.dumps(geo.geojson(db, "time-only" in accept))
+        if output:
+            output.write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+        return
+    if output is None:
+        raise InputError("export csv needs --output DIR")
+    for path in geo.write_csv_tables(db, output):
+        click.echo(f"wrote {path}")
+
+
+COMMANDS = [link, gaps, show, export]

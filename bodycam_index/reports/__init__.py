@@ -1,0 +1,1 @@
+"""Gap reports, their renderings and GIS/CSV exports."""

@@ -1,0 +1,138 @@
+"""Gap report sections, renderings (escaping), show/export and the CLI, on rows built directly in the tests."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from test_link import HOME, add_footage, add_incident
+
+from bodycam_index import db as store
+from bodycam_index.cli import main
+from bodycam_index.link import relink
+from bodycam_index.reports.gaps import ReportOptions, build_report
+from bodycam_index.reports.render import excel_safe, render
+
+FAR = (47.70, -122.40)
+
+
+@pytest.fixture
+def world(tmp_path: Path):
+    """Covered, partly covered, uncovered (required and not) incidents; an orphan and a clock-problem camera."""
+    path = tmp_path / "r.db"
+    db = store.connect(path)
+    ids = {
+        "full": add_incident(db, "2023000000001", 0, units=[("3B12", "4711")], type="=cmd|' /C calc'!A0"),
+        "part": add_incident(db, "2023000000002", 24 * 60, units=[("3B12", None)], precinct="WEST"),
+        "none": add_incident(db, "2023000000003", 48 * 60, type="<script>alert(1)</script>"),
+        "optional": add_incident(db, "2023000000004", 72 * 60, requires_footage=0),
+        "march": add_incident(db, "2023000000005", 40 * 24 * 60, lat=None, lon=None),
+    }
+    # Arrived at +5, cleared at +40 min (35 min); "full" footage covers it all, "part" only 10 min from +20.
+    fids = {
+        "full": add_footage(db, "full.mp4", 4, 40, hints=["2023000000001"], serial="CAM1"),
+        "part": add_footage(db, "part.mp4", 24 * 60 + 20, 10, fixes=[(1, *HOME)], serial="CAM1"),
+        "orphan": add_footage(db, "orphan.mp4", 48 * 60, 20, fixes=[(1, *FAR)], serial="CAM2", officer="9001"),
+        "clock": add_footage(db, "clock.mp4", 5000, 10, serial="CAM3", zone_kind="unknown", lat=FAR[0], lon=FAR[1]),
+        "drift": add_footage(db, "drift.mp4", 40 * 24 * 60, 30, serial="CAM3", drift_s=-400.0),
+    }
+    relink(db)
+    return path, db, ids, fids
+
+
+def test_report_sections(world):
+    _path, db, _ids, fids = world
+    report = build_report(db, ReportOptions(min_coverage=0.8))
+    s = report["summary"]
+    assert (s["incidents"], s["requiring_footage"], s["with_footage"]) == (5, 4, 2)
+    assert s["rate"] == 0.5
+    # "march" has no position, so the drifted recording is only a time-only candidate: not coverage.
+    assert [r["incident"] for r in report["no_footage"]] == ["2023000000003", "2023000000005"]
+    (partial,) = report["partial"]
+    assert partial["incident"] == "2023000000002"
+    assert partial["coverage"] == pytest.approx(10 / 35, abs=1e-3)
+    assert partial["activation_delay_s"] == 15 * 60 and partial["early_stop_s"] == 10 * 60
+    assert partial["missing_s"] == 25 * 60
+    assert {o["footage_id"] for o in report["orphans"]} == {fids["orphan"], fids["clock"], fids["drift"]}
+    assert next(o for o in report["orphans"] if o["footage_id"] == fids["drift"])["candidates"] == 1
+    assert report["orphans_by_camera"][0] == {"camera": "CAM3", "officer": "(none)", "count": 2}
+    (clock,) = report["clocks"]
+    assert clock == {"camera": "CAM3", "recordings": 2, "unknown_zone": 1, "max_abs_drift_s": 400.0,
+                     "footage": [fids["clock"], fids["drift"]]}
+    units = {r["group"]: r for r in report["by_group"]["rows"]}
+    assert units["3B12"]["with_footage"] == 2 and units["(none)"]["requiring_footage"] == 2
+    assert [r["group"] for r in report["by_month"]["rows"]] == ["2023-06", "2023-07"]
+
+
+def test_accepting_time_only_and_filters(world):
+    _path, db, *_ = world
+    report = build_report(db, ReportOptions(accept_time_only=True))
+    assert [r["incident"] for r in report["no_footage"]] == ["2023000000003"]
+    only_west = build_report(db, ReportOptions(precinct="west"))
+    assert only_west["summary"]["incidents"] == 1
+    june = build_report(db, ReportOptions(since="2023-06-05T00:00:00.000000Z", until="2023-07-01T00:00:00.000000Z"))
+    assert june["summary"]["incidents"] == 3
+    assert build_report(db, ReportOptions(requires_footage_only=True))["summary"]["incidents"] == 4
+
+
+def test_csv_escapes_formulas_but_not_numbers(world):
+    _path, db, *_ = world
+    text = render(build_report(db), "csv")
+    rows = list(csv.DictReader(io.StringIO(text)))
+    assert {r["section"] for r in rows} >= {"summary", "by_group", "no_footage", "partial", "orphans", "clocks"}
+    assert excel_safe("=1+2") == "'=1+2" and excel_safe("@SUM(A1)") == "'@SUM(A1)" and excel_safe("-3") == "-3"
+    assert excel_safe("+cmd") == "'+cmd" and excel_safe("-x") == "'-x"
+    for row in rows:
+        for value in row.values():
+            assert not value or value[0] not in "=+@" and not (value[0] == "-" and not value[1:2].isdigit())
+
+
+def test_html_is_self_contained_and_escaped(world):
+    _path, db, *_ = world
+    report = build_report(db)
+    html = render(report, "html")
+    assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "http" not in html and "<link" not in html and "src=" not in html
+    assert 'id="summary-no_footage">2<' in html and 'id="chart-month"' in html and 'id="map"' in html
+    assert html.count('class="without"') == 1  # the one placed incident without footage
+    md = render(report, "md")
+    assert "## Partial coverage (1)" in md and "| 2023000000002 |" in md
+    table = render(report, "table")
+    assert "2023000000003" in table and "Clock problems per camera (1)" in table
+    assert json.loads(render(report, "json"))["summary"] == report["summary"]
+
+
+def test_cli_gaps_show_link_export(world, tmp_path: Path):
+    path, _db, _ids, fids = world
+    runner = CliRunner()
+    out = tmp_path / "gaps.json"
+    result = runner.invoke(main, ["--db", str(path), "gaps", "--format", "json", "--output", str(out),
+                                  "--fail-on-gaps"])
+    assert result.exit_code == 1
+    assert json.loads(out.read_text())["summary"]["no_footage"] == 2
+    result = runner.invoke(main, ["--db", str(path), "show", "2023000000002"])
+    assert result.exit_code == 0, result.output
+    assert "time+place 0.80 accepted" in result.output and "coverage of [arrived, cleared]: 29%" in result.output
+    result = runner.invoke(main, ["--db", str(path), "link", "add", "orphan.mp4", "2023000000003",
+                                  "--reason", "seen on the video"])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(main, ["--db", str(path), "link", "--radius", "300m"])
+    assert result.exit_code == 0 and "1 manual links/exclusions kept" in result.output
+    result = runner.invoke(main, ["--db", str(path), "show", str(fids["orphan"])])
+    assert "2023000000003  manual 1.00 accepted manual: seen on the video" in result.output
+    result = runner.invoke(main, ["--db", str(path), "gaps", "--requires-footage-only", "--format", "json"])
+    assert [r["incident"] for r in json.loads(result.output)["no_footage"]] == ["2023000000005"]
+    result = runner.invoke(main, ["--db", str(path), "link", "remove", "x.mp4", "2023000000003", "--reason", "r"])
+    assert result.exit_code == 2 and "no recording matches" in result.output
+    result = runner.invoke(main, ["--db", str(path), "export", "geojson"])
+    features = json.loads(result.output)["features"]
+    kinds = [(f["properties"]["kind"], f["geometry"]["type"]) for f in features]
+    assert kinds.count(("incident", "Point")) == 4 and ("footage", "Point") in kinds
+    result = runner.invoke(main, ["--db", str(path), "export", "csv", "--output", str(tmp_path / "csv")])
+    links = list(csv.DictReader((tmp_path / "csv" / "links.csv").open()))
+    assert any(r["method"] == "manual" and r["number"] == "2023000000003" for r in links)
+    assert runner.invoke(main, ["--db", str(path), "gaps", "--since", "June"]).exit_code == 2
