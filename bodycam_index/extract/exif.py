@@ -1,0 +1,158 @@
+"""JPEG stills: EXIF time (with offset and sub-seconds), GPS position and UTC time, make, model and serial.
+
+Only the start of the file is read (EXIF lives in APP1 right after the SOI marker) and handed to exifread.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import UTC, datetime, timedelta
+
+import exifread
+
+from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
+from .reader import Reader
+
+#: Bytes of the file handed to exifread.
+HEAD = 256 * 1024
+#: exifread logs every oddity of a corrupt file as a warning; the parser reports those itself.
+logging.getLogger("exifread").setLevel(logging.ERROR)
+_SERIAL_TAGS = ("EXIF BodySerialNumber", "MakerNote SerialNumber", "MakerNote InternalSerialNumber")
+
+
+def _text(tags: dict, name: str) -> str | None:
+    """A tag's printable text, stripped; None when absent or empty."""
+    tag = tags.get(name)
+    if tag is None:
+        return None
+    text = str(tag.printable).replace("\x00", "").strip()
+    return text or None
+
+
+def _ratios(tags: dict, name: str) -> list[float] | None:
+    """A RATIONAL tag's values as floats; None when absent or with a zero denominator."""
+    tag = tags.get(name)
+    values = getattr(tag, "values", None)
+    if not isinstance(values, list) or not values:
+        return None
+    try:
+        return [float(v.num) / float(v.den) if hasattr(v, "den") else float(v) for v in values]
+    except (ZeroDivisionError, TypeError, ValueError):
+        return None
+
+
+def _degrees(tags: dict, name: str, negative_ref: str) -> float | None:
+    """Degrees from a (d, m, s) GPS tag and its N/S or E/W reference tag."""
+    parts = _ratios(tags, name)
+    if parts is None:
+        return None
+    parts = (parts + [0.0, 0.0])[:3]
+    value = parts[0] + parts[1] / 60 + parts[2] / 3600
+    ref = (_text(tags, f"{name}Ref") or "").upper()[:1]
+    return -value if ref == negative_ref else value
+
+
+def _original_time(tags: dict, out: Extraction) -> datetime | None:
+    """DateTimeOriginal (or DateTime) with sub-seconds and offset, added as a candidate; the naive wall clock."""
+    for name, source in (("EXIF DateTimeOriginal", "exif.datetimeoriginal"), ("Image DateTime", "exif.datetime")):
+        raw = _text(tags, name)
+        if raw is None:
+            continue
+        out.tags[source] = raw
+        try:
+            stamp = datetime.strptime(raw[:19], "%Y:%m:%d %H:%M:%S")
+        except ValueError:
+            out.warnings.append(f"{source} not understood: {raw!r}")
+            continue
+        subsec = _text(tags, "EXIF SubSecTimeOriginal") if name == "EXIF DateTimeOriginal" else None
+        if subsec and subsec.isdigit():
+            stamp = stamp.replace(microsecond=int(subsec[:6].ljust(6, "0")))
+        offset = _text(tags, "EXIF OffsetTimeOriginal") if name == "EXIF DateTimeOriginal" else None
+        zoned = _with_offset(stamp, offset) if offset else None
+        if offset and zoned is None:
+            out.warnings.append(f"OffsetTimeOriginal not understood: {offset!r}")
+        if zoned is not None:
+            out.tags["exif.offsettimeoriginal"] = offset  # type: ignore[assignment]
+            out.times.append(TimeCandidate(source, zoned, "offset", "EXIF time with OffsetTimeOriginal"))
+        else:
+            out.times.append(TimeCandidate(source, stamp, "local", "EXIF camera clock, zone not recorded"))
+        return stamp
+    return None
+
+
+def _with_offset(stamp: datetime, offset: str) -> datetime | None:
+    """`stamp` with an EXIF offset such as `+03:00` or `-05:30`."""
+    try:
+        parsed = datetime.strptime(offset.strip(), "%z")
+    except ValueError:
+        return None
+    return stamp.replace(tzinfo=parsed.tzinfo)
+
+
+def _gps(tags: dict, out: Extraction) -> datetime | None:
+    """The GPS position and UTC time; the UTC time if it has a date."""
+    t_utc = None
+    clock = _ratios(tags, "GPS GPSTimeStamp")
+    date = _text(tags, "GPS GPSDate") or _text(tags, "GPS GPSDateStamp")
+    if clock is not None and len(clock) == 3:
+        h, m, s = clock
+        out.tags["exif.gpstimestamp"] = f"{h:02.0f}:{m:02.0f}:{s:05.2f}"
+        if date:
+            out.tags["exif.gpsdatestamp"] = date
+            try:
+                day = datetime.strptime(date[:10], "%Y:%m:%d").replace(tzinfo=UTC)
+                t_utc = day + timedelta(hours=h, minutes=m, seconds=s)
+            except (ValueError, OverflowError):
+                out.warnings.append(f"GPSDateStamp not understood: {date!r}")
+        else:
+            out.warnings.append("GPSTimeStamp without GPSDateStamp; GPS time kept as a tag only")
+    if t_utc is not None:
+        out.times.append(TimeCandidate("exif.gps", t_utc, "utc", "EXIF GPSDateStamp + GPSTimeStamp"))
+    lat = _degrees(tags, "GPS GPSLatitude", "S")
+    lon = _degrees(tags, "GPS GPSLongitude", "W")
+    if lat is None or lon is None:
+        return t_utc
+    alt = _ratios(tags, "GPS GPSAltitude")
+    alt_m = alt[0] if alt else None
+    ref = getattr(tags.get("GPS GPSAltitudeRef"), "values", None)
+    if alt_m is not None and isinstance(ref, list) and ref and ref[0] == 1:
+        alt_m = -alt_m
+    status = _text(tags, "GPS GPSStatus")
+    if status == "V" or (lat == 0 and lon == 0) or abs(lat) > 90 or abs(lon) > 180:
+        out.dropped_fixes += 1
+        return t_utc
+    out.location = GpsFix(lat, lon, t_utc=t_utc, alt_m=alt_m, quality=status, source="exif.gps")
+    return t_utc
+
+
+def extract(reader: Reader) -> Extraction:
+    """Time, GPS and identity from a JPEG's EXIF."""
+    head = reader.read_upto(0, HEAD)
+    if head[:3] != b"\xff\xd8\xff":
+        raise ExtractError("not a JPEG file (no SOI marker)")
+    try:
+        tags = exifread.process_file(io.BytesIO(head), details=False)
+    except Exception as exc:
+        raise ExtractError(f"unreadable EXIF: {exc}") from exc
+    out = Extraction(container="jpeg")
+    if not tags:
+        out.warnings.append("no EXIF data")
+        return out
+    local = _original_time(tags, out)
+    gps_utc = _gps(tags, out)
+    if local is not None and gps_utc is not None:
+        offset = local.replace(tzinfo=UTC) - gps_utc
+        out.tags["exif.clock_offset_s"] = f"{offset.total_seconds():.3f}"
+    serial = next((s for s in (_text(tags, t) for t in _SERIAL_TAGS) if s), None)
+    out.identity = Identity(
+        make=_text(tags, "Image Make"),
+        model=_text(tags, "Image Model"),
+        serial=serial,
+        firmware=_text(tags, "Image Software"),
+    )
+    for key, value in (("exif.make", out.identity.make), ("exif.model", out.identity.model),
+                       ("exif.serial", serial), ("exif.software", out.identity.firmware)):
+        if value:
+            out.tags[key] = value
+    return out
