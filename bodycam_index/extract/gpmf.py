@@ -106,25 +106,27 @@ def is_gpmf(data: bytes) -> bool:
 def parse_gpmf(data: bytes, start_s: float, duration_s: float) -> GpmfResult:
     """GPS fixes and identity of one GPMF payload covering `start_s` .. `start_s + duration_s` of the recording."""
     result = GpmfResult()
-    for devc in iter_klv(data):
-        if devc.key == b"DEVC" and devc.type == "\x00":
-            _device(devc.data, start_s, duration_s, result)
-            result.identity = result.identity.merged(Identity(make="GoPro"))
+    _device(data, 0, start_s, duration_s, result)
+    if result.identity != Identity() or result.fixes or result.dropped or result.tags:
+        result.identity = result.identity.merged(Identity(make="GoPro"))
     return result
 
 
-def _device(data: bytes, start_s: float, duration_s: float, result: GpmfResult) -> None:
+def _device(data: bytes, depth: int, start_s: float, duration_s: float, result: GpmfResult) -> None:
+    """A DEVC's items; at the top level (depth 0) the DEVCs themselves and any loose global settings."""
     dvid: int | None = None
     ident: dict[str, str] = {}
-    for klv in iter_klv(data, 1):
-        if klv.key == b"DVID" and klv.type == "L" and klv.size == 4 and klv.repeat == 1:
+    for klv in iter_klv(data, depth):
+        if klv.key == b"DEVC" and klv.type == "\x00" and depth == 0:
+            _device(klv.data, 1, start_s, duration_s, result)
+        elif klv.key == b"DVID" and klv.type == "L" and klv.size == 4 and klv.repeat == 1:
             dvid = int.from_bytes(klv.data, "big")
         elif klv.key in (b"DVNM", b"MINF", b"CASN", b"FMWR") and klv.type == "c":
             ident[klv.key.decode()] = klv.text()
         elif klv.key == b"TZON" and klv.type in "sS" and len(klv.data) >= 2:
             result.tzon_min = int.from_bytes(klv.data[:2], "big", signed=klv.type == "s")
             result.tags.setdefault("gpmf.tzon", str(result.tzon_min))
-        elif klv.key == b"STRM" and klv.type == "\x00":
+        elif klv.key == b"STRM" and klv.type == "\x00" and depth == 1:
             _stream(klv.data, start_s, duration_s, result)
     for key, value in ident.items():
         if value and (key != "DVNM" or dvid in (None, 1)):

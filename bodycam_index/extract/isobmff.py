@@ -45,6 +45,7 @@ class _Found:
     keys: dict[str, str] = field(default_factory=dict)
     udta: dict[str, str] = field(default_factory=dict)
     xmp: list[str] = field(default_factory=list)
+    loci: tuple[float, float, float] | None = None
     tzon_min: int | None = None
     gopro: bool = False
 
@@ -230,16 +231,16 @@ def _udta(reader: Reader, udta: Box, found: _Found, extraction: Extraction) -> N
         if box.type in (b"\xa9xyz", b"\xa9day", b"\xa9mak", b"\xa9mod", b"\xa9swr", b"\xa9nam", b"date"):
             found.udta[_name(box.type)] = udta_text(data)
         elif box.type == b"loci":
-            loci = parse_loci(data)
-            if loci is not None:
-                found.udta["loci"] = f"{loci[0]:.6f},{loci[1]:.6f},{loci[2]:.2f}"
+            found.loci = parse_loci(data)
+            if found.loci is not None:
+                found.udta["loci"] = "{:.6f},{:.6f},{:.2f}".format(*found.loci)
         elif box.type == b"XMP_":
             found.xmp.append(data.decode("utf-8", "replace"))
         elif box.type == b"FIRM":
             found.udta["FIRM"] = data.decode("latin-1").strip("\x00 ")
         elif box.type == b"TAGS" and data.startswith(b"PENTAX"):
             found.udta["pentax.make"] = data[:24].split(b"\x00", 1)[0].decode("latin-1").strip()
-        elif box.type == b"GPMF" and gpmf.is_gpmf(data):
+        elif box.type == b"GPMF":  # GoPro global settings: DEVC, or loose KLVs (MINF, CASN, FMWR, TZON)
             found.gopro = True
             try:
                 result = gpmf.parse_gpmf(data, 0.0, 0.0)
@@ -447,8 +448,8 @@ def _location(found: _Found, extraction: Extraction) -> None:
         if point is not None:
             extraction.location = GpsFix(point[0], point[1], alt_m=point[2], source=source)
             return
-    if "loci" in found.udta:
-        lat, lon, alt = (float(v) for v in found.udta["loci"].split(","))
+    if found.loci is not None:
+        lat, lon, alt = found.loci
         extraction.location = GpsFix(lat, lon, alt_m=alt, source="mp4.udta.loci")
         return
     for xmp in found.xmp:
