@@ -1,0 +1,111 @@
+"""Sidecar files that travel with a recording: which files they are, which video they belong to, and
+what they say (DJI SRT, GPX, KML, NMEA logs, BlackVue `.gps`, Axis metadata and GNSS trails, WatchGuard
+JSON + VTT). See formats.md §3 and §4.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from ..model import Extraction
+from . import axis, gpx, kml, nmea, srt, watchguard
+from .common import read_head, read_text
+
+_ALWAYS = {".srt", ".gpx", ".kml", ".nmea", ".vtt", ".gps"}
+_NMEA_TEXT = {".log", ".txt"}
+_BLACKVUE_VIDEO = re.compile(r"^(\d{8}_\d{6}_[A-Z])[FRIO][LS]?$", re.IGNORECASE)
+_AXIS_META = ".metadata.json"
+_AXIS_TRAIL = "_gpstrail.json"
+
+
+def _kind(path: Path) -> str | None:
+    """The sidecar family of a file by its name (and, for .txt/.log/.json, a look at its first bytes)."""
+    name, suffix = path.name.lower(), path.suffix.lower()
+    if name.endswith(_AXIS_META):
+        return "axis-metadata"
+    if name.endswith(_AXIS_TRAIL):
+        return "axis-gpstrail"
+    if suffix in _ALWAYS:
+        return {
+            ".srt": "srt",
+            ".gpx": "gpx",
+            ".kml": "kml",
+            ".nmea": "nmea",
+            ".vtt": "watchguard",
+            ".gps": "blackvue-gps",
+        }[suffix]
+    if suffix in _NMEA_TEXT:
+        return "nmea" if nmea.looks_like_nmea(read_head(path)) else None
+    if suffix == ".json":
+        is_watchguard = "datapoints" in read_head(path).lower() or _companion(path, ".vtt") is not None
+        return "watchguard" if is_watchguard else None
+    return None
+
+
+def _companion(path: Path, suffix: str) -> Path | None:
+    """The file with the same stem and `suffix` (either case) beside `path`, if it exists."""
+    for candidate in (path.with_suffix(suffix), path.with_suffix(suffix.upper())):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def is_sidecar(path: Path) -> bool:
+    """True when the file is a sidecar type this package reads."""
+    return _kind(path) is not None
+
+
+def sidecars_for(video: Path, siblings: list[Path]) -> list[Path]:
+    """The files among `siblings` (same folder) that belong to `video`.
+
+    Same base name case-insensitively (`DJI_0001.MP4` ↔ `DJI_0001.SRT`); Axis `<container>.<clip>.metadata.json`,
+    the container's own `<container>.metadata.json` and `<clip stem>_…_gpstrail.json`; BlackVue
+    `YYYYMMDD_hhmmss_N.gps` for `YYYYMMDD_hhmmss_NF.mp4`. A WatchGuard `.json`/`.vtt` pair is listed once (by
+    its `.json`), because reading either file reads both.
+    """
+    stem, name = video.stem.lower(), video.name.lower()
+    blackvue = _BLACKVUE_VIDEO.match(video.stem)
+    found: list[Path] = []
+    for path in sorted(siblings):
+        lowered = path.name.lower()
+        if path == video:
+            continue
+        if lowered.endswith(_AXIS_META):
+            prefix = lowered[: -len(_AXIS_META)]
+            belongs = "." not in prefix or prefix.endswith(("." + name, "." + stem))
+        elif lowered.endswith(_AXIS_TRAIL):
+            belongs = lowered.startswith(stem + "_")
+        elif blackvue and path.suffix.lower() == ".gps":
+            belongs = path.stem.lower() == blackvue.group(1).lower()
+        else:
+            belongs = path.stem.lower() == stem and path.suffix.lower() != video.suffix.lower()
+        if belongs and is_sidecar(path):
+            found.append(path)
+    has_json = any(p.suffix.lower() == ".json" and p.stem.lower() == stem for p in found)
+    return [p for p in found if not (has_json and p.suffix.lower() == ".vtt" and p.stem.lower() == stem)]
+
+
+def read_sidecar(path: Path) -> Extraction | None:
+    """Parse one sidecar file; None when it is not a sidecar type this package knows, ExtractError if corrupt."""
+    kind = _kind(path)
+    if kind is None:
+        return None
+    if kind == "watchguard":
+        json_path = path if path.suffix.lower() == ".json" else _companion(path, ".json")
+        vtt_path = path if path.suffix.lower() == ".vtt" else _companion(path, ".vtt")
+        return watchguard.parse(
+            read_text(json_path) if json_path else None, read_text(vtt_path) if vtt_path else None
+        )
+    text = read_text(path)
+    if kind == "srt":
+        return srt.parse(text)
+    if kind == "gpx":
+        return gpx.parse(text)
+    if kind == "kml":
+        return kml.parse(text)
+    if kind in ("nmea", "blackvue-gps"):
+        return nmea.parse(text, blackvue=kind == "blackvue-gps")
+    if kind == "axis-metadata":
+        return axis.parse_metadata(text)
+    return axis.parse_gpstrail(text)
