@@ -45,7 +45,9 @@ def test_scan_indexes_every_file_and_records_the_damaged_one(batch: Path, tmp_pa
     assert body["time_source"] == "gpmf.gpsu" and body["zone_kind"] == "utc"
     assert body["drift_s"] == pytest.approx(18, abs=0.01)               # camera clock 18 s fast
     assert (body["serial"], body["model"]) == ("C3441324512345", "HERO9 Black")
-    assert body["fix_count"] == 12                                      # 120 fixes thinned to 1 per second
+    assert body["fix_count"] == 120                                     # every valid fix found…
+    stored = db.execute("SELECT COUNT(*) FROM gps_fixes WHERE footage_id = ?", [body["id"]]).fetchone()[0]
+    assert stored == 12                                                 # …kept at one per second
     hints = [h["normalized"] for h in db.query("SELECT * FROM footage_hints WHERE footage_id = ?", [body["id"]])]
     assert hints and all(hints)
 
@@ -68,13 +70,13 @@ def test_rescan_skips_unchanged_and_recognises_a_moved_file(batch: Path, tmp_pat
     db_file = tmp_path / "index.db"
     _scan(db_file, str(batch))
     again = _scan(db_file, str(batch))
-    assert (again["new"], again["unchanged"], again["updated"]) == (0, 5, 0)
+    assert (again["new"], again["unchanged"], again["updated"]) == (0, 4, 0)
 
     shutil.move(batch / "phone", batch / "phone-renamed")
     moved = _scan(db_file, str(batch))
     assert (moved["moved"], moved["new"]) == (1, 0)
     db = store.connect(db_file)
-    assert db.execute("SELECT COUNT(*) FROM footage").fetchone()[0] == 5
+    assert db.execute("SELECT COUNT(*) FROM footage").fetchone()[0] == 4
     assert db.execute("SELECT COUNT(*) FROM footage WHERE path LIKE '%phone-renamed%'").fetchone()[0] == 1
 
     touched = batch / "dashcam" / "2024_0301_143000_0007F.MP4"
