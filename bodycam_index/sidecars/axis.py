@@ -25,7 +25,7 @@ def _lowered(data: object, what: str) -> dict[str, object]:
 
 def _text(meta: dict[str, object], key: str) -> str | None:
     value = meta.get(key)
-    return str(value).strip() or None if isinstance(value, str | int | float) else None
+    return (str(value).strip() or None) if isinstance(value, str | int | float) else None
 
 
 def _time(meta: dict[str, object], name: str) -> datetime | None:

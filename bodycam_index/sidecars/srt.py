@@ -87,7 +87,7 @@ def _blocks(text: str) -> list[list[str]]:
     blocks: list[list[str]] = []
     current: list[str] = []
     for i, line in enumerate(lines):
-        starts_cue = line.isdigit() and i + 1 < len(lines) and "-->" in lines[i + 1]
+        starts_cue = line.isdecimal() and i + 1 < len(lines) and "-->" in lines[i + 1]
         if (not line or starts_cue) and current:
             blocks.append(current)
             current = []
@@ -102,7 +102,7 @@ def cues(text: str) -> list[Cue]:
     """Every cue in an SRT file, in file order."""
     found: list[Cue] = []
     for block in _blocks(text):
-        index = int(block[0]) if block[0].isdigit() and len(block[0]) < 10 else None
+        index = int(block[0]) if block[0].isdecimal() and len(block[0]) < 10 else None
         body = block[1:] if index is not None else block
         start_s = end_s = None
         if body:
