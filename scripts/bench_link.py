@@ -22,7 +22,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bodycam_index import db as store  # noqa: E402
+from bodycam_index import db as store
 
 YEAR_START = datetime(2023, 1, 1, tzinfo=UTC).timestamp()
 YEAR_S = 365 * 86400
