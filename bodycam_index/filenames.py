@@ -95,18 +95,18 @@ def _stamp(match: re.Match[str]) -> datetime | None:
         return None
 
 
-def _tags(**names: str) -> Callable[[re.Match[str], Extraction], None]:
-    """A filler that records the named groups as `filename.<camera>.<tag>` tags through a lookup table."""
+def _tags(*groups: str, events: dict[str, str] = _EVENTS) -> Callable[[re.Match[str], Extraction], None]:
+    """A filler recording `groups` as `filename.<camera>.<group>` tags, naming position and event codes."""
+    tables = {"position": _POSITIONS, "event": events}
 
     def fill(match: re.Match[str], extraction: Extraction) -> None:
         camera = extraction.tags["filename.convention"]
-        for tag, group in names.items():
-            value = match.groupdict().get(group)
+        for group in groups:
+            value = match.group(group)
             if value:
-                table = {"position": _POSITIONS, "event": _EVENTS}.get(tag, {})
-                if camera == "blackvue" and tag == "event":
-                    table = _BLACKVUE_EVENTS
-                extraction.tags[f"filename.{camera}.{tag}"] = table.get(value.upper(), value)
+                extraction.tags[f"filename.{camera}.{group}"] = tables.get(group, {}).get(
+                    value.upper(), value
+                )
 
     return fill
 
@@ -126,67 +126,65 @@ CONVENTIONS: list[Convention] = [
     _row(
         "gopro",
         rf"^G[HXS](?P<chapter>\d\d)(?P<number>\d{{4}}){_EXT}",
-        _tags(chapter="chapter", number="number"),
+        _tags("chapter", "number"),
     ),
-    _row(
-        "gopro", rf"^GP(?P<chapter>\d\d)(?P<number>\d{{4}}){_EXT}", _tags(chapter="chapter", number="number")
-    ),
-    _row("gopro", rf"^GOPR(?P<number>\d{{4}}){_EXT}", _tags(number="number")),
+    _row("gopro", rf"^GP(?P<chapter>\d\d)(?P<number>\d{{4}}){_EXT}", _tags("chapter", "number")),
+    _row("gopro", rf"^GOPR(?P<number>\d{{4}}){_EXT}", _tags("number")),
     _row(
         "dji",
         r"^DJI_(?P<Y>\d{4})(?P<mo>\d\d)(?P<d>\d\d)(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)_(?P<number>\d{4})"
         rf"(?:_(?P<kind>[A-Z]))?{_EXT}",
-        _tags(number="number", kind="kind"),
+        _tags("number", "kind"),
     ),
-    _row("dji", rf"^DJI_(?P<number>\d{{4}}){_EXT}", _tags(number="number")),
+    _row("dji", rf"^DJI_(?P<number>\d{{4}}){_EXT}", _tags("number")),
     _row(
         "blackvue",
         r"^(?P<Y>\d{4})(?P<mo>\d\d)(?P<d>\d\d)_(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)_"
         rf"(?P<event>[NEPMIOATBRXGDLYF])(?P<position>[FRIO])(?P<quality>[LS])?{_EXT}",
-        _tags(event="event", position="position"),
+        _tags("event", "position", events=_BLACKVUE_EVENTS),
     ),
     _row(
         "viofo",
         r"^(?P<Y>\d{4})_(?P<mo>\d\d)(?P<d>\d\d)_(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)_(?P<number>\d{3,6})"
         rf"(?P<event>[PE])?(?P<position>[FRT])?{_EXT}",
-        _tags(number="number", event="event", position="position"),
+        _tags("number", "event", "position"),
     ),
     _row(
         "nextbase",
         r"^(?P<y>\d\d)(?P<mo>\d\d)(?P<d>\d\d)_(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)_(?P<number>\d{3})_"
         rf"(?P<position>[FRB])(?P<quality>[HL]){_EXT}",
-        _tags(number="number", position="position"),
+        _tags("number", "position"),
     ),
     _row(
         "70mai",
         r"^(?P<event>NO|EV|PA)(?P<Y>\d{4})(?P<mo>\d\d)(?P<d>\d\d)-(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)-"
         rf"(?P<number>\d{{6}})(?P<position>[FB])?{_EXT}",
-        _tags(event="event", number="number", position="position"),
+        _tags("event", "number", "position"),
     ),
     _row(
         "vantrue",
         r"^(?P<Y>\d{4})(?P<mo>\d\d)(?P<d>\d\d)_(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)_(?P<number>\d{4})_"
         rf"(?P<event>[NEP])_(?P<position>[AB]){_EXT}",
-        _tags(number="number", event="event", position="position"),
+        _tags("number", "event", "position"),
     ),
     _row(
         "wolfbox",
         r"^(?P<Y>\d{4})_(?P<mo>\d\d)_(?P<d>\d\d)_(?P<H>\d\d)(?P<Mi>\d\d)(?P<S>\d\d)_(?P<code>[A-Z0-9]{2})_"
         rf"(?P<position>[FRI]){_EXT}",
-        _tags(code="code", position="position"),
+        _tags("code", "position"),
     ),
     _row(
         "thinkware",
         r"^REC_(?P<Y>\d{4})_(?P<mo>\d\d)_(?P<d>\d\d)_(?P<H>\d\d)_(?P<Mi>\d\d)_(?P<S>\d\d)_"
         rf"(?P<position>[FR]){_EXT}",
-        _tags(position="position"),
+        _tags("position"),
     ),
-    _row("garmin", rf"^GRMN(?P<number>\d{{4}}){_EXT}", _tags(number="number")),
+    _row("garmin", rf"^GRMN(?P<number>\d{{4}}){_EXT}", _tags("number")),
     _row(
         "tesla",
         r"^(?P<Y>\d{4})-(?P<mo>\d\d)-(?P<d>\d\d)_(?P<H>\d\d)-(?P<Mi>\d\d)-(?P<S>\d\d)-"
         rf"(?P<position>front|back|left_repeater|right_repeater|left_pillar|right_pillar){_EXT}",
-        _tags(position="position"),
+        _tags("position"),
     ),
     _row("axis", rf"^{_STAMP_Z}_(?P<id>[A-Za-z0-9]+)\.(?:mkv|mp4)$", _axis_clip, zone="utc"),
 ]
