@@ -21,7 +21,16 @@ from ..model import ExtractError, InputError
 from ..resolve import resolve
 from ..scan import ScanSummary, discover, scan_paths, sha256_of
 
-console = Console(highlight=False)
+console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+
+
+def human_bytes(count: float) -> str:
+    """A byte count for people: 812 B, 3.4 MB, 1.2 GB."""
+    for unit in ("B", "kB", "MB", "GB"):
+        if count < 1000 or unit == "GB":
+            return f"{count:.0f} {unit}" if unit == "B" else f"{count:.1f} {unit}"
+        count /= 1000
+    return f"{count:.1f} TB"
 
 
 def _check_zone(tz: str | None) -> None:
@@ -39,7 +48,7 @@ def _print_summary(summary: ScanSummary) -> None:
     click.echo(
         f"{summary.new} new, {summary.unchanged} unchanged (skipped), {summary.updated} updated, "
         f"{summary.moved} moved, {summary.failed} failed; {summary.no_time} without a usable time, "
-        f"{summary.no_gps} without GPS ({summary.bytes / 1e6:.1f} MB read)"
+        f"{summary.no_gps} without GPS ({human_bytes(summary.bytes)} indexed)"
     )
     for path, error in summary.failures[:20]:
         click.echo(f"  failed: {path}: {error}")
@@ -159,7 +168,17 @@ def footage() -> None:
     """What is in the database."""
 
 
-_LIST_COLUMNS = ("id", "path", "status", "start_utc", "duration_s", "zone_kind", "model", "serial", "fix_count")
+_LIST_COLUMNS = ("id", "file", "status", "start (UTC)", "secs", "zone", "camera", "fixes", "note")
+
+
+def _list_cells(row: dict[str, Any]) -> list[str]:
+    camera = " ".join(str(row[k]) for k in ("model", "serial") if row[k])
+    start = (row["start_utc"] or "")[:19].replace("T", " ")
+    secs = f"{row['duration_s']:.1f}" if row["duration_s"] is not None else ""
+    note = row["error"] if row["status"] == "error" else ""
+    name = Path(row["path"]).name if row["path"] else ""
+    return [str(row["id"]), name, row["status"], start, secs, row["zone_kind"] or "", camera,
+            str(row["fix_count"]), note or ""]
 
 
 @footage.command("list")
@@ -177,12 +196,11 @@ def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
-    table = Table(*_LIST_COLUMNS)
+    table = Table()
+    for column in _LIST_COLUMNS:
+        table.add_column(column, no_wrap=column != "note")
     for row in rows:
-        cells = [str(row[c]) if row[c] is not None else "" for c in _LIST_COLUMNS]
-        if row["status"] == "error":
-            cells[3] = str(row["error"])[:60]
-        table.add_row(*cells)
+        table.add_row(*_list_cells(row))
     console.print(table)
     total = db.execute("SELECT COUNT(*) FROM footage").fetchone()[0]
     click.echo(f"{len(rows)} of {total} recordings shown")

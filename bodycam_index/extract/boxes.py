@@ -44,18 +44,20 @@ def iter_boxes(reader: Reader, start: int, end: int) -> Iterator[Box]:
     while pos + 8 <= end:
         header = reader.read(pos, 8)
         size, kind = be_u32(header), header[4:8]
+        name = kind.decode("latin-1")
         header_len = 8
         if size == 1:
             if pos + 16 > end:
-                raise ExtractError(f"box {kind!r} at {pos}: 64-bit size cut off")
+                raise ExtractError(f"box '{name}' at byte {pos}: 64-bit size cut off (truncated file?)")
             size = be_u64(reader.read(pos + 8, 8))
             header_len = 16
         elif size == 0:
             size = end - pos
         if size < header_len:
-            raise ExtractError(f"box {kind!r} at {pos}: size {size} is smaller than its header")
+            raise ExtractError(f"box '{name}' at byte {pos}: size {size} is smaller than its header (corrupt)")
         if pos + size > end:
-            raise ExtractError(f"box {kind!r} at {pos}: size {size} runs past its parent (ends at {end})")
+            raise ExtractError(f"box '{name}' at byte {pos} claims {size} bytes but its parent ends at byte {end} "
+                               "(truncated or corrupt file)")
         yield Box(kind, pos, pos + header_len, pos + size)
         pos += size
         count += 1

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 import pynmea2
 
@@ -190,16 +190,17 @@ def add_rmc_fixes(data: bytes, source: str, out: Extraction) -> None:
         try:
             msg = pynmea2.parse(text)
             lat, lon, status = msg.latitude, msg.longitude, msg.status
+            day, clock = msg.datestamp, msg.timestamp
+            speed = float(msg.spd_over_grnd) * _KNOTS if msg.spd_over_grnd not in (None, "") else None
         except (pynmea2.ParseError, ValueError, TypeError, AttributeError, IndexError):
             out.warnings.append(f"unreadable NMEA sentence: {text[:40]!r}")
             continue
-        if status != "A" or (lat == 0 and lon == 0):
+        if status != "A" or (lat == 0 and lon == 0) or not (abs(lat) <= 90 and abs(lon) <= 180):
             out.dropped_fixes += 1
             continue
         stamp = None
-        if msg.datestamp and msg.timestamp:
-            stamp = datetime.combine(msg.datestamp, msg.timestamp).replace(tzinfo=UTC)
-        speed = float(msg.spd_over_grnd) * _KNOTS if msg.spd_over_grnd not in (None, "") else None
+        if isinstance(day, date) and isinstance(clock, time):
+            stamp = datetime.combine(day, clock).replace(tzinfo=UTC)
         out.track.append(GpsFix(lat, lon, t_utc=stamp, speed_mps=speed, quality="A", source=source))
 
 

@@ -33,7 +33,9 @@ def header_key(name: str) -> str:
 def clean(cell: str) -> str | None:
     """A cell stripped, or None when it is a null token or a garbage value."""
     cell = cell.strip()
-    if cell.lower() in NULL_TOKENS or _GARBAGE.match(cell):
+    if len(cell) <= 4:
+        return None if cell.lower() in NULL_TOKENS else cell
+    if cell[0] in "S#" and _GARBAGE.match(cell):
         return None
     return cell
 

@@ -35,6 +35,7 @@ from .normalize import (
 from .presets import TIME_FIELDS, Preset, Rules
 
 BATCH = 20_000
+CACHE_KIB = 64 * 1024  # SQLite page cache while importing: keeps the indexes of a large table in memory
 _NUMBER_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
 
 
@@ -106,6 +107,7 @@ class RowBuilder:
         self.preset = preset
         self.width = len(header)
         self.pos = {k: v[0] for k, v in positions.items() if k != "aliases"}
+        self.plain = [(k, self.pos[k]) for k in _NUMBER_KEYS if k in self.pos]
         self.alias_pos = positions.get("aliases", [])
         self.times = {f: TimeParser() for f in TIME_FIELDS if f in self.pos}
         self.clocks = {f: self.pos[f + "_time"] for f in TIME_FIELDS if f + "_time" in self.pos and f in self.pos}
@@ -129,7 +131,7 @@ class RowBuilder:
         if raw is None:
             return "no incident number"
         number = incident_key(raw)
-        values: dict[str, Any] = {k: self._cell(cells, k) for k in _NUMBER_KEYS}
+        values: dict[str, Any] = {k: clean(cells[i]) for k, i in self.plain}
         flags: list[str] = []
         for name, parser in self.times.items():
             values[name] = self._time(cells, name, parser, values, flags)
@@ -315,6 +317,7 @@ def import_incidents(
     builder = RowBuilder(chosen, positions, csv_file.header, tz)
     report = ImportReport(preset=chosen.name, source=source or chosen.name)
     rules = requires_footage or chosen.rules
+    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
     with db.conn:
         writer = _Writer(db, report.source, path, rules, chosen.use_of_force, report)
         for row in csv_file.rows():

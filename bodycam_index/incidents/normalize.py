@@ -61,10 +61,22 @@ def _is_date_digits(digits: str) -> bool:
     return True
 
 
+def _digits_key(digits: str) -> str | None:
+    if _is_date_digits(digits):
+        return None
+    if len(digits) >= 9 and digits[2:4] == "00":
+        return f"{expand_year(int(digits[:2]))}-{int(digits[2:])}"
+    if len(digits) >= 9 and digits.startswith(("19", "20")):
+        return f"{digits[:4]}-{int(digits[4:])}"
+    return str(int(digits))
+
+
 @lru_cache(maxsize=65536)
 def canonical_number(text: str) -> str | None:
     """The canonical incident key of a number as written, or None when the text is not an incident number."""
     s = text.strip().upper()
+    if s.isascii() and s.isdigit():
+        return _digits_key(s) if len(s) >= 3 else None
     if not s or _DATE.match(s):
         return None
     s = _LABEL.sub("", s).strip()
@@ -79,12 +91,7 @@ def canonical_number(text: str) -> str | None:
     if letters > 4 or digits < 3:
         return None
     if letters == 0:
-        if _is_date_digits(compact):
-            return None
-        if len(compact) >= 9 and compact[2:4] == "00":
-            return f"{expand_year(int(compact[:2]))}-{int(compact[2:])}"
-        if len(compact) >= 9 and compact.startswith(("19", "20")):
-            return f"{compact[:4]}-{int(compact[4:])}"
+        return _digits_key(compact)
     return _DIGIT_RUN.sub(lambda d: str(int(d.group())), compact)
 
 

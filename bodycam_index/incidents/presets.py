@@ -39,9 +39,10 @@ class Rules:
         """Whether an incident with these values should have footage."""
         if self.all:
             return True
-        for text in (type_, description):
-            if text and any(fnmatchcase(text.upper(), pattern.upper()) for pattern in self.types):
-                return True
+        if self.types:
+            for text in (type_, description):
+                if text and any(fnmatchcase(text.upper(), pattern.upper()) for pattern in self.types):
+                    return True
         if priority:
             p = priority.strip().upper()
             return any(p == q or (p.startswith(q) and p[len(q):].isalpha()) for q in self.priorities)
