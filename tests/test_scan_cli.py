@@ -61,7 +61,7 @@ def test_scan_indexes_every_file_and_records_the_damaged_one(batch: Path, tmp_pa
     assert dash["start_utc"] == "2024-03-01T22:30:00.000000Z"
 
     damaged = rows["2024_0301_090000_0006F.MP4"]
-    assert damaged["status"] == "error" and "past" in damaged["error"]
+    assert damaged["status"] == "error" and "truncated" in damaged["error"]
     # evidence untouched: no file changed, nothing written beside it
     assert {p: p.stat().st_mtime_ns for p in batch.rglob("*") if p.is_file()} == before
 
