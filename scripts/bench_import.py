@@ -1,0 +1,82 @@
+"""Benchmark `import_incidents`: generate N CAD rows (default 1,000,000) in a temp dir, import, print rows/s and
+peak memory.
+
+The generated file looks like a current Seattle CAD export (12-hour unpadded times, Pacific, YYYY + 9-digit event
+numbers, blurred coordinates); every tenth incident has a second row, as files with one row per unit do.
+Run: `.venv/bin/python scripts/bench_import.py [ROWS]`.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from bodycam_index.db import connect
+from bodycam_index.incidents.importer import import_incidents
+
+HEADER = ["CAD Event Number", "Event Clearance Description", "Call Type", "Priority", "Initial Call Type",
+          "Final Call Type", "Original Time Queued", "Arrived Time", "Precinct", "Sector", "Beat",
+          "Blurred_Longitude", "Blurred_Latitude"]
+TYPES = ["THEFT - ALL OTHER", "ASLT - IP/JO - WITH OR W/O WPNS", "DISTURBANCE, MISCELLANEOUS", "TRAFFIC STOP",
+         "SUSPICIOUS PERSON", "ALARM - COMM", "WELFARE CHECK"]
+
+
+def _stamp(value: datetime) -> str:
+    hour = value.hour % 12 or 12
+    return f"{value:%m/%d/%Y} {hour}:{value:%M:%S} {'PM' if value.hour >= 12 else 'AM'}"
+
+
+def generate(path: Path, rows: int, seed: int = 4) -> None:
+    """Write a synthetic CAD export of `rows` rows."""
+    rng = random.Random(seed)
+    start = datetime(2018, 1, 1)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        written, seq = 0, 0
+        while written < rows:
+            seq += 1
+            received = start + timedelta(seconds=seq * 31 + rng.randrange(30))
+            arrived = received + timedelta(seconds=rng.randrange(60, 3600))
+            base = [f"{received.year}{seq:09d}", "ASSISTANCE RENDERED", rng.choice(("911", "ONVIEW")),
+                    str(rng.randrange(1, 8)), rng.choice(TYPES), "--" + rng.choice(TYPES), _stamp(received),
+                    _stamp(arrived) if rng.random() < 0.85 else "", "EAST", "CHARLIE", "C3",
+                    f"{-122.3 + rng.random() / 10:.7f}", f"{47.6 + rng.random() / 10:.7f}"]
+            for _ in range(2 if seq % 10 == 0 else 1):
+                writer.writerow(base)
+                written += 1
+                if written == rows:
+                    break
+
+
+def main() -> None:
+    """Generate, import, report."""
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
+    with tempfile.TemporaryDirectory() as tmp:
+        csv_path = Path(tmp) / "calls.csv"
+        t0 = time.perf_counter()
+        generate(csv_path, rows)
+        print(f"generated {rows:,} rows ({csv_path.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        db = connect(Path(tmp) / "bench.db")
+        t0 = time.perf_counter()
+        report = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
+        elapsed = time.perf_counter() - t0
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(report.summary())
+        print(f"import: {elapsed:.1f} s, {report.rows / elapsed:,.0f} rows/s")
+        print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB)")
+        t0 = time.perf_counter()
+        again = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
+        elapsed = time.perf_counter() - t0
+        print(f"re-import: {again.summary()}; {elapsed:.1f} s, {again.rows / elapsed:,.0f} rows/s")
+
+
+if __name__ == "__main__":
+    main()
