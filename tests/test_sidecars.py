@@ -351,7 +351,7 @@ def test_synthetic_watchguard_pair_read_from_either_file(tmp_path):
     (tmp_path / "clip_0001.json").write_text(json.dumps(WG_JSON))
     (tmp_path / "clip_0001.vtt").write_text(WG_VTT)
     siblings = sorted(tmp_path.iterdir())
-    assert sidecars_for(video, siblings) == [tmp_path / "clip_0001.json"]
+    assert sidecars_for(video, siblings) == [tmp_path / "clip_0001.json", tmp_path / "clip_0001.vtt"]
     assert is_sidecar(tmp_path / "clip_0001.vtt")
     from_json = read_sidecar(tmp_path / "clip_0001.json")
     from_vtt = read_sidecar(tmp_path / "clip_0001.vtt")

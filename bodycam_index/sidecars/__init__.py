@@ -61,8 +61,8 @@ def sidecars_for(video: Path, siblings: list[Path]) -> list[Path]:
 
     Same base name case-insensitively (`DJI_0001.MP4` ↔ `DJI_0001.SRT`); Axis `<container>.<clip>.metadata.json`,
     the container's own `<container>.metadata.json` and `<clip stem>_…_gpstrail.json`; BlackVue
-    `YYYYMMDD_hhmmss_N.gps` for `YYYYMMDD_hhmmss_NF.mp4`. A WatchGuard `.json`/`.vtt` pair is listed once (by
-    its `.json`), because reading either file reads both.
+    `YYYYMMDD_hhmmss_N.gps` for `YYYYMMDD_hhmmss_NF.mp4`; WatchGuard `<name>.json` and `<name>.vtt` (both are
+    listed so neither is left unclaimed, although reading either one yields the whole pair).
     """
     stem, name = video.stem.lower(), video.name.lower()
     blackvue = _BLACKVUE_VIDEO.match(video.stem)
@@ -82,8 +82,7 @@ def sidecars_for(video: Path, siblings: list[Path]) -> list[Path]:
             belongs = path.stem.lower() == stem and path.suffix.lower() != video.suffix.lower()
         if belongs and is_sidecar(path):
             found.append(path)
-    has_json = any(p.suffix.lower() == ".json" and p.stem.lower() == stem for p in found)
-    return [p for p in found if not (has_json and p.suffix.lower() == ".vtt" and p.stem.lower() == stem)]
+    return found
 
 
 def read_sidecar(path: Path) -> Extraction | None:
