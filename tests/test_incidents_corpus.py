@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from conftest import CAD
 
 from bodycam_index.db import connect
 from bodycam_index.incidents.dems import import_footage_list
 from bodycam_index.incidents.importer import import_incidents
 from bodycam_index.incidents.store import find_incident
-
-from conftest import CAD
 
 pytestmark = pytest.mark.corpus
 PORTAL = CAD / "portal_samples"

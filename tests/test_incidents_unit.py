@@ -1,0 +1,255 @@
+"""Incident import on generated files: the CSV reader, normalisation, re-imports, skipped rows and the CLI."""
+
+from __future__ import annotations
+
+import csv
+from datetime import datetime, time
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bodycam_index.cli import main
+from bodycam_index.db import connect
+from bodycam_index.incidents.csvread import CsvFile, clean
+from bodycam_index.incidents.importer import import_incidents
+from bodycam_index.incidents.normalize import (
+    Projector,
+    TimeParser,
+    TimeZoneConverter,
+    canonical_number,
+    parse_clock,
+    parse_point,
+)
+from bodycam_index.incidents.presets import Rules
+from bodycam_index.incidents.roster import import_roster
+from bodycam_index.incidents.store import find_incident
+
+HEADER = ["Case #", "Date  Occurred", "Type", "Priority", "Unit"]
+
+
+def _rows(path):
+    reader = CsvFile(path)
+    return reader.header, [(r.line, r.cells) for r in reader.rows()]
+
+
+# ------------------------------------------------------------------------------------------------ CSV reader
+
+@pytest.mark.parametrize("newline", ["\r\n", "\n", "\r"])
+def test_reader_bom_and_line_ends(tmp_path, newline):
+    path = tmp_path / "a.csv"
+    path.write_bytes(("\ufeffa,b" + newline + "1,2" + newline + "3,4" + newline).encode("utf-8"))
+    header, rows = _rows(path)
+    assert header == ["a", "b"]
+    assert rows == [(2, ["1", "2"]), (3, ["3", "4"])]
+
+
+@pytest.mark.parametrize("delimiter", ["\t", ";", ","])
+def test_reader_sniffs_delimiter_whatever_the_extension(tmp_path, delimiter):
+    path = tmp_path / "a.csv"
+    path.write_text(delimiter.join(["x", "y z", "w"]) + "\n" + delimiter.join(["1", "2", "3"]) + "\n")
+    header, rows = _rows(path)
+    assert len(header) == 3 and rows[0][1] == ["1", "2", "3"]
+
+
+def test_reader_multiline_cells_repeated_headers_and_line_numbers(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_text('a,b\n1,"two\nlines"\na,b\n\n3,4\n')
+    _, rows = _rows(path)
+    assert rows == [(2, ["1", "two\nlines"]), (6, ["3", "4"])]
+
+
+def test_reader_windows_1252(tmp_path):
+    path = tmp_path / "a.csv"
+    path.write_bytes("a,b\ncaf\u00e9,1\n".encode("cp1252"))
+    assert _rows(path)[1][0][1] == ["caf\u00e9", "1"]
+
+
+@pytest.mark.parametrize("token", ["", "NULL", "-", "N/A", "n/a", "X", "  ", "System.Xml.XmlElement", "#VALUE!"])
+def test_null_and_garbage_tokens(token):
+    assert clean(token) is None
+
+
+def test_real_values_are_kept():
+    assert clean(" B791 ") == "B791" and clean("Sam") == "Sam"
+
+
+# ------------------------------------------------------------------------------------------------ numbers
+
+@pytest.mark.parametrize("text", ["2016-104006", "16000104006", "2016104006", " 2016-0104006 ", "16-104006"])
+def test_number_forms_meet(text):
+    assert canonical_number(text) == "2016-104006"
+
+
+@pytest.mark.parametrize(("text", "key"), [
+    ("2023000319821", "2023-319821"), ("18-0052973", "2018-52973"), ("FTN2021-0378", "FTN2021-378"),
+    ("ftn2021-0378 ", "FTN2021-378"), ("A0000116", "A116"), ("P151941002", "P151941002"),
+    ("Case # 2015-089852", "2015-89852"), ("00251", "251"),
+])
+def test_number_keys(text, key):
+    assert canonical_number(text) == key
+
+
+@pytest.mark.parametrize("text", ["system check", "Training Scenario 1", "Training NV", "3/26/2015", "2015-03-26",
+                                  "20150326", "12", "", "   "])
+def test_not_incident_numbers(text):
+    assert canonical_number(text) is None
+
+
+@given(st.text(max_size=30))
+def test_canonical_number_never_raises(text):
+    result = canonical_number(text)
+    assert result is None or (result and result == result.upper())
+
+
+# ------------------------------------------------------------------------------------------------ times
+
+@pytest.mark.parametrize(("text", "expected", "has_time"), [
+    ("11/04/2023 6:08:26 PM", datetime(2023, 11, 4, 18, 8, 26), True),
+    ("11/04/2023 06:08:26 PM", datetime(2023, 11, 4, 18, 8, 26), True),
+    ("12/31/2023 12:05 AM", datetime(2023, 12, 31, 0, 5), True),
+    ("6/7/14 0:09", datetime(2014, 6, 7, 0, 9), True),
+    ("2018-01-09T09:26:00.000", datetime(2018, 1, 9, 9, 26), True),
+    ("2016-01-01T05:33:23", datetime(2016, 1, 1, 5, 33, 23), True),
+    ("12/01/2021", datetime(2021, 12, 1), False),
+    ("2021-12-01", datetime(2021, 12, 1), False),
+])
+def test_time_forms(text, expected, has_time):
+    assert TimeParser()(text) == (expected, has_time)
+
+
+def test_time_with_offset_is_aware():
+    value, _ = TimeParser()("2023-11-05T01:08:26-08:00")
+    assert TimeZoneConverter("America/New_York").to_utc(value) == (datetime(2023, 11, 5, 9, 8, 26), None)
+
+
+@pytest.mark.parametrize(("text", "expected"), [("19:49", time(19, 49)), ("18:11:47", time(18, 11, 47)),
+                                                ("344", time(3, 44)), ("0344", time(3, 44)),
+                                                ("6:08 PM", time(18, 8))])
+def test_clock_forms(text, expected):
+    assert parse_clock(text) == expected
+
+
+def test_bad_time_raises_value_error():
+    with pytest.raises(ValueError):
+        TimeParser()("next tuesday")
+
+
+def test_dst_flags():
+    tz = TimeZoneConverter("America/Los_Angeles")
+    assert tz.to_utc(datetime(2023, 7, 1, 12)) == (datetime(2023, 7, 1, 19), None)
+    assert tz.to_utc(datetime(2023, 1, 1, 12)) == (datetime(2023, 1, 1, 20), None)
+    assert tz.to_utc(datetime(2023, 11, 5, 1, 30)) == (datetime(2023, 11, 5, 8, 30), "ambiguous")
+    assert tz.to_utc(datetime(2023, 3, 12, 2, 30)) == (datetime(2023, 3, 12, 10, 30), "nonexistent")
+
+
+# ------------------------------------------------------------------------------------------------ coordinates
+
+def test_points():
+    assert parse_point("(47.598347, -122.32245)") == (47.598347, -122.32245)
+    assert parse_point("POINT (-122.32245 47.598347)") == (47.598347, -122.32245)
+    assert parse_point("(0, 0)") is None and parse_point("nowhere") is None
+
+
+def test_state_plane_epsg_3452():
+    lat, lon = Projector(3452)(3673089, 533629)
+    assert 29.9 <= lat <= 30.1 and -90.2 <= lon <= -90.0
+    assert Projector(3452)(37369000, 3513814) is None
+
+
+# ------------------------------------------------------------------------------------------------ import
+
+def _write(path, rows, header=HEADER):
+    with path.open("w", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
+def _generated(n=20):
+    return [[f"24-{i:06d}", f"{1 + i % 12}/{1 + i % 28}/2024 {1 + i % 12}:0{i % 10} PM", "ASLT" if i % 3 else "THEFT",
+             str(1 + i % 4), f"U{i % 5}"] for i in range(n)]
+
+
+MAP = {"number": "case", "received": "date occurred", "type": "TYPE", "priority": "Priority", "unit": "unit"}
+
+
+def test_idempotent_reimport_and_updated_export(tmp_path):
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "export.csv"
+    rows = _generated()
+    _write(path, rows)
+    first = import_incidents(db, path, mapping=MAP, tz="America/Chicago")
+    assert (first.new, first.updated, first.unchanged) == (20, 0, 0)
+    snapshot = db.execute("SELECT * FROM incidents ORDER BY id").fetchall()
+    again = import_incidents(db, path, mapping=MAP, tz="America/Chicago")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 20)
+    assert db.execute("SELECT * FROM incidents ORDER BY id").fetchall() == snapshot
+    rows[3][2] = "ROBBERY"
+    rows.append(["24-999999", "7/4/2024 9:00 PM", "THEFT", "4", "U1"])
+    _write(path, rows)
+    newer = import_incidents(db, path, mapping=MAP, tz="America/Chicago")
+    assert (newer.new, newer.updated, newer.unchanged) == (1, 1, 19)
+    assert find_incident(db, "2024-3")["type"] == "ROBBERY"
+    assert find_incident(db, "24000999999")["received_utc"] == "2024-07-05T02:00:00.000000Z"
+
+
+def test_malformed_rows_reported_with_file_and_line(tmp_path):
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "bad.csv"
+    path.write_text("Case #,Date  Occurred,Type\n24-1,1/2/2024 3:04 PM,A\n24-2,1/2/2024\n,1/2/2024 3:04 PM,B\n"
+                    "24-3,not a date,C\n")
+    report = import_incidents(db, path, mapping={"number": "Case #", "received": "Date  Occurred"})
+    assert (report.new, report.skipped) == (2, 2)
+    assert [(s.line, s.reason) for s in report.skipped_rows] == [
+        (3, "2 cells where the header has 3"), (4, "no incident number")]
+    assert find_incident(db, "24-3")["time_flags"] == '["bad_time:received"]'
+
+
+def test_requires_footage_rules(tmp_path):
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "export.csv"
+    _write(path, _generated(12))
+    import_incidents(db, path, mapping=MAP, requires_footage=Rules(types=("ASLT*",)))
+    assert db.execute("SELECT SUM(requires_footage) FROM incidents").fetchone()[0] == 8
+    assert Rules(priorities=("1",)).requires(None, None, "1A") and not Rules(priorities=("1",)).requires(None, None, "12")
+
+
+def test_roster(tmp_path):
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "roster.csv"
+    path.write_text("Camera Serial,Badge #,Unit,From,To\nX6001,1234,B791,2024-01-01 06:00,2024-01-31\n"
+                    "X6002,5678,D414,1/15/2024 7:00 AM,\nX6003,,,,\n")
+    report = import_roster(db, path, tz="America/Chicago")
+    assert (report.new, report.skipped) == (2, 1)
+    assert db.execute("SELECT camera_serial, officer, unit, from_utc, to_utc FROM assignments ORDER BY id").fetchall() == [
+        ("X6001", "1234", "B791", "2024-01-01T12:00:00.000000Z", "2024-02-01T06:00:00.000000Z"),
+        ("X6002", "5678", "D414", "2024-01-15T13:00:00.000000Z", None)]
+    assert import_roster(db, path, tz="America/Chicago").unchanged == 2
+
+
+def test_cli_import_list_show_and_errors(tmp_path):
+    path = tmp_path / "export.csv"
+    rows = _generated(8) + [["", "1/1/2024 1:00 PM", "X", "1", "U1"]]
+    _write(path, rows)
+    runner = CliRunner()
+    db = str(tmp_path / "cli.db")
+    errors = tmp_path / "skipped.csv"
+    maps = [a for k, v in MAP.items() for a in ("--map", f"{k}={v}")]
+    result = runner.invoke(main, ["--db", db, "import-incidents", str(path), *maps, "--tz", "America/Chicago",
+                                  "--errors", str(errors)])
+    assert result.exit_code == 0, result.output
+    assert "8 new, 0 updated, 0 unchanged, 1 skipped" in result.output
+    assert f"{path}:10: no incident number" in result.output
+    assert errors.read_text().splitlines()[1] == f"{path},10,no incident number"
+    shown = runner.invoke(main, ["--db", db, "incidents", "show", "24000000005"])
+    assert shown.exit_code == 0 and "2024-5" in shown.output
+    listed = runner.invoke(main, ["--db", db, "incidents", "list", "--limit", "3"])
+    assert listed.exit_code == 0 and len(listed.output.splitlines()) == 4
+    missing = runner.invoke(main, ["--db", db, "incidents", "show", "nope"])
+    assert missing.exit_code == 2
+    bad = runner.invoke(main, ["--db", db, "import-incidents", str(path), "--preset", "nosuch"])
+    assert bad.exit_code == 2 and "unknown preset" in bad.output
+    presets = runner.invoke(main, ["import-incidents", "--list-presets"])
+    assert "nopd-cfs" in presets.output and "seattle-uof" in presets.output
