@@ -14,7 +14,7 @@ and clock problems, with summaries by group and month.
 - `partial`: `[{"incident", "type", "priority", "precinct", "arrived_utc", "cleared_utc", "coverage" (0–1),
   "activation_delay_s", "early_stop_s", "missing_s", "footage" (ids)}]`: coverage of `[arrived, cleared]` (falling
   back to dispatched/received and a default duration) below `min_coverage`.
-- `orphans`: `[{"footage_id", "path", "camera", "officer", "unit", "start_utc", "end_utc", "candidates"}]`, readable
+- `orphans`: `[{"footage_id", "path" (`dems:<id>` for an inventory entry), "camera", "officer", "unit", "start_utc", "end_utc", "candidates"}]`, readable
   recordings (status not `error`) with no accepted link; `candidates` counts time-only suggestions.
 - `orphans_by_camera`: `[{"camera", "officer", "count"}]`.
 - `clocks`: `[{"camera", "recordings", "unknown_zone", "max_abs_drift_s", "footage"}]` per camera serial.
@@ -238,7 +238,7 @@ def _orphans(db: sqlite_utils.Database, opts: ReportOptions, flag: dict[str, int
         where.append("f.start_utc < :until")
         args["until"] = opts.until
     sql = f"""
-        SELECT f.id, f.path, f.serial, f.officer, f.unit, f.start_utc, f.end_utc,
+        SELECT f.id, COALESCE(f.path, 'dems:' || f.dems_id), f.serial, f.officer, f.unit, f.start_utc, f.end_utc,
                (SELECT COUNT(*) FROM links c WHERE c.footage_id = f.id AND c.method = 'time-only'
                 AND c.manual = 0) AS candidates
         FROM footage f

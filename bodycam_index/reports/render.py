@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import math
+import re
 from html import escape
 from typing import Any
 
@@ -17,6 +18,14 @@ SUMMARY_KEYS = ("incidents", "requiring_footage", "with_footage", "rate", "no_fo
                 "clock_issues", "uncertain_links")
 
 Section = tuple[str, str, list[str], list[dict[str, Any]]]
+
+
+_ISO = re.compile(r"(\d{4}-\d\d-\d\d)T(\d\d:\d\d:\d\d)\.\d+Z")
+
+
+def _short(value: Any) -> str:
+    """A cell for reading: stored UTC times shortened to `YYYY-MM-DD HH:MM:SSZ`."""
+    return _ISO.sub(r"\1 \2Z", _cell(value))
 
 
 def _cell(value: Any) -> str:
@@ -95,7 +104,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cols) + " |")
         lines.append("|" + "---|" * len(cols))
         for row in rows:
-            cells = (_cell(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in cols)
+            cells = (_short(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in cols)
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
@@ -114,7 +123,7 @@ def to_table(report: dict[str, Any], width: int = 120) -> str:
         for col in cols:
             table.add_column(col, overflow="fold")
         for row in rows:
-            table.add_row(*(escape_markup(_cell(row.get(c))) for c in cols))
+            table.add_row(*(escape_markup(_short(row.get(c))) for c in cols))
         console.print(table)
     return console.file.getvalue()  # type: ignore[attr-defined]
 
@@ -197,7 +206,7 @@ def to_html(report: dict[str, Any]) -> str:
         out += [f"<th>{escape(c)}</th>" for c in cols]
         out.append("</tr></thead><tbody>")
         for row in rows:
-            out.append("<tr>" + "".join(f"<td>{escape(_cell(row.get(c)))}</td>" for c in cols) + "</tr>")
+            out.append("<tr>" + "".join(f"<td>{escape(_short(row.get(c)))}</td>" for c in cols) + "</tr>")
         out.append("</tbody></table>")
     out.append("</body></html>\n")
     return "\n".join(out)
