@@ -189,7 +189,7 @@ def _show_incident(db: Any, iid: int, accept_time_only: bool) -> None:
         end = times[3] if times[3] is not None else start + 3600.0
         covered = sum(max(0.0, min(e, end) - max(s, start)) for s, e in _merge(spans))
         click.echo(f"coverage of [arrived, cleared{' (assumed +60m)' if times[3] is None else ''}]: "
-                   f"{covered / max(end - start, 1.0):.0%}")
+                   f"{covered / max(end - start, 1.0):.1%}")
         click.echo(f"  |{_timeline(start, end, spans)}|")
 
 
