@@ -120,16 +120,31 @@ def _parse_iso(text: str) -> ParseResult:
     return value, len(text) > 10
 
 
+@lru_cache(maxsize=4096)
+def _us_date(text: str) -> date:
+    parts = re.split(r"[/-]", text)
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+        raise ValueError(f"not a M/D/Y date: {text!r}")
+    mo, d, y = parts
+    return date(int(y) if len(y) == 4 else expand_year(int(y)), int(mo), int(d))
+
+
+@lru_cache(maxsize=100_000)
+def _us_clock(text: str) -> tuple[int, int, int, int]:
+    m = _US.match("1/1/2000 " + text)
+    if not m or m.group(4) is None:
+        raise ValueError(f"not a time of day: {text!r}")
+    hh, mi, ss, frac, ampm = m.groups()[3:]
+    return _hour12(int(hh), ampm), int(mi), int(ss or 0), int(frac.ljust(6, "0")) if frac else 0
+
+
 def _parse_us(text: str) -> ParseResult:
-    m = _US.match(text)
-    if not m:
-        raise ValueError(f"not a M/D/Y time: {text!r}")
-    mo, d, y, hh, mi, ss, frac, ampm = m.groups()
-    year = int(y) if len(y) == 4 else expand_year(int(y))
-    if hh is None:
-        return datetime(year, int(mo), int(d)), False
-    micro = int(frac.ljust(6, "0")) if frac else 0
-    return datetime(year, int(mo), int(d), _hour12(int(hh), ampm), int(mi), int(ss or 0), micro), True
+    """M/D/Y with an optional time; date and clock parts are parsed (and cached) separately."""
+    date_text, _, clock_text = text.strip().partition(" ")
+    day = _us_date(date_text)
+    if not clock_text:
+        return datetime(day.year, day.month, day.day), False
+    return datetime(day.year, day.month, day.day, *_us_clock(clock_text.strip())), True
 
 
 def parse_clock(text: str) -> time:
@@ -153,24 +168,15 @@ class TimeParser:
 
     def __init__(self) -> None:
         self._parser: Callable[[str], ParseResult] | None = None
-        self._cache: dict[str, ParseResult] = {}
 
     def __call__(self, text: str) -> ParseResult:
         """`(datetime, has_time)`; raises ValueError when no known form fits."""
-        hit = self._cache.get(text)
-        if hit is not None:
-            return hit
         if self._parser is not None:
             try:
-                result = self._parser(text)
+                return self._parser(text)
             except ValueError:
-                result = self._detect(text)
-        else:
-            result = self._detect(text)
-        if len(self._cache) > 50_000:
-            self._cache.clear()
-        self._cache[text] = result
-        return result
+                pass
+        return self._detect(text)
 
     def _detect(self, text: str) -> ParseResult:
         for parser in _PARSERS:
