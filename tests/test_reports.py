@@ -116,7 +116,7 @@ def test_cli_gaps_show_link_export(world, tmp_path: Path):
     assert json.loads(out.read_text())["summary"]["no_footage"] == 2
     result = runner.invoke(main, ["--db", str(path), "show", "2023000000002"])
     assert result.exit_code == 0, result.output
-    assert "time+place 0.80 accepted" in result.output and "coverage of [arrived, cleared]: 29%" in result.output
+    assert "time+place 0.80 accepted" in result.output and "coverage of [arrived, cleared]: 28.6%" in result.output
     result = runner.invoke(main, ["--db", str(path), "link", "add", "orphan.mp4", "2023000000003",
                                   "--reason", "seen on the video"])
     assert result.exit_code == 0, result.output
