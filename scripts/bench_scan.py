@@ -17,7 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
-import tracemalloc
+import resource
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -92,7 +92,6 @@ def main() -> None:
               f"({100 * read / total:.2f} % of the bytes)")
         print(f"  linearity: per-file cost full/half batch = {(ours / len(paths)) / (half / (len(paths) // 2)):.2f}")
 
-        tracemalloc.start()
         for hashing in (False, True):
             db_file = Path(tmp, f"bench-{hashing}.db")
             began = time.perf_counter()
@@ -100,8 +99,8 @@ def main() -> None:
             took = time.perf_counter() - began
             label = "scan with SHA-256" if hashing else "scan --no-hash"
             print(f"{label}: {took:.2f} s, {summary.new / took:.0f} files/s ({summary.new} new)")
-        peak = tracemalloc.get_traced_memory()[1]
-        print(f"  peak Python memory during scans: {peak / 1e6:.1f} MB")
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(f"  peak resident memory of this process: {peak_kb / 1e3:.0f} MB")
 
         for name, argv in (("exiftool -ee3", ["exiftool", "-ee3", "-j", "-n", "-q"]),
                            ("ffprobe", ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json"])):

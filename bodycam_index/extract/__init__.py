@@ -67,13 +67,15 @@ def extract_recording(path: Path, sidecars: Iterable[Path] = ()) -> Extraction:
     from ..filenames import from_filename
     from ..sidecars import read_sidecar
 
+    merged: list[Extraction] = []
     for sidecar in sidecars:
         try:
             found = read_sidecar(sidecar)
         except ExtractError as exc:
             extraction.warnings.append(f"sidecar {sidecar.name}: {exc}")
             continue
-        if found is not None:
+        if found is not None and found not in merged:  # a .json/.vtt pair reads the same from either file
+            merged.append(found)
             extraction.merge(found)
     extraction.merge(from_filename(path))
     return extraction
