@@ -208,7 +208,7 @@ def parse_utc(text: str | None) -> datetime | None:
     """Stored UTC text back to an aware datetime."""
     if not text:
         return None
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def now_utc() -> str:

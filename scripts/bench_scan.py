@@ -12,22 +12,23 @@ for the whole batch against a half batch.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
-import resource
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mp4_writer import Fix, Recording, write_mp4  # noqa: E402
+from mp4_writer import Fix, Recording, write_mp4
 
-from bodycam_index import db as store  # noqa: E402
-from bodycam_index.extract import extract_media  # noqa: E402
-from bodycam_index.extract.reader import Reader  # noqa: E402
-from bodycam_index.scan import scan_paths  # noqa: E402
+from bodycam_index import db as store
+from bodycam_index.extract import extract_media
+from bodycam_index.extract.reader import Reader
+from bodycam_index.scan import scan_paths
 
 MEDIA_SUFFIXES = {".mp4", ".mov", ".avi", ".mts", ".jpg", ".raw"}
 
@@ -51,10 +52,8 @@ def time_ours(paths: list[Path]) -> tuple[float, int]:
     began = time.perf_counter()
     for path in paths:
         with Reader.open(path) as reader:
-            try:
+            with contextlib.suppress(Exception):  # a benchmark counts, it does not judge
                 extract_media(reader)
-            except Exception:  # noqa: BLE001 - a benchmark counts, it does not judge
-                pass
             read += reader.bytes_read
     return time.perf_counter() - began, read
 

@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mp4_writer import Fix, Recording, build_mp4, write_mp4  # noqa: E402
+from mp4_writer import Fix, Recording, build_mp4, write_mp4
 
 PACIFIC = timedelta(hours=-8)
 BODY_SERIAL = "C3441324512345"

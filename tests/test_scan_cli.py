@@ -15,7 +15,7 @@ from bodycam_index import db as store
 from bodycam_index.cli import main
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
-import make_sample_media  # noqa: E402
+import make_sample_media
 
 
 @pytest.fixture

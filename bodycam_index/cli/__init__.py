@@ -43,18 +43,8 @@ def main(ctx: click.Context, db: str | None, debug: bool) -> None:
     ctx.obj = Context(db_path(db), debug)
 
 
-def _register() -> None:
-    import importlib
+from . import footage, incidents, reports
 
-    for name in ("footage", "incidents", "reports"):
-        try:
-            module = importlib.import_module(f"{__name__}.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name != f"{__name__}.{name}":
-                raise
-            continue
-        for command in module.COMMANDS:
-            main.add_command(command)
-
-
-_register()
+for _module in (footage, incidents, reports):
+    for _command in _module.COMMANDS:
+        main.add_command(_command)

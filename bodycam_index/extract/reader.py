@@ -11,7 +11,7 @@ import io
 import os
 import struct
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Self
 
 from ..model import ExtractError
 
@@ -49,7 +49,7 @@ class Reader:
         """Release the underlying stream."""
         self._stream.close()
 
-    def __enter__(self) -> Reader:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, *exc: object) -> None:
