@@ -68,18 +68,22 @@ def representative_point(extraction: Extraction) -> GpsFix | None:
     return GpsFix(statistics.median(lats), statistics.median(lons), source="track.median")
 
 
-def clock_offset(header: TimeCandidate, gps_start: datetime) -> tuple[float, float]:
-    """(offset, drift) in seconds: header minus GPS UTC, and what remains after whole quarter-hour zones.
+def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | None = None) -> tuple[float, float]:
+    """(offset, drift) in seconds: header minus GPS UTC, and what remains after removing the camera's zone.
 
-    A wall-clock header is compared as if it were UTC, so a camera on Pacific time shows about −8 h with a drift of
-    seconds. An offset that is no real zone (beyond ±14 h) is all drift.
+    A wall-clock header is compared as if it were UTC, so a camera on Pacific time shows about −8 h. Its zone is the
+    one given (from the GPS position or --tz), else the offset rounded to a quarter hour. An offset that is no real
+    zone (beyond ±14 h) is all drift.
     """
     value = header.value if header.value.tzinfo else header.value.replace(tzinfo=UTC)
     offset = (value - gps_start).total_seconds()
-    zone = round(offset / _QUARTER_HOUR) * _QUARTER_HOUR if header.zone == "local" else 0
-    if abs(zone) > _MAX_ZONE_S:
-        zone = 0
-    return offset, offset - zone
+    if header.zone != "local" or abs(offset) > _MAX_ZONE_S:
+        return offset, offset
+    if zone is not None:
+        zone_s = ZoneInfo(zone).utcoffset(header.value.replace(tzinfo=None)).total_seconds()
+    else:
+        zone_s = round(offset / _QUARTER_HOUR) * _QUARTER_HOUR
+    return offset, offset - zone_s
 
 
 def _place_local(value: datetime, zone: str) -> datetime:
@@ -93,9 +97,10 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
     gps = next((c for c in usable if _is_gps(c)), None)
     header = next((c for c in usable if not _is_gps(c) and rank(c)[0] not in (6, 7)), None)
 
+    position_zone = zone_at(point.lat, point.lon) if point is not None else None
     offset_s = drift_s = None
     if gps is not None and header is not None:
-        offset_s, drift_s = clock_offset(header, gps.value.astimezone(UTC))
+        offset_s, drift_s = clock_offset(header, gps.value.astimezone(UTC), position_zone or tz)
 
     start: datetime | None = None
     source: str | None = None
@@ -109,10 +114,9 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
             zone_kind = chosen.zone
             reason = f"{chosen.source} ({'UTC' if chosen.zone == 'utc' else 'carries its UTC offset'})"
         else:
-            zone = zone_at(point.lat, point.lon) if point is not None else None
-            if zone is not None:
-                start, zone_kind = _place_local(chosen.value, zone), f"inferred:{zone}"
-                reason = f"{chosen.source} is wall-clock time; zone {zone} from the recording's GPS position"
+            if position_zone is not None:
+                start, zone_kind = _place_local(chosen.value, position_zone), f"inferred:{position_zone}"
+                reason = f"{chosen.source} is wall-clock time; zone {position_zone} from the recording's GPS position"
             elif tz:
                 start, zone_kind = _place_local(chosen.value, tz), f"assumed:{tz}"
                 reason = f"{chosen.source} is wall-clock time; zone {tz} assumed from --tz"

@@ -24,6 +24,16 @@ def test_gps_start_wins_and_offset_is_split_into_zone_and_drift() -> None:
     assert footage.end_utc == footage.start_utc + timedelta(seconds=10)
 
 
+def test_drift_uses_the_zone_at_the_position_when_known() -> None:
+    # A camera on Pacific time whose clock is 10 min fast: quarter-hour rounding alone would call it −5 min.
+    mvhd = TimeCandidate("mp4.mvhd.creation", datetime(2024, 3, 1, 10, 25, 0), "local")
+    gps = TimeCandidate("gpmf.gpsu", datetime(2024, 3, 1, 18, 15, 0, tzinfo=UTC), "utc")
+    footage = resolve(_ex(mvhd, gps, location=GpsFix(47.6153, -122.3162)))
+    assert footage.clock_offset_s == -(7 * 3600 + 50 * 60)
+    assert footage.drift_s == 600
+    assert resolve(_ex(mvhd, gps)).drift_s == -300  # without a position: nearest quarter hour
+
+
 def test_offset_beyond_any_zone_is_all_drift() -> None:
     # Nikon DSCN0010.jpg: DateTimeOriginal 2008-10-22 16:28:39 vs GPS 2008-10-23 14:27:07Z: about 22 h off.
     header = TimeCandidate("exif.datetimeoriginal", datetime(2008, 10, 22, 16, 28, 39), "local")
