@@ -2,8 +2,9 @@
 
 Run `python scripts/make_sample_media.py [OUTDIR]`. Everything is made here from the format specifications; nothing
 comes from the test corpus. The story (Seattle, 1 March 2024, Pacific time = UTC−8):
-- incident 2024-000451 (a priority-1 assault): body camera C3441324512345 of unit 3B12 records it; the file is
-  filed under the incident's number, its clock is on Pacific time and 18 s fast, its GPS track is in the file;
+- incident 2024-000451 (a priority-1 assault): body camera C3441324512345 of unit 3B12 records all of it (70 min);
+  the file is filed under the incident's number, its clock is on Pacific time and 18 s fast, and its GPS track (the
+  first 90 s, until the officer goes indoors) is in the file;
 - incident 2024-000452 (a traffic stop): a phone clip with an offset-aware creation date and a position near it;
 - incident 2024-000453 (priority 1) has no footage at all: the gap the report must show;
 - a dash-cam clip with no header time (its file name gives wall-clock time) recorded across town: an orphan;
@@ -25,17 +26,17 @@ BODY_SERIAL = "C3441324512345"
 
 
 def _track(start: datetime, seconds: int, lat: float, lon: float) -> list[Fix]:
-    """A slow walk: 10 fixes a second, drifting north-east."""
+    """A slow walk: 10 fixes a second, drifting north-east (then the officer goes indoors and GPS is lost)."""
     return [Fix(start + timedelta(seconds=i / 10), lat + i * 2e-6, lon + i * 2e-6, 45.0) for i in range(seconds * 10)]
 
 
 def write_media(out: Path) -> None:
     """The recordings: body cam, phone, dash cam, a damaged file."""
-    body_start = datetime(2024, 3, 1, 18, 15, 2, tzinfo=UTC)  # UTC, from GPS
+    body_start = datetime(2024, 3, 1, 18, 14, 2, tzinfo=UTC)  # UTC, from GPS
     write_mp4(out / "unit-3B12" / "2024-000451" / "GX010042.MP4", Recording(
-        duration_s=12.0,
+        duration_s=70 * 60.0,
         creation=(body_start + PACIFIC + timedelta(seconds=18)).replace(tzinfo=None),  # camera-local, 18 s fast
-        fixes=_track(body_start, 12, 47.61530, -122.31620),
+        fixes=_track(body_start, 90, 47.61530, -122.31620),
         xyz="+47.6153-122.3162/",
         gpmf_device={"MINF": "HERO9 Black", "CASN": BODY_SERIAL, "FMWR": "HD9.01.01.60.00"},
     ))

@@ -108,14 +108,15 @@ def _udta(rec: Recording) -> bytes:
     return box(b"udta", *parts) if parts else b""
 
 
-def _gpmd_track(created: int, duration: int, sample_sizes: list[int], first_offset: int) -> bytes:
+def _gpmd_track(created: int, sample_sizes: list[int], first_offset: int) -> bytes:
+    """A GoPro-style metadata track: one GPMF payload per second of GPS."""
     count = len(sample_sizes)
+    duration = count * TIMESCALE
     tkhd = full_box(b"tkhd", 0, 7, struct.pack(">IIIII", created, created, 1, 0, duration), b"\x00" * 60)
     mdhd = full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", created, created, TIMESCALE, duration, 0x55C4, 0))
     hdlr = full_box(b"hdlr", 0, 0, b"\x00" * 4, b"meta", b"\x00" * 12, b"GoPro MET\x00")
     stsd = full_box(b"stsd", 0, 0, struct.pack(">I", 1), box(b"gpmd", b"\x00" * 6, struct.pack(">HI", 1, 0)))
-    per = duration // count if count else 0
-    stts = full_box(b"stts", 0, 0, struct.pack(">III", 1, count, per))
+    stts = full_box(b"stts", 0, 0, struct.pack(">III", 1, count, TIMESCALE))
     stsc = full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, 1, 1))
     stsz = full_box(b"stsz", 0, 0, struct.pack(">II", 0, count), *(struct.pack(">I", s) for s in sample_sizes))
     offsets, pos = [], first_offset
@@ -150,7 +151,7 @@ def build_mp4(rec: Recording) -> bytes:
                     struct.pack(">I", 2))
     parts = [mvhd]
     if payloads:
-        parts.append(_gpmd_track(created, duration, [len(p) for p in payloads], mdat_offset))
+        parts.append(_gpmd_track(created, [len(p) for p in payloads], mdat_offset))
     parts.append(_udta(rec))
     if rec.keys:
         parts.append(_keys_meta(rec.keys))

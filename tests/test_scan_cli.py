@@ -41,13 +41,13 @@ def test_scan_indexes_every_file_and_records_the_damaged_one(batch: Path, tmp_pa
     rows = {Path(r["path"]).name: r for r in db.query("SELECT * FROM footage")}
     body = rows["GX010042.MP4"]
     assert body["status"] == "ok"
-    assert body["start_utc"] == "2024-03-01T18:15:02.000000Z"        # from the GPS fixes
+    assert body["start_utc"] == "2024-03-01T18:14:02.000000Z"        # from the GPS fixes
     assert body["time_source"] == "gpmf.gpsu" and body["zone_kind"] == "utc"
     assert body["drift_s"] == pytest.approx(18, abs=0.01)               # camera clock 18 s fast
     assert (body["serial"], body["model"]) == ("C3441324512345", "HERO9 Black")
-    assert body["fix_count"] == 120                                     # every valid fix found…
+    assert body["fix_count"] == 900                                     # every valid fix found…
     stored = db.execute("SELECT COUNT(*) FROM gps_fixes WHERE footage_id = ?", [body["id"]]).fetchone()[0]
-    assert stored == 12                                                 # …kept at one per second
+    assert stored == 90                                                 # …kept at one per second
     hints = [h["normalized"] for h in db.query("SELECT * FROM footage_hints WHERE footage_id = ?", [body["id"]])]
     assert hints and all(hints)
 

@@ -15,10 +15,10 @@ from rich.console import Console
 from rich.progress import (
     BarColumn,
     DownloadColumn,
-    MofNCompleteColumn,
     Progress,
     TextColumn,
     TimeRemainingColumn,
+    TransferSpeedColumn,
 )
 from rich.table import Table
 
@@ -81,20 +81,21 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
     _check_zone(tz)
     db = store.connect(obj.db)
     show_bar = sys.stderr.isatty() and not as_json
-    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), DownloadColumn(),
-               TimeRemainingColumn())
+    columns = (TextColumn("{task.fields[files]}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
+               TimeRemainingColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
         total_files = total_bytes = 0
         if show_bar:
             for job in discover(list(paths)):
                 total_files += 1
                 total_bytes += job.path.stat().st_size
-        files = bar.add_task("files", total=total_files or None)
-        data = bar.add_task("bytes", total=total_bytes or None, visible=False)
+        done = 0
+        task = bar.add_task("", total=total_bytes or None, files=f"0/{total_files} files")
 
         def advance(path: str, size: int) -> None:
-            bar.update(files, advance=1, description=Path(path).name[:40])
-            bar.update(data, advance=size)
+            nonlocal done
+            done += 1
+            bar.update(task, advance=size, files=f"{done}/{total_files} files", description=Path(path).name[:40])
 
         summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
                              full_tracks=full_tracks, progress=advance)
