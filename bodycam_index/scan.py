@@ -24,7 +24,7 @@ from .filenames import from_filename
 from .incidents.normalize import canonical_number
 from .model import ExtractError, Extraction, TimeCandidate
 from .resolve import resolve
-from .sidecars import is_sidecar, read_sidecar, sidecars_for
+from .sidecars import SidecarIndex, is_sidecar, read_sidecar, sidecars_for
 
 PARSER_VERSION = "1"
 #: Footage columns a scan sets from the extraction (cleared when a re-scan fails).
@@ -84,15 +84,16 @@ def discover(roots: Iterable[Path]) -> Iterator[Job]:
         for folder, dirs, files in os.walk(root):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             paths = [Path(folder, f) for f in sorted(files) if not f.startswith(".")]
+            sidecars = {p for p in paths if is_sidecar(p)}
+            index = SidecarIndex([p for p in paths if p in sidecars])
             claimed: set[Path] = set()
-            media = [p for p in paths if not is_sidecar(p)]
-            for path in media:
-                found = tuple(sidecars_for(path, paths))
-                claimed.update(found)
-                yield Job(path, found)
             for path in paths:
-                if path not in claimed and path not in media:
-                    yield Job(path, (), sidecar_only=True)
+                if path not in sidecars:
+                    found = tuple(index.for_video(path))
+                    claimed.update(found)
+                    yield Job(path, found)
+            for path in sorted(sidecars - claimed):
+                yield Job(path, (), sidecar_only=True)
 
 
 def sha256_of(path: Path) -> str:

@@ -5,6 +5,7 @@ JSON + VTT). See formats.md §3 and §4.
 
 from __future__ import annotations
 
+import bisect
 import re
 from pathlib import Path
 
@@ -56,33 +57,58 @@ def is_sidecar(path: Path) -> bool:
     return _kind(path) is not None
 
 
-def sidecars_for(video: Path, siblings: list[Path]) -> list[Path]:
-    """The files among `siblings` (same folder) that belong to `video`.
+class SidecarIndex:
+    """The sidecar files of one folder, indexed so that each video's are found by lookups, not by a scan.
 
-    Same base name case-insensitively (`DJI_0001.MP4` ↔ `DJI_0001.SRT`); Axis `<container>.<clip>.metadata.json`,
-    the container's own `<container>.metadata.json` and `<clip stem>_…_gpstrail.json`; BlackVue
-    `YYYYMMDD_hhmmss_N.gps` for `YYYYMMDD_hhmmss_NF.mp4`; WatchGuard `<name>.json` and `<name>.vtt` (both are
-    listed so neither is left unclaimed, although reading either one yields the whole pair).
+    Pairing rules: same base name case-insensitively (`DJI_0001.MP4` ↔ `DJI_0001.SRT`); Axis
+    `<container>.<clip>.metadata.json`, the container's own `<container>.metadata.json` and
+    `<clip stem>_…_gpstrail.json`; BlackVue `YYYYMMDD_hhmmss_N.gps` for `YYYYMMDD_hhmmss_NF.mp4`; WatchGuard
+    `<name>.json` and `<name>.vtt` (both are listed so neither is left unclaimed, although reading either one yields
+    the whole pair).
     """
-    stem, name = video.stem.lower(), video.name.lower()
-    blackvue = _BLACKVUE_VIDEO.match(video.stem)
-    found: list[Path] = []
-    for path in sorted(siblings):
-        lowered = path.name.lower()
-        if path == video:
-            continue
-        if lowered.endswith(_AXIS_META):
-            prefix = lowered[: -len(_AXIS_META)]
-            belongs = "." not in prefix or prefix.endswith(("." + name, "." + stem))
-        elif lowered.endswith(_AXIS_TRAIL):
-            belongs = lowered.startswith(stem + "_")
-        elif blackvue and path.suffix.lower() == ".gps":
-            belongs = path.stem.lower() == blackvue.group(1).lower()
-        else:
-            belongs = path.stem.lower() == stem and path.suffix.lower() != video.suffix.lower()
-        if belongs and is_sidecar(path):
-            found.append(path)
-    return found
+
+    def __init__(self, siblings: list[Path]) -> None:
+        self._by_stem: dict[str, list[Path]] = {}
+        self._axis_clip: dict[str, list[Path]] = {}
+        self._axis_container: list[Path] = []
+        trails: list[tuple[str, Path]] = []
+        for path in siblings:
+            lowered = path.name.lower()
+            if not is_sidecar(path):
+                continue
+            if lowered.endswith(_AXIS_META):
+                prefix = lowered[: -len(_AXIS_META)]
+                if "." in prefix:
+                    self._axis_clip.setdefault(prefix.split(".", 1)[1], []).append(path)
+                else:
+                    self._axis_container.append(path)
+            elif lowered.endswith(_AXIS_TRAIL):
+                trails.append((lowered, path))
+            else:
+                self._by_stem.setdefault(path.stem.lower(), []).append(path)
+        trails.sort()
+        self._trail_names = [name for name, _ in trails]
+        self._trail_paths = [path for _, path in trails]
+
+    def for_video(self, video: Path) -> list[Path]:
+        """The sidecars of `video`, in name order."""
+        stem, name, suffix = video.stem.lower(), video.name.lower(), video.suffix.lower()
+        found = [p for p in self._by_stem.get(stem, []) if p.suffix.lower() != suffix and p != video]
+        blackvue = _BLACKVUE_VIDEO.match(video.stem)
+        if blackvue:
+            found += [p for p in self._by_stem.get(blackvue.group(1).lower(), []) if p.suffix.lower() == ".gps"]
+        found += self._axis_container + self._axis_clip.get(name, []) + self._axis_clip.get(stem, [])
+        start = bisect.bisect_left(self._trail_names, stem + "_")
+        for index in range(start, len(self._trail_names)):
+            if not self._trail_names[index].startswith(stem + "_"):
+                break
+            found.append(self._trail_paths[index])
+        return sorted(set(found))
+
+
+def sidecars_for(video: Path, siblings: list[Path]) -> list[Path]:
+    """The files among `siblings` (same folder) that belong to `video` (see `SidecarIndex` for the rules)."""
+    return SidecarIndex(siblings).for_video(video)
 
 
 def read_sidecar(path: Path) -> Extraction | None:
