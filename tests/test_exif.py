@@ -8,8 +8,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from conftest import GROUNDTRUTH, MEDIA
+from fuzz import mutated
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from bodycam_index.extract import exif
 from bodycam_index.extract.reader import Reader
@@ -176,15 +176,6 @@ def test_jpeg_without_exif() -> None:
 def test_not_a_jpeg() -> None:
     with pytest.raises(ExtractError):
         run(b"GIF89a")
-
-
-@st.composite
-def mutated(draw: st.DrawFn, data: bytes) -> bytes:
-    """`data` with a few bytes overwritten and possibly truncated."""
-    buf = bytearray(data)
-    for _ in range(draw(st.integers(0, 6))):
-        buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
-    return bytes(buf[: draw(st.one_of(st.just(len(buf)), st.integers(0, len(buf))))])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

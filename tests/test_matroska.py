@@ -10,8 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from fuzz import mutated
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from bodycam_index.extract import matroska
 from bodycam_index.extract.reader import Reader
@@ -119,15 +119,6 @@ def test_ffmpeg_made_mkv_agrees_with_ffprobe(tmp_path: Path) -> None:
     assert utc.value == datetime(2021, 5, 6, 7, 8, 9, tzinfo=UTC)
     assert found.tags["mkv.muxingapp"] == probe["tags"]["ENCODER"]
     assert found.location is not None and (found.location.lat, found.location.lon) == (40.7128, -74.006)
-
-
-@st.composite
-def mutated(draw: st.DrawFn, data: bytes) -> bytes:
-    """`data` with a few bytes overwritten and possibly truncated."""
-    buf = bytearray(data)
-    for _ in range(draw(st.integers(0, 6))):
-        buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
-    return bytes(buf[: draw(st.one_of(st.just(len(buf)), st.integers(0, len(buf))))])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 from conftest import GROUNDTRUTH, MEDIA
+from fuzz import mutated
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from bodycam_index.extract import riff
 from bodycam_index.extract.reader import Reader
@@ -128,15 +128,6 @@ def test_unreadable_idit_is_a_warning() -> None:
 def test_not_an_avi_is_an_error() -> None:
     with pytest.raises(ExtractError):
         run(b"RIFF\x00\x00\x00\x00WAVEfmt ")
-
-
-@st.composite
-def mutated(draw: st.DrawFn, data: bytes) -> bytes:
-    """`data` with a few bytes overwritten and possibly truncated."""
-    buf = bytearray(data)
-    for _ in range(draw(st.integers(0, 6))):
-        buf[draw(st.integers(0, len(buf) - 1))] = draw(st.integers(0, 255))
-    return bytes(buf[: draw(st.one_of(st.just(len(buf)), st.integers(0, len(buf))))])
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
