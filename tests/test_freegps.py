@@ -62,6 +62,37 @@ def type20(records: list[tuple[int, float, float]]) -> bytes:
     return bytes(data)
 
 
+def type1(stamp: bytes, lat: bytes, lon: bytes, speed: bytes = b"00000036", ns: bytes = b"N", ew: bytes = b"W"
+          ) -> bytes:
+    """An Azdome block: from byte 18 the text `00 00 XKZD fe fe` + time + 16 chars + position, XOR 0xAA."""
+    text = b"\0\0XKZD\xfe\xfe" + stamp + b"\x0c" + b"5567GP".ljust(15) + ns + lat + ew + lon + speed
+    data = block()
+    data[18:18 + len(text)] = bytes(b ^ 0xAA for b in text)
+    return bytes(data)
+
+
+def type4(lat: bytes, lon: bytes, status: bytes = b"A") -> bytes:
+    """An E-ACE block: type-3 header and time, coordinates as 20-byte strings at 0x2c/0x40, knots at 0x54."""
+    data = block()
+    struct.pack_into("<6I", data, 0x10, 8, 34, 1, 24, 8, 16)
+    data[0x28:0x2C] = status + b"NE\0"
+    data[0x2C:0x2C + len(lat)] = lat
+    data[0x40:0x40 + len(lon)] = lon
+    struct.pack_into("<2f", data, 0x54, 10.0, 270.0)
+    return bytes(data)
+
+
+def type18(text: bytes) -> bytes:
+    """An XGODY block: a label at 0x10, then the text record from 0x17."""
+    data = block(0xA8)
+    record = b"normal:" + text
+    data[0x10:0x10 + len(record)] = record
+    return bytes(data)
+
+
+XGODY = b"2024/05/22 02:54:29 N:42.382470 W:83.389570 53.6 km/h x:-0.02 y:0.99 z:0.10 A:269.2 H:245.5"
+
+
 def test_ddmm_to_degrees() -> None:
     assert ddmm_to_deg(5130.5) == pytest.approx(51.508333, abs=1e-6)
     assert ddmm_to_deg(-12015.0) == pytest.approx(-120.25)
@@ -92,6 +123,51 @@ def test_type2_nextbase_nmea_block() -> None:
     assert decoded is not None and decoded.layout == "type2-nextbase-nmea"
     assert decoded.fixes[0].t_utc == datetime(2021, 6, 7, 20, 12, 5, tzinfo=UTC)
     assert decoded.local_time == datetime(2021, 6, 7, 16, 12, 5)
+
+
+def test_type1_azdome_xor_text() -> None:
+    decoded = decode_block(type1(b"20180924224928", b"40464350", b"007040308"))
+    assert decoded is not None and decoded.layout == "type1-azdome"
+    (fix,) = decoded.fixes
+    assert fix.t_utc == datetime(2018, 9, 24, 22, 49, 28, tzinfo=UTC)
+    assert (fix.lat, fix.lon) == pytest.approx((40 + 46.435 / 60, -(7 + 4.0308 / 60)), abs=1e-9)
+    assert fix.speed_mps == pytest.approx(10.0)
+    south = decode_block(type1(b"20200519162335", b"33451200", b"151120000", b"", ns=b"S", ew=b"E"))
+    assert south is not None and (south.fixes[0].lat, south.fixes[0].lon) == pytest.approx((-33.752, 151.2))
+    assert south.fixes[0].speed_mps is None
+    no_gps = decode_block(type1(b"20200519162335", b"        ", b"         "))
+    assert no_gps is not None and no_gps.fixes == [] and no_gps.dropped == 1
+
+
+def test_type4_eace_decimal_strings_and_encrypted_ones() -> None:
+    decoded = decode_block(type4(b"2341.54561", b"12031.70135"))
+    assert decoded is not None and decoded.layout == "type4-eace"
+    (fix,) = decoded.fixes
+    assert (fix.lat, fix.lon) == pytest.approx((23 + 41.54561 / 60, 120 + 31.70135 / 60), abs=1e-9)
+    assert fix.t_utc == datetime(2024, 8, 16, 8, 34, 1, tzinfo=UTC)
+    assert fix.speed_mps == pytest.approx(10 * KNOT_MPS)
+    encrypted = decode_block(type4(b"gNiiZ8JTtHca6tw=", b"htuiZMJSsXUX7No="))
+    assert encrypted is not None and encrypted.layout == "type4-eace-encrypted"
+    assert encrypted.fixes == [] and encrypted.dropped == 0 and "encrypted" in encrypted.warning
+    void = decode_block(type4(b"2341.54561", b"12031.70135", status=b"V"))
+    assert void is not None and void.layout == "type4-eace" and void.dropped == 1
+
+
+def test_type18_xgody_text() -> None:
+    decoded = decode_block(type18(XGODY))
+    assert decoded is not None and decoded.layout == "type18-xgody"
+    (fix,) = decoded.fixes
+    assert (fix.lat, fix.lon) == (42.38247, -83.38957)
+    assert fix.t_utc == datetime(2024, 5, 22, 2, 54, 29, tzinfo=UTC)
+    assert fix.speed_mps == pytest.approx(53.6 * KNOT_MPS)
+    no_fix = decode_block(type18(b"2024/05/22 02:54:29 N:0.000000 E:0.000000 0.0 km/h"))
+    assert no_fix is not None and no_fix.fixes == [] and no_fix.dropped == 1
+
+
+def test_read_blocks_warns_once_for_encrypted_type4() -> None:
+    blk = type4(b"gNiiZ8JTtHca6tw=", b"htuiZMJSsXUX7No=")
+    found, warnings = freegps.read_blocks(Reader.from_bytes(blk * 3), [(i * len(blk), len(blk)) for i in range(3)])
+    assert len(found) == 3 and len(warnings) == 1 and "encrypted" in warnings[0]
 
 
 def test_type3_viofo_block_utc() -> None:
@@ -208,7 +284,8 @@ def test_read_blocks_offsets_follow_block_order() -> None:
 
 SEEDS = [type3(1, 2, 3, 21, 5130.5, 12015.0, 1.0), type3(1, 2, 3, 2021, 5130.5, 12015.0, 1.0, shift=48),
          type16(3345.0, 15112.0, 2.0), type16(33.7, 151.2, 2.0, head=0x400000), type16(1.0, 2.0, 3.0, iqs=True),
-         type20([(10, 1.0, 2.0), (20, 1.0, 2.0)])]
+         type20([(10, 1.0, 2.0), (20, 1.0, 2.0)]), type1(b"20180924224928", b"40464350", b"007040308"),
+         type4(b"2341.54561", b"12031.70135"), type4(b"gNiiZ8JTtHca6tw=", b"htuiZMJSsXUX7No="), type18(XGODY)]
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -30,10 +30,23 @@ MAX_BLOCKS = 20_000
 #: mdat scan: chunk size, and how far in a first block must appear before the scan gives up.
 SCAN_CHUNK = 4 << 20
 SCAN_PROBE = 16 << 20
+#: Most bytes of one block read as text (type 18).
+MAX_TEXT_RECORD = 512
 #: Most NMEA sentences read from one text.
 MAX_SENTENCES = 100_000
 
+#: Type 1 (Azdome): the XOR key, the detection bytes at 18 and the most bytes decrypted.
+TYPE1_KEY = 0xAA
+TYPE1_MAGIC = bytes.fromhex("aaaaf2e1f0ee5454")
+TYPE1_SPAN = 0x101
+
 _RMC = re.compile(rb"[A-Z]{2}RMC,[0-9A-Za-z.,+\-]*")
+_TYPE1 = re.compile(rb"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2}).{16}([NS])(\d{8})([EW])(\d{9})(\d{8})?",
+                    re.DOTALL)
+_TYPE4_DECIMAL = re.compile(rb"\d{1,5}\.\d+\0*")
+_TYPE4_BASE64 = re.compile(rb"[A-Za-z0-9+/]{8,20}={0,2}\0*")
+_TYPE18 = re.compile(rb"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) [NS]")
+_TYPE18_FIELD = re.compile(r"([A-Za-z]):([-+]?\d+(?:\.\d+)?)")
 _GGA = re.compile(rb"[A-Z]{2}GGA,[0-9A-Za-z.,+\-]*")
 
 
@@ -46,6 +59,7 @@ class Decoded:
     dropped: int = 0
     local_time: datetime | None = None
     index: int = 0
+    warning: str = ""
 
 
 def ddmm_to_deg(value: float) -> float:
@@ -134,6 +148,20 @@ def nmea_fixes(text: bytes, source: str, t_offset_s: float | None = None) -> tup
 # --- block layouts ---------------------------------------------------------------------------------------------
 
 
+def _type1(block: bytes) -> Decoded:
+    text = bytes(b ^ TYPE1_KEY for b in block[18:18 + TYPE1_SPAN])
+    match = _TYPE1.match(text, 8)
+    if match is None:
+        return Decoded("type1-azdome", dropped=1)
+    year, month, day, hour, minute, second = (int(g) for g in match.groups()[:6])
+    when = _time(year, month, day, hour, minute, second)
+    lat = _sign(ddmm_to_deg(int(match[8]) / 1e4), match[7][0], b"S")
+    lon = _sign(ddmm_to_deg(int(match[10]) / 1e4), match[9][0], b"W")
+    speed = int(match[11]) * KMH_MPS if match[11] else None
+    fix = make_fix(lat, lon, "freegps", when, speed_mps=speed)
+    return Decoded("type1-azdome", [fix] if fix and when else [], 0 if fix and when else 1)
+
+
 def _type2(block: bytes) -> Decoded:
     fixes, dropped = nmea_fixes(block[0x50:], "freegps")
     camera = block[0x34:0x42].decode("ascii")
@@ -157,6 +185,31 @@ def _type3(block: bytes, shift: int) -> Decoded:
     if fix is None or when is None:
         return Decoded(layout, dropped=1)
     return Decoded(layout, [fix], local_time=when if local else None)
+
+
+def _type4(block: bytes, lat_text: bytes, lon_text: bytes) -> Decoded:
+    hour, minute, second, year, month, day = struct.unpack_from("<6I", block, 0x10)
+    status, lat_ref, lon_ref = block[0x28], block[0x29], block[0x2A]
+    if status != ord("A"):
+        return Decoded("type4-eace", dropped=1)
+    (knots,) = struct.unpack_from("<f", block, 0x54)
+    when = _time(year + 2000, month, day, hour, minute, second)
+    lat = _sign(ddmm_to_deg(float(lat_text.rstrip(b"\0"))), lat_ref, b"S")
+    lon = _sign(ddmm_to_deg(float(lon_text.rstrip(b"\0"))), lon_ref, b"W")
+    fix = make_fix(lat, lon, "freegps", when, speed_mps=knots * KNOT_MPS)
+    return Decoded("type4-eace", [fix] if fix and when else [], 0 if fix and when else 1)
+
+
+def _type3_or_4(block: bytes, shift: int) -> Decoded:
+    """Type 3, or type 4 (E-ACE) when the coordinates are text: decimal strings are read, base64 ones are not."""
+    if shift or len(block) < 0x78:
+        return _type3(block, shift)
+    lat_text, lon_text = block[0x2C:0x40], block[0x40:0x54]
+    if _TYPE4_DECIMAL.fullmatch(lat_text) and _TYPE4_DECIMAL.fullmatch(lon_text):
+        return _type4(block, lat_text, lon_text)
+    if _TYPE4_BASE64.fullmatch(lat_text) and _TYPE4_BASE64.fullmatch(lon_text):
+        return Decoded("type4-eace-encrypted", warning="type 4 (E-ACE) coordinates are encrypted; not decoded")
+    return _type3(block, shift)
 
 
 def _type15(block: bytes) -> Decoded:
@@ -196,6 +249,25 @@ def _type16(block: bytes) -> Decoded:
     return Decoded(layout, [fix] if fix and when else [], 0 if fix and when else 1)
 
 
+def _type18(block: bytes, match: re.Match[bytes]) -> Decoded:
+    """XGODY text at 0x17: `YYYY/MM/DD hh:mm:ss N:lat W:lon <knots> km/h x: y: z: A:track`, decimal degrees."""
+    when = _time(*(int(g) for g in match.groups()))
+    lat = lon = speed = None
+    for word in block[43:MAX_TEXT_RECORD].split(b"\0")[0].decode("ascii", "replace").split():
+        field = _TYPE18_FIELD.fullmatch(word)
+        if field is None:
+            if lon is not None and speed is None and re.fullmatch(r"\d+\.\d+", word):
+                speed = float(word) * KNOT_MPS  # labelled km/h, stored in knots (ExifTool)
+            continue
+        key, value = field[1].upper(), float(field[2])
+        if key in "NS":
+            lat = -abs(value) if key == "S" else abs(value)
+        elif key in "EW":
+            lon = -abs(value) if key == "W" else abs(value)
+    fix = make_fix(lat, lon, "freegps", when, speed_mps=speed) if lat is not None and lon is not None else None
+    return Decoded("type18-xgody", [fix] if fix and when else [], 0 if fix and when else 1)
+
+
 def _type19(block: bytes) -> Decoded:
     ilat, ilon = struct.unpack_from("<2i", block, 31)
     fix = make_fix(ilat / 1e5, ilon / 1e5, "freegps")
@@ -224,18 +296,23 @@ def decode_block(block: bytes) -> Decoded | None:
     """Decode one freeGPS block (starting at its size field); None when too short or of no known layout."""
     if len(block) < MIN_BLOCK or block[4:12] != MAGIC:
         return None
+    if block[18:26] == TYPE1_MAGIC:
+        return _type1(block)
     if re.match(rb"\d{14}", block[0x34:0x42]) and len(block) > 0x50:
         return _type2(block)
     for shift in (0, 48):
         at = 0x25 + shift
         if len(block) >= 0x3C + shift and block[at:at + 3] == b"\0\0\0" and block[at + 3] in b"AV" and (
                 block[at + 4] in b"NS" and block[at + 5] in b"EW"):
-            return _type3(block, shift)
+            return _type3_or_4(block, shift)
     if len(block) >= 0x5C and block[0x1C] == ord("A") and block[0x28] in b"NS" and block[0x38] in b"EW":
         return _type15(block)
     if len(block) >= 0x5C and block[0x48] in b"AV" and block[0x49] in b"NS" and block[0x4A] in b"EW" and (
             block[0x4B] == 0):
         return _type16(block)
+    text = _TYPE18.match(block, 23)
+    if text is not None:
+        return _type18(block, text)
     if block[30] == ord("A") and block[51:53] == b"VV":
         return _type19(block)
     decoded = _type20(block)
@@ -296,6 +373,8 @@ def read_blocks(reader: Reader, offsets: list[tuple[int, int | None]]) -> tuple[
         decoded = decode_block(block) if block is not None else None
         if decoded is None:
             continue
+        if decoded.warning and not any(decoded.warning in w for w in warnings):
+            warnings.append(f"freeGPS block {index}: {decoded.warning}")
         for j, fix in enumerate(decoded.fixes):
             offset_s = float(index)
             if j and fix.t_utc and decoded.fixes[0].t_utc:
