@@ -175,7 +175,13 @@ def _point_plot(points: list[dict[str, Any]]) -> str:
             cls = "with" if p["has_footage"] else "without" if p["requires_footage"] else "other"
             parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="4" fill-opacity="0.6">'
                          f"<title>{escape(str(p['incident']))}</title></circle>")
+        parts.append(f'<text x="4" y="{size - 6}">{min(lats):.4f}, {min(lons):.4f}</text>')
+        parts.append(f'<text x="{size - 4}" y="14" text-anchor="end">{max(lats):.4f}, {max(lons):.4f}</text>')
     parts.append("</svg>")
+    parts.append('<p><svg width="10" height="10"><circle fill="#2a7" cx="5" cy="5" r="4"/></svg> with footage '
+                 '<svg width="10" height="10"><circle fill="#c33" cx="5" cy="5" r="4"/></svg> requires footage, '
+                 'none linked <svg width="10" height="10"><circle fill="#999" cx="5" cy="5" r="4"/></svg> '
+                 "no footage required (hover a point for its number)</p>")
     return "".join(parts)
 
 
