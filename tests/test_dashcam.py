@@ -20,6 +20,7 @@ from bodycam_index.extract.dashcam import (
     camm_samples,
     camm_time,
     garmin_records,
+    gps0_records,
     mai70_records,
     text_samples,
 )
@@ -224,6 +225,27 @@ def test_synthetic_garmin_uuid() -> None:
     assert ex.identity.make == "Garmin" and candidate(ex, "garmin.gps").value == t0
 
 
+def gps0_record(when: datetime, lat: float, lon: float, alt: int = 123, kmh: int = 36) -> bytes:
+    """One 32-byte LE DuDuBell/VSYS record: DDMM doubles, int32 altitude, u16 km/h, date bytes from 2000, track/2."""
+    stamp = bytes([when.year - 2000, when.month, when.day, when.hour, when.minute, when.second])
+    return struct.pack("<2diH", lat, lon, alt, kmh) + stamp + bytes([30, 1, 1, 0])
+
+
+def test_synthetic_gps0_box() -> None:
+    t0 = datetime(2021, 3, 4, 5, 6, 7, tzinfo=UTC)
+    records = [gps0_record(t0 + timedelta(seconds=i), 4737.705 + i / 100, -12209.901) for i in range(4)]
+    records.insert(1, gps0_record(t0, 99999.0, 0.0))  # out of range
+    records.insert(2, gps0_record(t0, 0.0, 0.0))  # no fix
+    ex = extract(mp4([b"\0" * 16], after=box(b"gps0", b"".join(records) + b"\0" * 32 + gps0_record(t0, 1.0, 1.0)))[0])
+    assert len(ex.track) == 4 and ex.dropped_fixes == 2 and ex.tags["gps0"] == "8 records"
+    first, last = ex.track[0], ex.track[-1]
+    assert (first.lat, first.lon) == pytest.approx((47.6284167, -122.1650167), abs=1e-6)
+    assert (first.alt_m, first.speed_mps, first.t_utc) == (123.0, pytest.approx(10.0), t0)
+    assert last.lat == pytest.approx(47 + 37.735 / 60, abs=1e-9)
+    assert (last.t_utc, last.t_offset_s) == (t0 + timedelta(seconds=3), 3.0)
+    assert candidate(ex, "gps0.gps").value == t0
+
+
 def nextbase_sample(stamp: bytes, rmc: bytes) -> bytes:
     """A Nextbase subtitle sample: u16 length, u32, 14-char time, 3×int32 accel, 128-byte RMC, 128-byte GGA."""
     body = struct.pack(">I", 0) + stamp + struct.pack("<3i", -1280, 0, 1280) + rmc.ljust(128, b"\0") + b"\0" * 128
@@ -289,6 +311,8 @@ def test_record_decoders_on_bad_input() -> None:
     assert garmin_records(b"\x01" * 19) == ([], 0)
     assert camm_samples([(0.0, b"\0\0\x06\0")]) == ([], 0)
     assert text_samples([(0.0, b"no nmea here")]) == ([], 0)
+    assert gps0_records(struct.pack("<2diH", 4737.7, 12209.9, 0, 0) + bytes([21, 13, 1, 0, 0, 0]) + b"\0" * 4
+                        ) == ([], 1)
     fixes, dropped = mai70_records(mai70_record(3, 3345000, 15112000, ns=b"S", ew=b"W"))
     assert (fixes[0].lat, fixes[0].lon, dropped) == pytest.approx((-33.75, -151.2, 0))
 
@@ -296,6 +320,8 @@ def test_record_decoders_on_bad_input() -> None:
 SEED_FILES = [mp4([type3(1, 2, 3, 21, 5130.5, 12015.0, 1.0)] * 2, gps_index)[0],
               mp4([b"\0" * 8], after=blackvue_free(b"Pittasoft;DR;1;E;1;SN;T;"))[0],
               mp4([b"\0" * 8], after=box(b"GPS ", mai70_record(1, 5211435, 2047369)))[0],
+              mp4([b"\0" * 8], after=box(b"gps0", gps0_record(datetime(2021, 3, 4, tzinfo=UTC), 4737.7, 12209.9)
+                                             * 2))[0],
               mp4([nextbase_sample(b"20210607201205", RMC_A)], tracks=[(b"sbtl", b"tx3g")])[0],
               mp4([camm6(1.3e9, 1.0, 2.0)], tracks=[(b"meta", b"camm")])[0]]
 

@@ -1,7 +1,8 @@
 """Dash-cam timed GPS and identity inside ISO-BMFF files (formats.md §2.2-§2.8).
 
-BlackVue `free` box (cprt, sttm, NMEA `gps `), 70mai `GPS ` box, Garmin `uuid` records, Nextbase udta `infi`,
-NMEA in text/subtitle tracks, Google CAMM tracks, non-GoPro `gpmd` tracks, and Novatek freeGPS blocks.
+BlackVue `free` box (cprt, sttm, NMEA `gps `), 70mai `GPS ` box, Garmin `uuid` records, DuDuBell/VSYS `gps0`
+box, Nextbase udta `infi`, NMEA in text/subtitle tracks, Google CAMM tracks, non-GoPro `gpmd` tracks, and Novatek
+freeGPS blocks.
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ def add_dashcam_data(reader: Reader, top: list[Box], tracks: list[Track], extrac
         ("BlackVue", lambda: _blackvue(reader, top, extraction)),
         ("70mai GPS box", lambda: _mai70(reader, top, extraction)),
         ("Garmin GPS", lambda: _garmin(reader, top, extraction)),
+        ("gps0 box", lambda: _gps0(reader, top, extraction)),
         ("Nextbase infi", lambda: _nextbase_infi(reader, top, extraction)),
         ("freeGPS", lambda: _freegps_index(reader, top, extraction)),
     ]
@@ -148,7 +150,7 @@ def blackvue_nmea(text: bytes, start_ms: int | None) -> tuple[list[GpsFix], int]
     return fixes, dropped
 
 
-# --- 70mai, Garmin, Nextbase boxes -----------------------------------------------------------------------------
+# --- 70mai, Garmin, DuDuBell/VSYS, Nextbase boxes -----------------------------------------------------------------------------
 
 
 def _mai70(reader: Reader, top: list[Box], extraction: Extraction) -> None:
@@ -207,6 +209,42 @@ def garmin_records(data: bytes) -> tuple[list[GpsFix], int]:
         first = seconds if first is None else first
         fix = make_fix(lat * 180 / 2**31, lon * 180 / 2**31, "garmin", EPOCH_1904 + timedelta(seconds=seconds),
                        float(seconds - first), speed_mps=mph * MPH_MPS)
+        if fix is None:
+            dropped += 1
+        else:
+            fixes.append(fix)
+    return fixes, dropped
+
+
+def _gps0(reader: Reader, top: list[Box], extraction: Extraction) -> None:
+    box = next((b for b in top if b.type == b"gps0"), None)
+    if box is None:
+        return
+    data = reader.read(box.payload, min(box.payload_size, 32 * MAX_RECORDS))
+    fixes, dropped = gps0_records(data)
+    extraction.tags["gps0"] = f"{len(data) // 32} records"
+    _add_fixes(extraction, "gps0", fixes, dropped)
+
+
+def gps0_records(data: bytes) -> tuple[list[GpsFix], int]:
+    """Fixes from DuDuBell/VSYS `gps0` 32-byte LE records (DDMM doubles, km/h, UTC date bytes from 2000)."""
+    fixes: list[GpsFix] = []
+    dropped = 0
+    first: datetime | None = None
+    for pos in range(0, len(data) - 31, 32):
+        if not any(data[pos:pos + 32]):
+            break
+        lat, lon, alt, kmh = struct.unpack_from("<2diH", data, pos)
+        year, month, day, hour, minute, second = data[pos + 0x16:pos + 0x1C]
+        try:
+            when = datetime(2000 + year, month, day, hour, minute, second, tzinfo=UTC)
+        except ValueError:
+            when = None
+        fix = None
+        if when is not None and abs(lat) <= 9000 and abs(lon) <= 18000:
+            first = first or when
+            fix = make_fix(ddmm_to_deg(lat), ddmm_to_deg(lon), "gps0", when, (when - first).total_seconds(),
+                           float(alt), kmh * KMH_MPS)
         if fix is None:
             dropped += 1
         else:
