@@ -20,7 +20,7 @@ import sqlite_utils
 
 from . import db as store
 from .extract import extract_recording
-from .filenames import from_filename
+from .filenames import from_filename, incident_hints
 from .incidents.normalize import canonical_number
 from .model import ExtractError, Extraction, TimeCandidate
 from .resolve import resolve
@@ -45,13 +45,15 @@ class Job:
 
 @dataclass(frozen=True)
 class ScanOptions:
-    """How to scan: zone for wall-clock times, worker processes, hashing, forced re-extraction, full tracks."""
+    """How to scan: zone for wall-clock times, worker processes, hashing, forced re-extraction, full tracks, and
+    the regular expression that finds incident numbers in file and folder names."""
 
     tz: str | None = None
     jobs: int = 1
     hash: bool = True
     rescan: bool = False
     full_tracks: bool = False
+    incident_pattern: str | None = None
 
 
 @dataclass
@@ -110,14 +112,14 @@ def _mtime_candidate(stat: os.stat_result) -> TimeCandidate:
     return TimeCandidate("fs.mtime", when, "utc", "file modification time: last resort, often the copy time")
 
 
-def _extract(job: Job) -> Extraction:
+def _extract(job: Job, incident_pattern: str | None) -> Extraction:
     if job.sidecar_only:
         found = read_sidecar(job.path)
         if found is None:
             raise ExtractError("not a recognised media or sidecar file")
-        found.merge(from_filename(job.path))
+        found.merge(from_filename(job.path, incident_pattern))
         return found
-    return extract_recording(job.path, job.sidecars)
+    return extract_recording(job.path, job.sidecars, incident_pattern)
 
 
 def process(job: Job, options: ScanOptions) -> dict[str, object]:
@@ -129,7 +131,7 @@ def process(job: Job, options: ScanOptions) -> dict[str, object]:
     except OSError as exc:
         return result | {"status": "error", "error": f"cannot read: {exc.strerror or exc}"}
     try:
-        extraction = _extract(job)
+        extraction = _extract(job, options.incident_pattern)
     except ExtractError as exc:
         return result | {"status": "error", "error": str(exc) or type(exc).__name__}
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a scan
@@ -267,10 +269,14 @@ class Scanner:
 
 def scan_paths(db: sqlite_utils.Database, paths: list[Path], *, tz: str | None = None, jobs: int = 1,
                hash: bool = True, rescan: bool = False, full_tracks: bool = False,
+               incident_pattern: str | None = None,
                progress: Callable[[str, int], None] | None = None) -> ScanSummary:
     """Index the footage under `paths` into `db`."""
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
-    options = ScanOptions(tz=tz, jobs=jobs, hash=hash, rescan=rescan, full_tracks=full_tracks)
+    if incident_pattern is not None:
+        incident_hints(Path("check"), incident_pattern)  # refuses an invalid pattern before any work
+    options = ScanOptions(tz=tz, jobs=jobs, hash=hash, rescan=rescan, full_tracks=full_tracks,
+                          incident_pattern=incident_pattern)
     return Scanner(db, options, progress).run(paths)

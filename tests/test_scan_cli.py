@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bodycam_index import db as store
 from bodycam_index.cli import main
+from bodycam_index.scan import scan_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
 import make_sample_media
@@ -109,3 +110,33 @@ def test_bad_time_zone_is_a_one_line_error(batch: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "x.db"), "scan", "--tz", "Mars/Olympus", str(batch)])
     assert result.exit_code == 2
     assert "unknown time zone" in result.output
+
+
+def test_interrupted_scan_keeps_what_it_did_and_the_next_scan_resumes(batch: Path, tmp_path: Path) -> None:
+    db = store.connect(tmp_path / "index.db")
+    calls = 0
+
+    def stop_after_two(path: str, size: int) -> None:
+        nonlocal calls
+        calls += 1
+        if calls == 2:
+            raise KeyboardInterrupt
+
+    first = scan_paths(db, [batch], progress=stop_after_two)
+    assert first.interrupted and first.new == 2
+    assert db.execute("SELECT COUNT(*) FROM footage").fetchone()[0] == 2
+    second = scan_paths(db, [batch])
+    assert (second.unchanged, second.new, second.interrupted) == (2, 2, False)
+
+
+def test_incident_pattern_finds_agency_numbers_in_folder_names(batch: Path, tmp_path: Path) -> None:
+    case = batch / "case P151941002"
+    case.mkdir()
+    shutil.copy(batch / "phone" / "IMG_0042.MOV", case / "clip.mov")
+    db_file = tmp_path / "index.db"
+    _scan(db_file, str(case), "--incident-pattern", r"P\d{9}")
+    hints = [r["value"] for r in store.connect(db_file).query("SELECT value FROM footage_hints")]
+    assert hints == ["P151941002"]
+
+    bad = CliRunner().invoke(main, ["--db", str(db_file), "scan", "--incident-pattern", "([", str(case)])
+    assert bad.exit_code == 2 and "not a valid regular expression" in bad.output

@@ -73,10 +73,12 @@ def _print_summary(summary: ScanSummary) -> None:
 @click.option("--no-hash", is_flag=True, help="Skip SHA-256 (faster; moved files are then not recognised).")
 @click.option("--rescan", is_flag=True, help="Re-extract files even when unchanged.")
 @click.option("--full-tracks", is_flag=True, help="Keep every GPS fix (default: at most one per second).")
+@click.option("--incident-pattern", metavar="REGEX",
+              help="Regular expression for incident numbers in file and folder names (default: e.g. 2023-045871).")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
-         full_tracks: bool, as_json: bool) -> None:
+         full_tracks: bool, incident_pattern: str | None, as_json: bool) -> None:
     """Index the footage under PATHS (recursively) into the database."""
     _check_zone(tz)
     db = store.connect(obj.db)
@@ -98,7 +100,7 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
             bar.update(task, advance=size, files=f"{done}/{total_files} files", description=Path(path).name[:40])
 
         summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
-                             full_tracks=full_tracks, progress=advance)
+                             full_tracks=full_tracks, incident_pattern=incident_pattern, progress=advance)
     if as_json:
         click.echo(json.dumps(summary.as_dict() | {"failures": summary.failures}, indent=2))
     else:

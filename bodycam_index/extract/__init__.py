@@ -60,8 +60,9 @@ def extract_media(reader: Reader) -> Extraction:
     return module.extract(reader)
 
 
-def extract_recording(path: Path, sidecars: Iterable[Path] = ()) -> Extraction:
-    """Everything known about one recording: its container, its sidecars and its file name."""
+def extract_recording(path: Path, sidecars: Iterable[Path] = (), incident_pattern: str | None = None) -> Extraction:
+    """Everything known about one recording: its container, its sidecars and its file and folder names
+    (incident numbers in them found by `incident_pattern`, a regular expression, or the default one)."""
     with Reader.open(path) as reader:
         extraction = extract_media(reader)
     from ..filenames import from_filename
@@ -77,5 +78,5 @@ def extract_recording(path: Path, sidecars: Iterable[Path] = ()) -> Extraction:
         if found is not None and found not in merged:  # a .json/.vtt pair reads the same from either file
             merged.append(found)
             extraction.merge(found)
-    extraction.merge(from_filename(path))
+    extraction.merge(from_filename(path, incident_pattern))
     return extraction
