@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
@@ -165,6 +166,11 @@ def _footage_row(result: dict[str, object], scan_id: int) -> dict[str, object]:
     return row
 
 
+def _ignore_interrupts() -> None:
+    """Workers leave Ctrl-C to the main process, which stops them cleanly."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 class Scanner:
     """Runs one scan against an open database."""
 
@@ -251,7 +257,7 @@ class Scanner:
 
     def _run_pool(self, todo: Iterator[Job], scan_id: int) -> None:
         window = self.options.jobs * 4
-        with ProcessPoolExecutor(self.options.jobs) as pool:
+        with ProcessPoolExecutor(self.options.jobs, initializer=_ignore_interrupts) as pool:
             pending: set[Future[dict[str, object]]] = set()
             try:
                 for job in todo:
