@@ -10,8 +10,10 @@ import pytest
 from conftest import GROUNDTRUTH, MEDIA
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_freegps import type3, type16
 
-from bodycam_index.extract import mpegts
+from bodycam_index.extract import extract_media, mpegts
+from bodycam_index.extract.freegps import KMH_MPS, KNOT_MPS
 from bodycam_index.extract.reader import Reader
 from bodycam_index.model import ExtractError, Extraction
 
@@ -100,15 +102,18 @@ def nmea(body: str) -> bytes:
     return f"${body}*{check:02X}\r\n".encode()
 
 
-def synthetic_ts(filler: int = 20, entries: list[tuple[int, bytes]] = SONY_ENTRIES) -> bytes:
-    """PCR 1.0 s at the start, an SEI with MDPM split over two packets, NMEA text, PCR 11.0 s at the end."""
+RMC_TEXT = nmea("GPRMC,050001.00,A,4030.000,N,07359.500,W,010.0,090.0,010419,,,A") + nmea(
+    "GPRMC,050002.00,V,0000.000,N,00000.000,E,,,010419,,,N"
+)
+
+
+def synthetic_ts(filler: int = 20, entries: list[tuple[int, bytes]] = SONY_ENTRIES, gps: bytes = RMC_TEXT) -> bytes:
+    """PCR 1.0 s at the start, an SEI with MDPM split over two packets, GPS text (NMEA), PCR 11.0 s at the end."""
     video = pes(90_000, mdpm_sei(entries) + b"\x00\x00\x00\x01\x65" + b"\x88" * 200)
-    rmc = nmea("GPRMC,050001.00,A,4030.000,N,07359.500,W,010.0,090.0,010419,,,A") + nmea(
-        "GPRMC,050002.00,V,0000.000,N,00000.000,E,,,010419,,,N"
-    )
     packets = [packet(0x100, pcr=27_000_000), packet(0x1011, video[:184], pusi=True)]
     packets += [packet(0x1011, video[i : i + 184]) for i in range(184, len(video), 184)]
-    packets.append(packet(0x300, rmc, pusi=True))
+    if gps:
+        packets.append(packet(0x300, gps, pusi=True))
     packets += [packet(0x1FFF, b"\xff" * 184)] * filler
     packets.append(packet(0x100, pcr=11 * 27_000_000))
     return b"".join(packets)
@@ -161,12 +166,107 @@ def test_synthetic_ts_with_mdpm_pcr_and_nmea(avchd: bool) -> None:
     assert found.dropped_fixes == 1
 
 
-def test_synthetic_large_ts_reads_only_both_ends() -> None:
+def test_synthetic_large_ts_without_gps_reads_only_both_ends() -> None:
+    data = synthetic_ts(filler=3 * mpegts.WINDOW // 188, gps=b"")
+    reader = Reader.from_bytes(data)
+    found = mpegts.extract(reader)
+    assert found.duration_s == pytest.approx(10.0) and found.track == []
+    assert reader.bytes_read <= 2 * mpegts.WINDOW + 1024 < len(data)
+
+
+def test_synthetic_ts_with_gps_and_a_short_middle_reads_the_middle_whole() -> None:
     data = synthetic_ts(filler=3 * mpegts.WINDOW // 188)
     reader = Reader.from_bytes(data)
     found = mpegts.extract(reader)
-    assert found.duration_s == pytest.approx(10.0)
-    assert reader.bytes_read <= 2 * mpegts.WINDOW + 1024 < len(data)
+    assert len(found.track) == 1 and found.tags["mts.nmea.records"] == "2"
+    assert not any("sampled" in w for w in found.warnings)
+    assert len(data) - 1024 <= reader.bytes_read <= len(data) + 1024
+
+
+def private_pes(data: bytes) -> bytes:
+    """A private-stream-1 PES packet around `data`."""
+    return b"\x00\x00\x01\xbd" + struct.pack(">H", len(data) + 3) + b"\x80\x00\x00" + data
+
+
+def gps_ts(records: list[bytes], pid: int = 0x300, pes_wrap: bool = True, filler: int = 2) -> bytes:
+    """PCR 0 s, then each record on `pid` (in a PES or bare, split over 184-byte packets), PCR 60 s at the end."""
+    packets = [packet(0x100, pcr=0)] * 3
+    for record in records:
+        data = private_pes(record) if pes_wrap else record
+        packets += [packet(pid, data[i:i + 184], pusi=pes_wrap and i == 0) for i in range(0, len(data), 184)]
+        packets += [packet(0x1FFF, b"\xff" * 184)] * filler
+    packets.append(packet(0x100, pcr=60 * 27_000_000))
+    return b"".join(packets)
+
+
+def test_synthetic_ts_embedded_freegps_blocks() -> None:
+    blocks = [type3(13, 14, 15 + i, 21, 5130.5 + i / 100, 12015.0, 10.0) for i in range(4)]
+    blocks.insert(2, type3(13, 14, 30, 21, 0.0, 0.0, 0.0, status=b"V"))
+    blocks.append(type16(3345.0, 15112.0, 20.0))
+    found = extract_media(Reader.from_bytes(gps_ts(blocks)))
+    assert found.container == "mpegts" and found.duration_s == pytest.approx(60.0)
+    assert len(found.track) == 5 and found.dropped_fixes == 1
+    assert found.tags["mts.freegps.records"] == "6, layout type16-novatek, type3-viofo"
+    first, last = found.track[0], found.track[-1]
+    assert (first.lat, first.lon) == pytest.approx((51 + 30.5 / 60, -(120 + 15 / 60)), abs=1e-4)
+    assert first.t_utc == datetime(2021, 4, 12, 13, 14, 15, tzinfo=UTC) and first.source == "mts.freegps"
+    assert first.speed_mps == pytest.approx(10 * KNOT_MPS, rel=1e-6)
+    assert found.track[3].t_utc == datetime(2021, 4, 12, 13, 14, 18, tzinfo=UTC)
+    assert (last.lat, last.lon) == pytest.approx((-33.75, 151.2), abs=1e-4)
+    assert last.t_utc == datetime(2023, 5, 6, 10, 20, 30, tzinfo=UTC)
+    assert found.location == first
+
+
+GPSINFO = b"$GPSINFO,0x0004,2021.08.09 13:27:%02d,2341.54561,12031.70135,8.0,51,153,0,0,\r$GSNRINFO,0.01,0.04,0.25\0"
+
+
+def test_synthetic_ts_vsys_gpsinfo_text() -> None:
+    records = [GPSINFO % 36, GPSINFO % 36, GPSINFO % 37,
+               b"$GPSINFO,0x0001,2021.08.09 13:27:38,0.00000,0.00000,0.0,0,0,0,0,\r",
+               GPSINFO.replace(b"2341.54561", b"2341.60000") % 39]
+    found = extract_media(Reader.from_bytes(gps_ts(records, pid=0x1E4, pes_wrap=False)))
+    assert len(found.track) == 3 and found.dropped_fixes == 1 and found.tags["mts.gpsinfo.records"] == "4"
+    first, last = found.track[0], found.track[-1]
+    assert (first.lat, first.lon) == pytest.approx((23 + 41.54561 / 60, 120 + 31.70135 / 60), abs=1e-9)
+    assert (first.t_utc, first.t_offset_s, first.speed_mps) == (None, 0.0, pytest.approx(8 * KMH_MPS))
+    assert (last.lat, last.t_offset_s) == (pytest.approx(23 + 41.6 / 60, abs=1e-9), 3.0)
+    (when,) = found.times
+    assert (when.source, when.value, when.zone) == ("mts.gpsinfo", datetime(2021, 8, 9, 13, 27, 36), "local")
+    assert found.tags["mts.gpsinfo"].startswith("$GPSINFO,0x0004,2021.08.09 13:27:36,")
+
+
+VIIDURE = (b"Viidure2026/04/16 01:01:%02d N:42.211424 W:88.320975 89.1 km/h 267.38 237.80 10 "
+           b"x:-0.001 y:-0.001 z:-0.001\0\0\0\0")
+
+
+def test_synthetic_ts_innovv_viidure_text() -> None:
+    records = [VIIDURE % 2, VIIDURE.replace(b"N:42.211424", b"S:0.000000").replace(b"W:88.320975", b"E:0.0") % 3,
+               VIIDURE.replace(b"88.320975", b"88.321975") % 4]
+    found = extract_media(Reader.from_bytes(gps_ts(records)))
+    assert len(found.track) == 2 and found.dropped_fixes == 1 and found.tags["mts.viidure.records"] == "3"
+    first, last = found.track
+    assert (first.lat, first.lon, first.alt_m) == (42.211424, -88.320975, 237.8)
+    assert first.t_utc == datetime(2026, 4, 16, 1, 1, 2, tzinfo=UTC)
+    assert first.speed_mps == pytest.approx(89.1 * KMH_MPS)
+    assert (last.lon, last.t_utc) == (-88.321975, datetime(2026, 4, 16, 1, 1, 4, tzinfo=UTC))
+
+
+def test_synthetic_long_ts_gps_is_sampled_in_bounded_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(mpegts, "WINDOW", 188 * 40)
+    monkeypatch.setattr(mpegts, "GPS_STEP", 188 * 10)
+    monkeypatch.setattr(mpegts, "GPS_POINTS", 4)
+    records = [VIIDURE.replace(b"01:01:%02d", b"%02d:%02d:%02d" % (i // 3600, i // 60 % 60, i % 60)) for i in range(600)]
+    data = gps_ts(records, filler=30)
+    reader = Reader.from_bytes(data)
+    found = mpegts.extract(reader)
+    assert reader.bytes_read <= 2 * 188 * 40 + 4 * mpegts.GPS_STEPS * 188 * 10 + 1024 < len(data) / 10
+    note = next(w for w in found.warnings if "GPS runs through the file" in w)
+    assert "sampled, not complete" in note
+    times = [f.t_utc for f in found.track]
+    assert times == sorted(times) and 7 <= len(times) < 60
+    assert times[0] == datetime(2026, 4, 16, 0, 0, 0, tzinfo=UTC)
+    assert times[-1] == datetime(2026, 4, 16, 0, 9, 59, tzinfo=UTC)
+    assert {t.minute // 3 for t in times if t} == {0, 1, 2, 3}  # samples spread over the whole ten minutes
 
 
 def test_synthetic_pcr_wraparound() -> None:
@@ -204,7 +304,10 @@ def mutated(draw: st.DrawFn, data: bytes) -> bytes:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(mutated(synthetic_ts(filler=2)), mutated(as_m2ts(synthetic_ts(filler=2)))))
+@given(st.one_of(mutated(synthetic_ts(filler=2)), mutated(as_m2ts(synthetic_ts(filler=2))),
+                 mutated(gps_ts([type3(1, 2, 3, 21, 5130.5, 12015.0, 1.0)] * 2, filler=0)),
+                 mutated(gps_ts([GPSINFO % 1, GPSINFO % 2], pid=0x1E4, pes_wrap=False, filler=0)),
+                 mutated(gps_ts([VIIDURE % 1, VIIDURE % 2], filler=0))))
 def test_mutated_ts_gives_a_result_or_extract_error(data: bytes) -> None:
     try:
         found = run(data)

@@ -1,8 +1,10 @@
 """MPEG transport streams (188-byte `.ts`, 192-byte AVCHD `.mts`/`.m2ts`).
 
-Only a window at the start and one at the end of the file are read: the duration is the span of the program
+A window at the start and one at the end of the file are read: the duration is the span of the program
 clock (PCR, else video PTS) between them; the start time, make and GPS come from the AVCHD "MDPM" SEI message
-in the H.264 stream; dash-cam streams that carry NMEA text (`$GPRMC`) give a GPS track.
+in the H.264 stream. Dash-cam streams carry GPS in a private PID (formats.md §5.3): NMEA text (`$GPRMC`),
+embedded Novatek `freeGPS` blocks, vsys `$GPSINFO,` lines or Innovv `Viidure` text. When the two windows hold
+such GPS, the middle of the file is sampled in bounded chunks, never read whole.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from datetime import UTC, date, datetime, time, timedelta, timezone
 import pynmea2
 
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
+from . import freegps
+from .freegps import KMH_MPS, ddmm_to_deg, make_fix
 from .reader import Reader, be_u16, be_u32
 
 #: Bytes read at each end of the file.
@@ -23,8 +27,21 @@ MDPM_UUID = bytes.fromhex("17ee8c60f84d11d98cd60800200c9a66") + b"MDPM"
 MAKERS = {0x0103: "Panasonic", 0x0108: "Sony", 0x1011: "Canon", 0x1104: "JVC"}
 _PCR_WRAP = (1 << 33) * 300
 _PTS_WRAP = 1 << 33
+#: GPS between the two windows: up to GPS_POINTS places, each read in GPS_STEP pieces until GPS shows up
+#: (at most GPS_STEPS pieces); a gap no longer than GPS_POINTS × GPS_STEP is read whole.
+GPS_POINTS = 16
+GPS_STEP = 256 * 1024
+GPS_STEPS = 4
 _RMC = re.compile(rb"\$G[PN]RMC,[^$\r\n\x00]{0,120}")
 _KNOTS = 0.514444
+_NUM = rb"(-?\d{1,5}(?:\.\d{1,9})?)"
+#: vsys: `$GPSINFO,flags,YYYY.MM.DD hh:mm:ss,DDMM.mmmmm,DDDMM.mmmmm,km/h,?,track,…` (camera clock, zone unknown).
+_GPSINFO = re.compile(rb"\$GPSINFO,[^,\r\n]{0,16},(\d{4})\.(\d\d)\.(\d\d) (\d\d):(\d\d):(\d\d),"
+                      + _NUM + b"," + _NUM + b"," + _NUM + b",")
+#: Innovv N2: `Viidure2026/04/16 01:01:02 N:42.211424 W:88.320975 89.1 km/h 267.38 237.80 …` (UTC, decimal).
+_VIIDURE = re.compile(rb"Viidure(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) ([NS]):" + _NUM + b" ([EW]):" + _NUM
+                      + b" " + _NUM + b" km/h " + _NUM + b" " + _NUM)
+_GPS_MARK = re.compile(rb"\$G[PN]RMC,|\$GPSINFO,|Viidure\d|" + re.escape(freegps.MAGIC))
 
 
 @dataclass
@@ -35,6 +52,16 @@ class _Scan:
     pts: list[int] = field(default_factory=list)
     payloads: dict[int, bytearray] = field(default_factory=dict)
     lost_sync: int = 0
+
+
+@dataclass
+class _Gps:
+    """Dash-cam GPS found so far: counts per kind for the tags, the first vsys time, freeGPS layouts."""
+
+    counts: dict[str, int] = field(default_factory=dict)
+    layouts: set[str] = field(default_factory=set)
+    first_local: datetime | None = None
+    last_gpsinfo: bytes = b""
 
 
 def _layout(head: bytes) -> tuple[int, int, int]:
@@ -204,6 +231,109 @@ def add_rmc_fixes(data: bytes, source: str, out: Extraction) -> None:
         out.track.append(GpsFix(lat, lon, t_utc=stamp, speed_mps=speed, quality="A", source=source))
 
 
+def _count(gps: _Gps, kind: str) -> None:
+    gps.counts[kind] = gps.counts.get(kind, 0) + 1
+
+
+def _add_fix(out: Extraction, fix: GpsFix | None) -> None:
+    if fix is None:
+        out.dropped_fixes += 1
+    else:
+        out.track.append(fix)
+
+
+def add_dashcam_gps(payload: bytes, out: Extraction, gps: _Gps) -> None:
+    """Add the GPS in one PID's payload: NMEA RMC, freeGPS blocks, vsys `$GPSINFO,` and Innovv `Viidure` text."""
+    if not _GPS_MARK.search(payload):
+        return
+    before = len(out.track) + out.dropped_fixes
+    add_rmc_fixes(payload, "mts.nmea", out)
+    gps.counts["nmea"] = gps.counts.get("nmea", 0) + len(out.track) + out.dropped_fixes - before
+    _freegps_blocks(payload, out, gps)
+    for match in _GPSINFO.finditer(payload):
+        if match.group() != gps.last_gpsinfo:  # the camera repeats a record until the next fix
+            gps.last_gpsinfo = match.group()
+            _gpsinfo(match, out, gps)
+    for match in _VIIDURE.finditer(payload):
+        _count(gps, "viidure")
+        stamp = _clock(match.groups()[:6], UTC)
+        lat = float(match[8]) * (-1 if match[7] == b"S" else 1)
+        lon = float(match[10]) * (-1 if match[9] == b"W" else 1)
+        fix = make_fix(lat, lon, "mts.viidure", stamp, alt_m=float(match[13]), speed_mps=float(match[11]) * KMH_MPS)
+        _add_fix(out, fix if stamp else None)
+
+
+def _clock(fields: tuple[bytes, ...], tz: timezone | None) -> datetime | None:
+    """A datetime from six digit groups, None when they are not a valid date and time."""
+    try:
+        return datetime(*(int(f) for f in fields), tzinfo=tz)  # type: ignore[misc]
+    except ValueError:
+        return None
+
+
+def _gpsinfo(match: re.Match[bytes], out: Extraction, gps: _Gps) -> None:
+    """One vsys record: camera-clock time of an undocumented zone, DDMM position without hemisphere, km/h."""
+    _count(gps, "gpsinfo")
+    local = _clock(match.groups()[:6], None)
+    if local is None:
+        out.dropped_fixes += 1
+        return
+    if gps.first_local is None:
+        gps.first_local = local
+        out.tags["mts.gpsinfo"] = match.group().decode("ascii")
+        out.times.append(TimeCandidate("mts.gpsinfo", local, "local",
+                                       "first vsys $GPSINFO record read (camera clock, zone not documented)"))
+    offset = (local - gps.first_local).total_seconds()
+    lat, lon = ddmm_to_deg(float(match[7])), ddmm_to_deg(float(match[8]))
+    _add_fix(out, make_fix(lat, lon, "mts.gpsinfo", None, offset, speed_mps=float(match[9]) * KMH_MPS))
+
+
+def _freegps_blocks(payload: bytes, out: Extraction, gps: _Gps) -> None:
+    """Decode the Novatek `freeGPS ` blocks embedded in a payload with freegps.py's layouts."""
+    at = payload.find(freegps.MAGIC, 4)
+    while at >= 0 and gps.counts.get("freegps", 0) < freegps.MAX_BLOCKS:
+        start = at - 4
+        decoded = freegps.decode_block(bytes(payload[start:start + min(be_u32(payload, start), freegps.MAX_BLOCK)]))
+        at = payload.find(freegps.MAGIC, at + len(freegps.MAGIC))
+        if decoded is None:
+            continue
+        _count(gps, "freegps")
+        gps.layouts.add(decoded.layout)
+        out.track.extend(GpsFix(f.lat, f.lon, f.t_utc, None, f.alt_m, f.speed_mps, f.quality, "mts.freegps")
+                         for f in decoded.fixes)
+        out.dropped_fixes += decoded.dropped
+        if decoded.warning and decoded.warning not in out.warnings:
+            out.warnings.append(decoded.warning)
+        if decoded.local_time is not None and not any(t.source == "mts.freegps.localtime" for t in out.times):
+            out.times.append(TimeCandidate("mts.freegps.localtime", decoded.local_time, "local",
+                                           f"{decoded.layout} camera clock of the first block read"))
+
+
+def _sample_middle(reader: Reader, start: int, end: int, packet: int, sync: int) -> tuple[list[_Scan], str | None]:
+    """Scans of the part of the file between the two windows, read whole when short, else sampled; and a note."""
+    gap = end - start
+    if gap <= 0:
+        return [], None
+    step = GPS_STEP - GPS_STEP % packet
+    if gap <= GPS_POINTS * step:
+        return [_scan(reader.read_upto(pos, min(step, end - pos)), packet, sync, [], [])
+                for pos in range(start, end, step)], None
+    scans: list[_Scan] = []
+    read = 0
+    for point in range(GPS_POINTS):
+        pos = start + (gap * (2 * point + 1) // (2 * GPS_POINTS)) // packet * packet
+        for _ in range(GPS_STEPS):
+            scan = _scan(reader.read_upto(pos, min(step, end - pos)), packet, sync, [], [])
+            scans.append(scan)
+            read += min(step, end - pos)
+            pos += step
+            if pos >= end or any(_GPS_MARK.search(p) for p in scan.payloads.values()):
+                break
+    note = (f"GPS runs through the file: {read // 1024} KiB read at {GPS_POINTS} places between the first and last "
+            f"{WINDOW // 1024} KiB; the track between them is sampled, not complete")
+    return scans, note
+
+
 def extract(reader: Reader) -> Extraction:
     """Duration, AVCHD start time, make and GPS of a transport stream."""
     packet, sync, origin = _layout(reader.read_upto(0, 1024))
@@ -232,9 +362,20 @@ def extract(reader: Reader) -> Extraction:
         if at >= 0 and "mts.mdpm" not in out.tags:
             body = bytes(payload[at + len(MDPM_UUID) : at + len(MDPM_UUID) + 2 + 255 * 6])
             parse_mdpm(body, out)
-    for scan in (head, tail):
+    scans = [head]
+    if any(_GPS_MARK.search(p) for scan in (head, tail) for p in scan.payloads.values()):
+        middle, note = _sample_middle(reader, origin + window, tail_start, packet, sync)
+        scans += middle
+        if note:
+            out.warnings.append(note)
+    gps = _Gps()
+    for scan in [*scans, tail]:
         for payload in scan.payloads.values():
-            add_rmc_fixes(bytes(payload), "mts.nmea", out)
+            add_dashcam_gps(bytes(payload), out, gps)
+    for kind, count in gps.counts.items():
+        if count:
+            layouts = f", layout {', '.join(sorted(gps.layouts))}" if kind == "freegps" else ""
+            out.tags.setdefault(f"mts.{kind}.records", f"{count}{layouts}")
     if out.track and out.location is None:
         out.location = out.track[0]
     return out
