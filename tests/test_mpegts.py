@@ -233,6 +233,8 @@ def test_synthetic_ts_vsys_gpsinfo_text() -> None:
     (when,) = found.times
     assert (when.source, when.value, when.zone) == ("mts.gpsinfo", datetime(2021, 8, 9, 13, 27, 36), "local")
     assert found.tags["mts.gpsinfo"].startswith("$GPSINFO,0x0004,2021.08.09 13:27:36,")
+    odd = extract_media(Reader.from_bytes(gps_ts([GPSINFO.replace(b"0x0004", b"\x9b") % 36], pid=0x1E4)))
+    assert odd.tags["mts.gpsinfo"].startswith("$GPSINFO,\ufffd,") and len(odd.track) == 1  # found by fuzzing
 
 
 VIIDURE = (b"Viidure2026/04/16 01:01:%02d N:42.211424 W:88.320975 89.1 km/h 267.38 237.80 10 "

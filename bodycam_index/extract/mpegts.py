@@ -280,7 +280,7 @@ def _gpsinfo(match: re.Match[bytes], out: Extraction, gps: _Gps) -> None:
         return
     if gps.first_local is None:
         gps.first_local = local
-        out.tags["mts.gpsinfo"] = match.group().decode("ascii")
+        out.tags["mts.gpsinfo"] = match.group().decode("ascii", "replace")
         out.times.append(TimeCandidate("mts.gpsinfo", local, "local",
                                        "first vsys $GPSINFO record read (camera clock, zone not documented)"))
     offset = (local - gps.first_local).total_seconds()
