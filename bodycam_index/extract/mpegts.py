@@ -61,7 +61,7 @@ class _Gps:
     counts: dict[str, int] = field(default_factory=dict)
     layouts: set[str] = field(default_factory=set)
     first_local: datetime | None = None
-    last_gpsinfo: bytes = b""
+    last_gpsinfo: tuple[bytes, ...] = ()
 
 
 def _layout(head: bytes) -> tuple[int, int, int]:
@@ -242,7 +242,7 @@ def _add_fix(out: Extraction, fix: GpsFix | None) -> None:
         out.track.append(fix)
 
 
-def add_dashcam_gps(payload: bytes, out: Extraction, gps: _Gps) -> None:
+def _add_gps(payload: bytes, out: Extraction, gps: _Gps) -> None:
     """Add the GPS in one PID's payload: NMEA RMC, freeGPS blocks, vsys `$GPSINFO,` and Innovv `Viidure` text."""
     if not _GPS_MARK.search(payload):
         return
@@ -251,8 +251,8 @@ def add_dashcam_gps(payload: bytes, out: Extraction, gps: _Gps) -> None:
     gps.counts["nmea"] = gps.counts.get("nmea", 0) + len(out.track) + out.dropped_fixes - before
     _freegps_blocks(payload, out, gps)
     for match in _GPSINFO.finditer(payload):
-        if match.group() != gps.last_gpsinfo:  # the camera repeats a record until the next fix
-            gps.last_gpsinfo = match.group()
+        if match.groups()[:6] != gps.last_gpsinfo:  # the camera repeats a record until the next fix
+            gps.last_gpsinfo = match.groups()[:6]
             _gpsinfo(match, out, gps)
     for match in _VIIDURE.finditer(payload):
         _count(gps, "viidure")
@@ -309,6 +309,13 @@ def _freegps_blocks(payload: bytes, out: Extraction, gps: _Gps) -> None:
                                            f"{decoded.layout} camera clock of the first block read"))
 
 
+def _gps_scan(reader: Reader, pos: int, length: int, packet: int, sync: int) -> _Scan:
+    """A scan of `length` bytes at `pos` that keeps only the payloads that hold GPS."""
+    scan = _scan(reader.read_upto(pos, length), packet, sync, [], [])
+    scan.payloads = {pid: p for pid, p in scan.payloads.items() if _GPS_MARK.search(p)}
+    return scan
+
+
 def _sample_middle(reader: Reader, start: int, end: int, packet: int, sync: int) -> tuple[list[_Scan], str | None]:
     """Scans of the part of the file between the two windows, read whole when short, else sampled; and a note."""
     gap = end - start
@@ -316,18 +323,17 @@ def _sample_middle(reader: Reader, start: int, end: int, packet: int, sync: int)
         return [], None
     step = GPS_STEP - GPS_STEP % packet
     if gap <= GPS_POINTS * step:
-        return [_scan(reader.read_upto(pos, min(step, end - pos)), packet, sync, [], [])
-                for pos in range(start, end, step)], None
+        return [_gps_scan(reader, pos, min(step, end - pos), packet, sync) for pos in range(start, end, step)], None
     scans: list[_Scan] = []
     read = 0
     for point in range(GPS_POINTS):
         pos = start + (gap * (2 * point + 1) // (2 * GPS_POINTS)) // packet * packet
         for _ in range(GPS_STEPS):
-            scan = _scan(reader.read_upto(pos, min(step, end - pos)), packet, sync, [], [])
+            scan = _gps_scan(reader, pos, min(step, end - pos), packet, sync)
             scans.append(scan)
             read += min(step, end - pos)
             pos += step
-            if pos >= end or any(_GPS_MARK.search(p) for p in scan.payloads.values()):
+            if pos >= end or scan.payloads:
                 break
     note = (f"GPS runs through the file: {read // 1024} KiB read at {GPS_POINTS} places between the first and last "
             f"{WINDOW // 1024} KiB; the track between them is sampled, not complete")
@@ -371,7 +377,7 @@ def extract(reader: Reader) -> Extraction:
     gps = _Gps()
     for scan in [*scans, tail]:
         for payload in scan.payloads.values():
-            add_dashcam_gps(bytes(payload), out, gps)
+            _add_gps(bytes(payload), out, gps)
     for kind, count in gps.counts.items():
         if count:
             layouts = f", layout {', '.join(sorted(gps.layouts))}" if kind == "freegps" else ""
