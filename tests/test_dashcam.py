@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_freegps import type3, type16
+from test_freegps import XGODY, type1, type3, type4, type16, type18
 
 from bodycam_index.extract import isobmff
 from bodycam_index.extract.dashcam import (
@@ -111,6 +111,36 @@ def test_synthetic_freegps_index_viofo_type3() -> None:
 def ddmm(value: float) -> float:
     """DDMM.MMMM to degrees, for expected values."""
     return int(value / 100) + (value - 100 * int(value / 100)) / 60
+
+
+AZDOME = [type1(b"2018092422492%d" % i, b"%08d" % (40464350 + 100 * i), b"007040308") for i in range(3)]
+EACE = [type4(b"2341.5456%d" % i, b"12031.70135") for i in range(3)]
+XGODY_BLOCKS = [type18(XGODY.replace(b":29 N:42.382470", b":3%d N:42.38247%d" % (i, i))) for i in range(3)]
+
+
+@pytest.mark.parametrize(("blocks", "layout", "first", "last", "t0"), [
+    (AZDOME, "type1-azdome", (40 + 46.435 / 60, -(7 + 4.0308 / 60)), (40 + 46.455 / 60, -(7 + 4.0308 / 60)),
+     datetime(2018, 9, 24, 22, 49, 20, tzinfo=UTC)),
+    (EACE, "type4-eace", (23 + 41.54560 / 60, 120 + 31.70135 / 60), (23 + 41.54562 / 60, 120 + 31.70135 / 60),
+     datetime(2024, 8, 16, 8, 34, 1, tzinfo=UTC)),
+    (XGODY_BLOCKS, "type18-xgody", (42.38247, -83.38957), (42.382472, -83.38957),
+     datetime(2024, 5, 22, 2, 54, 30, tzinfo=UTC)),
+], ids=["type1", "type4", "type18"])
+def test_synthetic_freegps_text_layouts_in_mp4(blocks: list[bytes], layout: str, first: tuple[float, float],
+                                               last: tuple[float, float], t0: datetime) -> None:
+    ex = extract(mp4(blocks, gps_index)[0])
+    assert len(ex.track) == 3 and ex.dropped_fixes == 0
+    assert ex.tags["freegps.blocks"] == f"3 blocks, layout {layout}"
+    assert (ex.track[0].lat, ex.track[0].lon) == pytest.approx(first, abs=1e-9)
+    assert (ex.track[-1].lat, ex.track[-1].lon) == pytest.approx(last, abs=1e-9)
+    assert ex.track[0].t_utc == t0 and candidate(ex, "freegps.gps").value == t0
+    assert ex.track[-1].t_offset_s == 2.0
+
+
+def test_synthetic_freegps_encrypted_type4_is_a_warning() -> None:
+    ex = extract(mp4([type4(b"gNiiZ8JTtHca6tw=", b"htuiZMJSsXUX7No=")] * 2, gps_index)[0])
+    assert ex.track == [] and ex.dropped_fixes == 0
+    assert sum("encrypted" in w for w in ex.warnings) == 1
 
 
 def test_synthetic_freegps_kenwood_local_time_candidate() -> None:
