@@ -1,7 +1,9 @@
-"""Novatek "freeGPS" blocks (Viofo, Kenwood, Nextbase 512G/GW, Vantrue, Transcend, 70mai A810…) and NMEA text.
+"""Novatek "freeGPS" blocks (Viofo, Kenwood, Nextbase 512G/GW, Azdome, E-ACE, Vantrue, Transcend, XGODY, 70mai
+A810…) and NMEA text.
 
 Blocks are found through the `moov/gps ` index, or by a bounded scan of `mdat`. Each block's payload layout is
-probed in a fixed order (formats.md §2.2); all layouts are little-endian except type 20.
+probed in a fixed order (formats.md §2.2: types 1, 2, 3/4, 15, 16/17, 18, 19, 20); binary layouts are
+little-endian except type 20; types 1 (XOR 0xAA), 2 and 18 are text.
 """
 
 from __future__ import annotations
@@ -193,7 +195,7 @@ def _type4(block: bytes, lat_text: bytes, lon_text: bytes) -> Decoded:
     if status != ord("A"):
         return Decoded("type4-eace", dropped=1)
     (knots,) = struct.unpack_from("<f", block, 0x54)
-    when = _time(year + 2000, month, day, hour, minute, second)
+    when = _time(year if year >= 2000 else year + 2000, month, day, hour, minute, second)
     lat = _sign(ddmm_to_deg(float(lat_text.rstrip(b"\0"))), lat_ref, b"S")
     lon = _sign(ddmm_to_deg(float(lon_text.rstrip(b"\0"))), lon_ref, b"W")
     fix = make_fix(lat, lon, "freegps", when, speed_mps=knots * KNOT_MPS)
