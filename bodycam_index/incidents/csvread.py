@@ -40,6 +40,19 @@ def clean(cell: str) -> str | None:
     return cell
 
 
+class CleanCache(dict[str, str | None]):
+    """`clean` for one column with its results remembered (a column of few distinct values costs a dict lookup);
+    emptied when full, so memory stays bounded."""
+
+    limit = 50_000
+
+    def __missing__(self, cell: str) -> str | None:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[cell] = clean(cell)
+        return value
+
+
 @dataclass
 class Row:
     """One data row: the line it starts on and its raw cells (same order as the header)."""
@@ -95,6 +108,10 @@ class CsvFile:
 
     def rows(self) -> Iterator[Row]:
         """Data rows in file order; the header, repeated header rows and blank lines are left out."""
+        return (Row(line, cells) for line, cells in self.records())
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """`rows()` as plain `(line, cells)` tuples (the importers' fast path)."""
         keys = [header_key(c) for c in self.header]
         first = self.header[0].lower()
         with self.path.open(encoding=self.encoding, errors="replace", newline="") as fh:
@@ -114,4 +131,4 @@ class CsvFile:
                     and [header_key(c) for c in cells] == keys
                 ):
                     continue
-                yield Row(start, cells)
+                yield start, cells

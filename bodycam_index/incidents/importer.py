@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,10 +21,10 @@ import sqlite_utils
 from ..db import now_utc
 from ..model import InputError
 from . import presets, store
-from .csvread import CsvFile, Row, clean
+from .csvread import CleanCache, CsvFile, clean
 from .normalize import (
+    ColumnTimes,
     Projector,
-    TimeParser,
     TimeZoneConverter,
     canonical_number,
     parse_clock,
@@ -35,7 +36,6 @@ from .normalize import (
 from .presets import TIME_FIELDS, Preset, Rules
 
 BATCH = 20_000
-CACHE_KIB = 64 * 1024  # SQLite page cache while importing: keeps the indexes of a large table in memory
 _NUMBER_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
 
 
@@ -77,23 +77,31 @@ def incident_key(text: str) -> str:
     return canonical_number(text) or " ".join(text.upper().split())
 
 
-@dataclass
+# Mergeable values of an incident, in this order (`Incident.values`); the four times sit at _TIMES_AT.
+VALUE_KEYS = ("type", "type_description", "priority", "received", "dispatched", "arrived", "cleared", "lat", "lon",
+              "precinct", "sector", "beat")
+_SLOT = {k: i for i, k in enumerate(VALUE_KEYS)}
+_CLEARED, _LAT, _LON = _SLOT["cleared"], _SLOT["lat"], _SLOT["lon"]
+
+
+@dataclass(slots=True)
 class Incident:
-    """One incident being assembled from its rows."""
+    """One incident being assembled from its rows: `values` in `VALUE_KEYS` order."""
 
     number: str
     number_raw: str
     line: int
-    values: dict[str, Any]
+    values: list[Any]
     flags: list[str]
     aliases: dict[str, str]
     units: set[tuple[str | None, str | None]]
 
     def merge(self, other: Incident) -> None:
         """Add a later row of the same incident: its units and aliases, and any field still empty."""
-        for key, value in other.values.items():
-            if self.values.get(key) is None and value is not None:
-                self.values[key] = value
+        values = self.values
+        for i, value in enumerate(other.values):
+            if values[i] is None and value is not None:
+                values[i] = value
         self.flags.extend(f for f in other.flags if f not in self.flags)
         for alias, raw in other.aliases.items():
             self.aliases.setdefault(alias, raw)
@@ -101,44 +109,66 @@ class Incident:
 
 
 class RowBuilder:
-    """Turns one CSV row into an `Incident` (or a reason to skip it) with a preset's column positions."""
+    """Turns one CSV row into an `Incident` (or a reason to skip it) with a preset's column positions, resolved
+    once per file: each column gets its own cleaning cache or time parser."""
 
     def __init__(self, preset: Preset, positions: dict[str, list[int]], header: list[str], tz: str) -> None:
-        self.preset = preset
         self.width = len(header)
-        self.pos = {k: v[0] for k, v in positions.items() if k != "aliases"}
-        self.plain = [(k, self.pos[k]) for k in _NUMBER_KEYS if k in self.pos]
+        pos = {k: v[0] for k, v in positions.items() if k != "aliases"}
+        self.pos = pos
+        self.number_at = pos["number"]
+        self.plain = [(_SLOT[k], pos[k], CleanCache()) for k in _NUMBER_KEYS if k in pos]
+        converter = TimeZoneConverter(tz)
+        self.tz = converter
+        self.times = [(_SLOT[f], f, pos[f], ColumnTimes(converter), pos.get(f + "_time"))
+                      for f in TIME_FIELDS if f in pos]
         self.alias_pos = positions.get("aliases", [])
-        self.times = {f: TimeParser() for f in TIME_FIELDS if f in self.pos}
-        self.clocks = {f: self.pos[f + "_time"] for f in TIME_FIELDS if f + "_time" in self.pos and f in self.pos}
-        self.tz = TimeZoneConverter(tz)
-        self.projector = Projector(preset.epsg) if preset.epsg and "x" in self.pos and "y" in self.pos else None
+        self.latlon = (pos["lat"], pos["lon"]) if "lat" in pos and "lon" in pos else None
+        self.projector = Projector(preset.epsg) if preset.epsg and "x" in pos and "y" in pos else None
         self._point_cache: dict[tuple[str, str], tuple[float, float] | None] = {}
+        self._last_number: tuple[str, str] = ("", "")
 
     def _cell(self, cells: list[str], name: str) -> str | None:
         i = self.pos.get(name)
         return clean(cells[i]) if i is not None else None
 
-    def build(self, row: Row) -> Incident | str:
+    def build(self, line: int, cells: list[str]) -> Incident | str:
         """The row's incident, or the reason it is skipped."""
-        cells = row.cells
         if len(cells) != self.width:
             if len(cells) > self.width and not any(c.strip() for c in cells[self.width:]):
                 cells = cells[:self.width]
             else:
                 return f"{len(cells)} cells where the header has {self.width}"
-        raw = self._cell(cells, "number")
+        raw = clean(cells[self.number_at])
         if raw is None:
             return "no incident number"
-        number = incident_key(raw)
-        values: dict[str, Any] = {k: clean(cells[i]) for k, i in self.plain}
+        last_raw, number = self._last_number  # rows of one incident usually follow each other
+        if raw != last_raw:
+            number = incident_key(raw)
+            self._last_number = (raw, number)
+        values: list[Any] = [None] * len(VALUE_KEYS)
+        for slot, i, cache in self.plain:
+            values[slot] = cache[cells[i]]
         flags: list[str] = []
-        for name, parser in self.times.items():
-            values[name] = self._time(cells, name, parser, values, flags)
-        if values.get("day_end") and values.get("cleared") is None:
-            values["cleared"] = values["day_end"]
-        values.pop("day_end", None)
-        values["lat"], values["lon"] = self._position(cells, flags)
+        day_end = None
+        for slot, name, i, column, clock_at in self.times:
+            text = clean(cells[i])
+            if text is None:
+                continue
+            fast = column.fast_utc(text) if clock_at is None else None
+            if fast is None:
+                values[slot], end = self._time(text, cells, name, column, clock_at, flags)
+                day_end = day_end or end
+            else:
+                values[slot], dst = fast
+                if dst:
+                    flags.append(f"{dst}:{name}")
+        if day_end and values[_CLEARED] is None:
+            values[_CLEARED] = day_end
+        if self.latlon is not None:
+            values[_LAT], values[_LON] = self._latlon(cells, flags)
+        else:
+            values[_LAT], values[_LON] = self._position(cells, flags, self._cell(cells, "lat"))
         aliases = {number: raw}
         for i in self.alias_pos:
             text = clean(cells[i])
@@ -151,38 +181,45 @@ class RowBuilder:
             unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
             officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
             units = {(u or None, o or None) for u in unit_list for o in officer_list}
-        return Incident(number, raw.strip(), row.line, values, flags, aliases, units)
+        return Incident(number, raw.strip(), line, values, flags, aliases, units)
 
-    def _time(self, cells: list[str], name: str, parser: TimeParser, values: dict[str, Any],
-              flags: list[str]) -> str | None:
-        text = self._cell(cells, name)
-        if text is None:
-            return None
+    def _time(self, text: str, cells: list[str], name: str, column: ColumnTimes, clock_at: int | None,
+              flags: list[str]) -> tuple[str | None, str | None]:
+        """The general path (any form the parser reads, a separate clock column, a date only): the UTC text and,
+        for a date-only received time, the end of that local day (stands in for a missing cleared time)."""
         try:
-            value, has_time = parser(text)
-            if name in self.clocks:
-                clock_text = clean(cells[self.clocks[name]])
+            value, has_time = column.parse(text)
+            if clock_at is not None:
+                clock_text = clean(cells[clock_at])
                 if clock_text is not None:
                     value, has_time = datetime.combine(value.date(), parse_clock(clock_text), value.tzinfo), True
         except ValueError:
             flags.append(f"bad_time:{name}")
-            return None
+            return None, None
         utc, dst = self.tz.to_utc(value)
         if dst:
             flags.append(f"{dst}:{name}")
+        day_end = None
         if not has_time:
             flags.append(f"date_only:{name}")
             if name == "received":
                 end, _ = self.tz.to_utc(datetime.combine(value.date() + timedelta(days=1), datetime.min.time()))
-                values["day_end"] = utc_text(end)
-        return utc_text(utc)
+                day_end = utc_text(end)
+        return utc_text(utc), day_end
 
-    def _position(self, cells: list[str], flags: list[str]) -> tuple[float | None, float | None]:
-        lat_text, lon_text = self._cell(cells, "lat"), self._cell(cells, "lon")
+    def _latlon(self, cells: list[str], flags: list[str]) -> tuple[float | None, float | None]:
+        lat_at, lon_at = self.latlon  # type: ignore[misc]
+        lat_text, lon_text = clean(cells[lat_at]), clean(cells[lon_at])
         if lat_text and lon_text:
-            lat, lon = parse_float(lat_text), parse_float(lon_text)
+            try:
+                lat, lon = float(lat_text), float(lon_text)
+            except ValueError:
+                lat, lon = parse_float(lat_text), parse_float(lon_text)  # thousands commas
             if lat is not None and lon is not None and valid_latlon(lat, lon):
                 return lat, lon
+        return self._position(cells, flags, lat_text)
+
+    def _position(self, cells: list[str], flags: list[str], lat_text: str | None) -> tuple[float | None, float | None]:
         point = self._cell(cells, "point")
         if point:
             found = parse_point(point)
@@ -221,77 +258,95 @@ def choose_preset(header: list[str], preset: str | None, mapping: dict[str, str]
 
 
 class _Writer:
-    """Batches incidents and writes them: bulk lookup, hash compare, executemany."""
+    """Batches incidents and writes each batch in one transaction: one lookup of the batch's numbers, content hashes
+    compared in memory, `executemany` for inserts, updates, aliases and units.
 
-    def __init__(self, db: sqlite_utils.Database, source: str, path: Path, rules: Rules, use_of_force: bool,
+    A number met again after its batch was written only adds units and aliases (as a row of the same batch would):
+    the lookup tells it by its id (assigned in this run, or marked in `touched`, a bitmap over older ids).
+    """
+
+    def __init__(self, conn: sqlite3.Connection, source: str, path: Path, rules: Rules, use_of_force: bool,
                  report: ImportReport) -> None:
-        self.conn = db.conn
-        self.source, self.file, self.rules, self.uof, self.report = source, str(path), rules, use_of_force, report
+        self.conn = conn
+        self.source, self.file, self.rules, self.uof, self.report = source, str(path), rules, int(use_of_force), report
         self.pending: dict[str, Incident] = {}
-        self.seen: set[str] = set()
         self.stamp = now_utc()
-        self.next_id = store.next_id(self.conn)
+        self.first_id = self.next_id = store.next_id(conn)
+        self.touched = bytearray(self.first_id // 8 + 1)
+        self.fresh = not store.has_source(conn, source)  # nothing stored before: no lookups until a batch is written
+        self._requires: dict[tuple[str | None, str | None, str | None], int] = {}
 
     def add(self, incident: Incident) -> None:
         """Queue one row's incident (merged with earlier rows of the same number)."""
         current = self.pending.get(incident.number)
         if current is not None:
             current.merge(incident)
-        elif incident.number in self.seen:
-            self._continue(incident)
         else:
             self.pending[incident.number] = incident
             if len(self.pending) >= BATCH:
                 self.flush()
 
-    def _continue(self, incident: Incident) -> None:
-        id_ = store.incident_id(self.conn, self.source, incident.number)
-        if id_ is not None:
-            store.add_units(self.conn, [(id_, u, o) for u, o in incident.units])
-            store.add_aliases(self.conn, [(id_, a, r) for a, r in incident.aliases.items()])
+    def _requires_footage(self, v: list[Any]) -> int:
+        key = (v[0], v[1], v[2])  # type, type_description, priority
+        hit = self._requires.get(key)
+        if hit is None:
+            if len(self._requires) >= 50_000:
+                self._requires.clear()
+            hit = self._requires[key] = int(self.rules.requires(*key))
+        return hit
 
     def _row(self, inc: Incident) -> tuple[list[Any], str]:
         v = inc.values
-        requires = self.rules.requires(v.get("type"), v.get("type_description"), v.get("priority"))
-        fields = [
-            inc.number, inc.number_raw, self.source, v.get("type"), v.get("type_description"), v.get("priority"),
-            v.get("received"), v.get("dispatched"), v.get("arrived"), v.get("cleared"),
-            json.dumps(inc.flags) if inc.flags else None, v.get("lat"), v.get("lon"),
-            v.get("precinct"), v.get("sector"), v.get("beat"), int(requires), int(self.uof),
-        ]
-        content = repr((fields, sorted(inc.aliases), sorted(inc.units, key=repr)))
+        fields = [inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
+                  *v[7:], self._requires_footage(v), self.uof]
+        content = _FIELDS_TEXT % tuple(fields)
+        if len(inc.aliases) > 1 or inc.units:
+            content += repr((sorted(inc.aliases), sorted(inc.units, key=repr)))
         digest = hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
-        return [*fields, self.file, inc.line, digest, self.stamp], digest
+        fields += (self.file, inc.line, digest, self.stamp)
+        return fields, digest
+
+    def _is_continuation(self, id_: int) -> bool:
+        return id_ >= self.first_id or bool(self.touched[id_ >> 3] & (1 << (id_ & 7)))
 
     def flush(self) -> None:
-        """Write the pending batch."""
+        """Write the pending batch in one transaction."""
         if not self.pending:
             return
-        found = store.existing(self.conn, self.source, list(self.pending))
+        found = {} if self.fresh else store.existing(self.conn, self.source, self.pending)
         inserts, updates, aliases, units = [], [], [], []
+        report, touched = self.report, self.touched
         for number, inc in self.pending.items():
-            row, digest = self._row(inc)
             old = found.get(number)
             if old is None:
+                row, _ = self._row(inc)
                 id_ = self.next_id
                 self.next_id += 1
                 inserts.append((id_, *row))
-                self.report.new += 1
-            elif old[1] != digest:
+                report.new += 1
+            elif self._is_continuation(old[0]):
                 id_ = old[0]
-                updates.append((*row, id_))
-                self.report.updated += 1
             else:
-                self.report.unchanged += 1
-                continue
+                id_ = old[0]
+                touched[id_ >> 3] |= 1 << (id_ & 7)
+                row, digest = self._row(inc)
+                if old[1] == digest:
+                    report.unchanged += 1
+                    continue
+                updates.append((*row, id_))
+                report.updated += 1
             aliases.extend((id_, a, r) for a, r in inc.aliases.items())
             units.extend((id_, u, o) for u, o in inc.units)
-        store.insert(self.conn, inserts)
-        store.update(self.conn, updates)
-        store.add_aliases(self.conn, aliases)
-        store.add_units(self.conn, units)
-        self.seen.update(self.pending)
+        with self.conn:
+            store.insert(self.conn, inserts)
+            store.update(self.conn, updates)
+            store.add_aliases(self.conn, aliases)
+            store.add_units(self.conn, units)
+        self.fresh = False
         self.pending.clear()
+
+
+_FIELDS_TEXT = "\x1f".join(["%s"] * 18)  # the stored fields, hashed for change detection
 
 
 def import_incidents(
@@ -317,15 +372,15 @@ def import_incidents(
     builder = RowBuilder(chosen, positions, csv_file.header, tz)
     report = ImportReport(preset=chosen.name, source=source or chosen.name)
     rules = requires_footage or chosen.rules
-    db.execute(f"PRAGMA cache_size = -{CACHE_KIB}")
-    with db.conn:
-        writer = _Writer(db, report.source, path, rules, chosen.use_of_force, report)
-        for row in csv_file.rows():
+    with store.bulk_load(db.conn):
+        writer = _Writer(db.conn, report.source, path, rules, chosen.use_of_force, report)
+        build, add, file = builder.build, writer.add, str(path)
+        for line, cells in csv_file.records():
             report.rows += 1
-            built = builder.build(row)
+            built = build(line, cells)
             if isinstance(built, str):
-                report.skip(str(path), row.line, built)
+                report.skip(file, line, built)
             else:
-                writer.add(built)
+                add(built)
         writer.flush()
     return report

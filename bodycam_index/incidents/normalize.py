@@ -31,9 +31,23 @@ import re
 from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ..model import InputError
+
+_CACHE_LIMIT = 100_000
+_HOUR = timedelta(hours=1)
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def _remember(cache: dict[K, V], key: K, value: V) -> V:
+    """Store `value` under `key`, emptying the cache first when it is full (memory stays bounded); returns value."""
+    if len(cache) >= _CACHE_LIMIT:
+        cache.clear()
+    cache[key] = value
+    return value
 
 # ---------------------------------------------------------------------------------------------- incident numbers
 
@@ -167,13 +181,13 @@ class TimeParser:
     """Parses one column's times: the form is detected on the first value and kept (re-detected on a miss)."""
 
     def __init__(self) -> None:
-        self._parser: Callable[[str], ParseResult] | None = None
+        self.form: Callable[[str], ParseResult] | None = None
 
     def __call__(self, text: str) -> ParseResult:
         """`(datetime, has_time)`; raises ValueError when no known form fits."""
-        if self._parser is not None:
+        if self.form is not None:
             try:
-                return self._parser(text)
+                return self.form(text)
             except ValueError:
                 pass
         return self._detect(text)
@@ -184,7 +198,7 @@ class TimeParser:
                 result = parser(text)
             except ValueError:
                 continue
-            self._parser = parser
+            self.form = parser
             return result
         raise ValueError(f"unrecognised date/time {text!r}")
 
@@ -208,7 +222,8 @@ class TimeZoneConverter:
         self.zone = zone(tz)
         self._hours: dict[tuple[int, int, int, int], tuple[timedelta, str | None]] = {}
 
-    def _offset(self, local: datetime) -> tuple[timedelta, str | None]:
+    def offset(self, local: datetime) -> tuple[timedelta, str | None]:
+        """The UTC offset in force during the local hour of `local`, and `ambiguous`, `nonexistent` or None."""
         key = (local.year, local.month, local.day, local.hour)
         hit = self._hours.get(key)
         if hit is None:
@@ -219,15 +234,54 @@ class TimeZoneConverter:
             if first != second:
                 back = (probe - first).replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
                 flag = "ambiguous" if back == probe else "nonexistent"
-            hit = self._hours[key] = (first, flag)
+            hit = _remember(self._hours, key, (first, flag))
         return hit
 
     def to_utc(self, value: datetime) -> tuple[datetime, str | None]:
         """The UTC datetime (naive) of a local or aware value, and a DST flag or None."""
         if value.tzinfo is not None:
             return value.astimezone(UTC).replace(tzinfo=None), None
-        offset, flag = self._offset(value)
+        offset, flag = self.offset(value)
         return value - offset, flag
+
+
+class ColumnTimes:
+    """One column's times: `parse` detects the column's form once; `fast_utc` turns the common `M/D/Y h:mm[:ss]
+    [AM|PM]` form straight into stored UTC text from three caches (date text, clock text, local hour's offset)."""
+
+    def __init__(self, converter: TimeZoneConverter) -> None:
+        self.parse = TimeParser()
+        self.tz = converter
+        self._clocks: dict[str, tuple[int, str]] = {}
+        self._hours: dict[tuple[str, int], tuple[str | None, str | None]] = {}
+
+    def fast_utc(self, text: str) -> tuple[str, str | None] | None:
+        """`(UTC text, DST flag or None)` once the column is known to be M/D/Y with a time of day; None when this
+        value needs the general path (other forms, date only, an offset that is not whole hours, unreadable)."""
+        if self.parse.form is not _parse_us:
+            return None
+        date_text, _, clock_text = text.strip().partition(" ")
+        clock = self._clocks.get(clock_text)
+        if clock is None:
+            try:
+                hour, minute, second, micro = _us_clock(clock_text.strip())
+                time(hour, minute, second, micro)
+            except ValueError:
+                return None
+            clock = _remember(self._clocks, clock_text, (hour, f"{minute:02d}:{second:02d}.{micro:06d}Z"))
+        hour, tail = clock
+        entry = self._hours.get((date_text, hour))
+        if entry is None:
+            try:
+                day = _us_date(date_text)
+            except ValueError:
+                return None
+            local = datetime(day.year, day.month, day.day, hour)
+            offset, flag = self.tz.offset(local)
+            prefix = utc_text(local - offset)[:14] if not offset % _HOUR else None  # "YYYY-MM-DDTHH:"
+            entry = _remember(self._hours, (date_text, hour), (prefix, flag))
+        prefix, flag = entry
+        return (prefix + tail, flag) if prefix is not None else None
 
 
 def utc_text(value: datetime) -> str:

@@ -1,13 +1,15 @@
 """Database writes and reads for incidents, their aliases and units (tables made in `db.py`).
 
-Writes are batched: one bulk lookup of the batch's numbers, then `executemany` inserts and updates, all inside the
-caller's transaction.
+Writes are batched: one lookup of a batch's numbers (a JSON array bound as one parameter), then `executemany`
+inserts and updates inside the caller's transaction (one per batch).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlite_utils
@@ -20,7 +22,6 @@ INCIDENT_COLUMNS = (
     "lat", "lon", "precinct", "sector", "beat", "requires_footage", "use_of_force",
     "source_file", "source_line", "content_hash", "imported_utc",
 )
-_CHUNK = 500
 
 _INSERT = f"INSERT INTO incidents (id, {', '.join(INCIDENT_COLUMNS)}) VALUES (?{', ?' * len(INCIDENT_COLUMNS)})"
 _UPDATE = f"UPDATE incidents SET {', '.join(c + ' = ?' for c in INCIDENT_COLUMNS)} WHERE id = ?"
@@ -28,20 +29,32 @@ _ALIAS = "INSERT OR IGNORE INTO incident_aliases (incident_id, alias, raw) VALUE
 _UNIT = "INSERT OR IGNORE INTO incident_units (incident_id, unit, officer) VALUES (?, ?, ?)"
 
 
-def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(items), size):
-        yield items[i:i + size]
+def existing(conn: sqlite3.Connection, source: str, numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
+    """number → (id, content_hash) for those of `numbers` already stored under `source` (one query)."""
+    sql = ("SELECT number, id, content_hash FROM incidents WHERE source = ? AND number IN "
+           "(SELECT value FROM json_each(?))")
+    return {number: (id_, hash_) for number, id_, hash_ in conn.execute(sql, [source, json.dumps(list(numbers))])}
 
 
-def existing(conn: sqlite3.Connection, source: str, numbers: Sequence[str]) -> dict[str, tuple[int, str]]:
-    """number → (id, content_hash) for those of `numbers` already stored under `source`."""
-    found: dict[str, tuple[int, str]] = {}
-    for chunk in _chunks(numbers):
-        marks = ",".join("?" * len(chunk))
-        sql = f"SELECT number, id, content_hash FROM incidents WHERE source = ? AND number IN ({marks})"
-        for number, id_, hash_ in conn.execute(sql, [source, *chunk]):
-            found[number] = (id_, hash_)
-    return found
+def has_source(conn: sqlite3.Connection, source: str) -> bool:
+    """Whether any incident is stored under `source`."""
+    return conn.execute("SELECT EXISTS (SELECT 1 FROM incidents WHERE source = ?)", [source]).fetchone()[0] == 1
+
+
+@contextmanager
+def bulk_load(conn: sqlite3.Connection, cache_kib: int = 64 * 1024) -> Iterator[None]:
+    """Settings for a bulk load (no fsync, a page cache that holds a large table's indexes, temp data in memory),
+    restored afterwards. A crash may lose the last batches, never corrupt the file; a re-import completes it."""
+    pragmas = ("synchronous", "cache_size", "temp_store")
+    saved = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas}
+    conn.execute("PRAGMA synchronous = OFF")
+    conn.execute(f"PRAGMA cache_size = -{cache_kib}")
+    conn.execute("PRAGMA temp_store = MEMORY")
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            conn.execute(f"PRAGMA {name} = {int(value)}")
 
 
 def next_id(conn: sqlite3.Connection) -> int:
@@ -70,12 +83,6 @@ def add_aliases(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) 
 def add_units(conn: sqlite3.Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
     """Add `(incident_id, unit, officer)` rows, ignoring ones already there."""
     conn.executemany(_UNIT, rows)
-
-
-def incident_id(conn: sqlite3.Connection, source: str, number: str) -> int | None:
-    """The id of one stored incident, or None."""
-    row = conn.execute("SELECT id FROM incidents WHERE source = ? AND number = ?", [source, number]).fetchone()
-    return row[0] if row else None
 
 
 def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
