@@ -8,9 +8,12 @@ what changed. The first row of an incident gives its fields; later rows fill fie
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import sqlite3
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -27,6 +30,7 @@ from .normalize import (
     Projector,
     TimeZoneConverter,
     canonical_number,
+    number_key,
     parse_clock,
     parse_float,
     parse_point,
@@ -73,8 +77,8 @@ class ImportReport:
 
 
 def incident_key(text: str) -> str:
-    """The stored key of an incident's own number: `canonical_number`, else the text upper-cased and trimmed."""
-    return canonical_number(text) or " ".join(text.upper().split())
+    """The stored key of an incident's own number: `number_key`, else the text upper-cased and trimmed."""
+    return number_key(text) or " ".join(text.upper().split())
 
 
 # Mergeable values of an incident, in this order (`Incident.values`); the four times sit at _TIMES_AT.
@@ -126,7 +130,8 @@ class RowBuilder:
         self.latlon = (pos["lat"], pos["lon"]) if "lat" in pos and "lon" in pos else None
         self.projector = Projector(preset.epsg) if preset.epsg and "x" in pos and "y" in pos else None
         self._point_cache: dict[tuple[str, str], tuple[float, float] | None] = {}
-        self._last_number: tuple[str, str] = ("", "")
+        self.has_units = "unit" in pos or "officer" in pos
+        self._last_number: tuple[str | None, str, str] = (None, "", "")  # (cell, cleaned, key)
 
     def _cell(self, cells: list[str], name: str) -> str | None:
         i = self.pos.get(name)
@@ -139,54 +144,52 @@ class RowBuilder:
                 cells = cells[:self.width]
             else:
                 return f"{len(cells)} cells where the header has {self.width}"
-        raw = clean(cells[self.number_at])
-        if raw is None:
-            return "no incident number"
-        last_raw, number = self._last_number  # rows of one incident usually follow each other
-        if raw != last_raw:
+        cell = cells[self.number_at]
+        last_cell, raw, number = self._last_number  # rows of one incident usually follow each other
+        if cell != last_cell:
+            raw = clean(cell)
+            if raw is None:
+                return "no incident number"
             number = incident_key(raw)
-            self._last_number = (raw, number)
+            self._last_number = (cell, raw, number)
         values: list[Any] = [None] * len(VALUE_KEYS)
         for slot, i, cache in self.plain:
             values[slot] = cache[cells[i]]
         flags: list[str] = []
         day_end = None
         for slot, name, i, column, clock_at in self.times:
-            text = clean(cells[i])
-            if text is None:
-                continue
-            fast = column.fast_utc(text) if clock_at is None else None
-            if fast is None:
+            text = cells[i]
+            utc = column.fast_utc(text) if clock_at is None and text else None  # None for null tokens too
+            if utc is None:
                 values[slot], end = self._time(text, cells, name, column, clock_at, flags)
                 day_end = day_end or end
             else:
-                values[slot], dst = fast
-                if dst:
-                    flags.append(f"{dst}:{name}")
+                values[slot] = utc
         if day_end and values[_CLEARED] is None:
             values[_CLEARED] = day_end
-        if self.latlon is not None:
-            values[_LAT], values[_LON] = self._latlon(cells, flags)
-        else:
-            values[_LAT], values[_LON] = self._position(cells, flags, self._cell(cells, "lat"))
+        values[_LAT], values[_LON] = self._latlon(cells, flags)
         aliases = {number: raw}
         for i in self.alias_pos:
             text = clean(cells[i])
             key = canonical_number(text) if text else None
             if key:
-                aliases.setdefault(key, text or "")
+                aliases.setdefault(key, text)
         units: set[tuple[str | None, str | None]] = set()
-        unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
-        if unit or officer:
-            unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
-            officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
-            units = {(u or None, o or None) for u in unit_list for o in officer_list}
-        return Incident(number, raw.strip(), line, values, flags, aliases, units)
+        if self.has_units:
+            unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
+            if unit or officer:
+                unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
+                officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
+                units = {(u or None, o or None) for u in unit_list for o in officer_list}
+        return Incident(number, raw, line, values, flags, aliases, units)
 
     def _time(self, text: str, cells: list[str], name: str, column: ColumnTimes, clock_at: int | None,
               flags: list[str]) -> tuple[str | None, str | None]:
-        """The general path (any form the parser reads, a separate clock column, a date only): the UTC text and,
-        for a date-only received time, the end of that local day (stands in for a missing cleared time)."""
+        """The general path (any form the parser reads, a separate clock column, a date only, a DST hour): the UTC
+        text and, for a date-only received time, the end of that local day (stands in for a missing cleared time)."""
+        text = clean(text)  # type: ignore[assignment]
+        if text is None:
+            return None, None
         try:
             value, has_time = column.parse(text)
             if clock_at is not None:
@@ -208,7 +211,16 @@ class RowBuilder:
         return utc_text(utc), day_end
 
     def _latlon(self, cells: list[str], flags: list[str]) -> tuple[float | None, float | None]:
-        lat_at, lon_at = self.latlon  # type: ignore[misc]
+        """Latitude and longitude columns (a valid pair read straight away), else the other position columns."""
+        if self.latlon is None:
+            return self._position(cells, flags, self._cell(cells, "lat"))
+        lat_at, lon_at = self.latlon
+        try:
+            lat, lon = float(cells[lat_at]), float(cells[lon_at])
+            if -90 <= lat <= 90 and -180 <= lon <= 180 and (lat or lon):
+                return lat, lon
+        except ValueError:
+            pass
         lat_text, lon_text = clean(cells[lat_at]), clean(cells[lon_at])
         if lat_text and lon_text:
             try:
@@ -243,6 +255,19 @@ class RowBuilder:
         return None, None
 
 
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """No cyclic garbage collection meanwhile: the rows make no cycles, and collecting every few thousand rows
+    over the batch held in memory costs a sixth of the import time."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def choose_preset(header: list[str], preset: str | None, mapping: dict[str, str] | None) -> Preset:
     """The preset named, built from `--map`, or detected from the header."""
     base = presets.get(preset) if preset else None
@@ -257,12 +282,38 @@ def choose_preset(header: list[str], preset: str | None, mapping: dict[str, str]
     return found
 
 
+class _Written:
+    """The numbers written in this run, as a Bloom filter (4 MiB, two bits a number): `maybe` is never wrong about a
+    number added; about others it errs rarely, and the database lookup that follows settles it."""
+
+    BITS = 1 << 25
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS >> 3)
+
+    def add(self, numbers: Iterable[str]) -> None:
+        """Remember these numbers."""
+        bits, mask = self.bits, self.BITS - 1
+        for number in numbers:
+            h = hash(number)
+            a, b = h & mask, (h >> 25) & mask
+            bits[a >> 3] |= 1 << (a & 7)
+            bits[b >> 3] |= 1 << (b & 7)
+
+    def maybe(self, number: str) -> bool:
+        """False when `number` was certainly not added."""
+        h = hash(number)
+        a, b = h & (self.BITS - 1), (h >> 25) & (self.BITS - 1)
+        return bool(self.bits[a >> 3] & (1 << (a & 7))) and bool(self.bits[b >> 3] & (1 << (b & 7)))
+
+
 class _Writer:
     """Batches incidents and writes each batch in one transaction: one lookup of the batch's numbers, content hashes
     compared in memory, `executemany` for inserts, updates, aliases and units.
 
     A number met again after its batch was written only adds units and aliases (as a row of the same batch would):
-    the lookup tells it by its id (assigned in this run, or marked in `touched`, a bitmap over older ids).
+    the lookup tells it by its id (assigned in this run, or marked in `touched`, a bitmap over older ids). When the
+    source had no incidents before, only numbers that `written` may hold are looked up.
     """
 
     def __init__(self, conn: sqlite3.Connection, source: str, path: Path, rules: Rules, use_of_force: bool,
@@ -273,7 +324,7 @@ class _Writer:
         self.stamp = now_utc()
         self.first_id = self.next_id = store.next_id(conn)
         self.touched = bytearray(self.first_id // 8 + 1)
-        self.fresh = not store.has_source(conn, source)  # nothing stored before: no lookups until a batch is written
+        self.written = None if store.has_source(conn, source) else _Written()
         self._requires: dict[tuple[str | None, str | None, str | None], int] = {}
 
     def add(self, incident: Incident) -> None:
@@ -306,26 +357,31 @@ class _Writer:
         fields += (self.file, inc.line, digest, self.stamp)
         return fields, digest
 
-    def _is_continuation(self, id_: int) -> bool:
-        return id_ >= self.first_id or bool(self.touched[id_ >> 3] & (1 << (id_ & 7)))
+    def _lookup(self) -> dict[str, tuple[int, str]]:
+        if self.written is None:
+            return store.existing(self.conn, self.source, self.pending)
+        maybe = self.written.maybe
+        candidates = [n for n in self.pending if maybe(n)]
+        return store.existing(self.conn, self.source, candidates) if candidates else {}
 
     def flush(self) -> None:
         """Write the pending batch in one transaction."""
         if not self.pending:
             return
-        found = {} if self.fresh else store.existing(self.conn, self.source, self.pending)
+        found = self._lookup()
         inserts, updates, aliases, units = [], [], [], []
-        report, touched = self.report, self.touched
+        report, touched, first_id = self.report, self.touched, self.first_id
         for number, inc in self.pending.items():
             old = found.get(number)
             if old is None:
                 row, _ = self._row(inc)
                 id_ = self.next_id
                 self.next_id += 1
-                inserts.append((id_, *row))
+                row.insert(0, id_)
+                inserts.append(row)
                 report.new += 1
-            elif self._is_continuation(old[0]):
-                id_ = old[0]
+            elif old[0] >= first_id or touched[old[0] >> 3] & (1 << (old[0] & 7)):
+                id_ = old[0]  # written earlier in this run: only its units and aliases are added
             else:
                 id_ = old[0]
                 touched[id_ >> 3] |= 1 << (id_ & 7)
@@ -333,16 +389,20 @@ class _Writer:
                 if old[1] == digest:
                     report.unchanged += 1
                     continue
-                updates.append((*row, id_))
+                row.append(id_)
+                updates.append(row)
                 report.updated += 1
-            aliases.extend((id_, a, r) for a, r in inc.aliases.items())
-            units.extend((id_, u, o) for u, o in inc.units)
+            for alias, raw in inc.aliases.items():
+                aliases.append((id_, alias, raw))
+            if inc.units:
+                units += [(id_, u, o) for u, o in inc.units]
         with self.conn:
             store.insert(self.conn, inserts)
             store.update(self.conn, updates)
             store.add_aliases(self.conn, aliases)
             store.add_units(self.conn, units)
-        self.fresh = False
+        if self.written is not None:
+            self.written.add(self.pending)
         self.pending.clear()
 
 
@@ -372,7 +432,7 @@ def import_incidents(
     builder = RowBuilder(chosen, positions, csv_file.header, tz)
     report = ImportReport(preset=chosen.name, source=source or chosen.name)
     rules = requires_footage or chosen.rules
-    with store.bulk_load(db.conn):
+    with store.bulk_load(db.conn), _gc_paused():
         writer = _Writer(db.conn, report.source, path, rules, chosen.use_of_force, report)
         build, add, file = builder.build, writer.add, str(path)
         for line, cells in csv_file.records():

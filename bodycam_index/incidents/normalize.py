@@ -85,8 +85,7 @@ def _digits_key(digits: str) -> str | None:
     return str(int(digits))
 
 
-@lru_cache(maxsize=65536)
-def canonical_number(text: str) -> str | None:
+def number_key(text: str) -> str | None:
     """The canonical incident key of a number as written, or None when the text is not an incident number."""
     s = text.strip().upper()
     if s.isascii() and s.isdigit():
@@ -107,6 +106,11 @@ def canonical_number(text: str) -> str | None:
     if letters == 0:
         return _digits_key(compact)
     return _DIGIT_RUN.sub(lambda d: str(int(d.group())), compact)
+
+
+#: `number_key` with results remembered, for numbers that repeat (hints, aliases); an incident's own number, nearly
+#: always new, goes to `number_key` directly.
+canonical_number = lru_cache(maxsize=65536)(number_key)
 
 
 # ---------------------------------------------------------------------------------------------- times
@@ -247,17 +251,18 @@ class TimeZoneConverter:
 
 class ColumnTimes:
     """One column's times: `parse` detects the column's form once; `fast_utc` turns the common `M/D/Y h:mm[:ss]
-    [AM|PM]` form straight into stored UTC text from three caches (date text, clock text, local hour's offset)."""
+    [AM|PM]` form straight into stored UTC text from two caches: clock text → (hour, `MM:SS.ffffffZ`) and date text
+    → the UTC `YYYY-MM-DDTHH:` of each local hour (from `TimeZoneConverter.offset`)."""
 
     def __init__(self, converter: TimeZoneConverter) -> None:
         self.parse = TimeParser()
         self.tz = converter
         self._clocks: dict[str, tuple[int, str]] = {}
-        self._hours: dict[tuple[str, int], tuple[str | None, str | None]] = {}
+        self._days: dict[str, list[str | None]] = {}
 
-    def fast_utc(self, text: str) -> tuple[str, str | None] | None:
-        """`(UTC text, DST flag or None)` once the column is known to be M/D/Y with a time of day; None when this
-        value needs the general path (other forms, date only, an offset that is not whole hours, unreadable)."""
+    def fast_utc(self, text: str) -> str | None:
+        """The stored UTC text once the column is known to be M/D/Y with a time of day, or None when this value
+        needs the general path: another form, a date only, a DST-flagged hour, an offset of part of an hour."""
         if self.parse.form is not _parse_us:
             return None
         date_text, _, clock_text = text.strip().partition(" ")
@@ -269,19 +274,23 @@ class ColumnTimes:
             except ValueError:
                 return None
             clock = _remember(self._clocks, clock_text, (hour, f"{minute:02d}:{second:02d}.{micro:06d}Z"))
-        hour, tail = clock
-        entry = self._hours.get((date_text, hour))
-        if entry is None:
+        day = self._days.get(date_text)
+        if day is None:
             try:
-                day = _us_date(date_text)
+                day = _remember(self._days, date_text, self._day_prefixes(_us_date(date_text)))
             except ValueError:
                 return None
+        prefix = day[clock[0]]
+        return prefix + clock[1] if prefix is not None else None
+
+    def _day_prefixes(self, day: date) -> list[str | None]:
+        """Per local hour of `day`: the UTC `YYYY-MM-DDTHH:` it starts at, or None (flagged or odd offset)."""
+        prefixes: list[str | None] = []
+        for hour in range(24):
             local = datetime(day.year, day.month, day.day, hour)
             offset, flag = self.tz.offset(local)
-            prefix = utc_text(local - offset)[:14] if not offset % _HOUR else None  # "YYYY-MM-DDTHH:"
-            entry = _remember(self._hours, (date_text, hour), (prefix, flag))
-        prefix, flag = entry
-        return (prefix + tail, flag) if prefix is not None else None
+            prefixes.append(utc_text(local - offset)[:14] if flag is None and not offset % _HOUR else None)
+        return prefixes
 
 
 def utc_text(value: datetime) -> str:

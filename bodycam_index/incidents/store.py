@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
@@ -62,12 +62,12 @@ def next_id(conn: sqlite3.Connection) -> int:
     return (conn.execute("SELECT MAX(id) FROM incidents").fetchone()[0] or 0) + 1
 
 
-def insert(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+def insert(conn: sqlite3.Connection, rows: list[Sequence[Any]]) -> None:
     """Insert incident rows: `(id, *INCIDENT_COLUMNS)`."""
     conn.executemany(_INSERT, rows)
 
 
-def update(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+def update(conn: sqlite3.Connection, rows: list[Sequence[Any]]) -> None:
     """Update incident rows: `(*INCIDENT_COLUMNS, id)`; their aliases and units are cleared for re-adding."""
     conn.executemany(_UPDATE, rows)
     ids = [(r[-1],) for r in rows]
