@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 from click.testing import CliRunner
@@ -15,12 +15,14 @@ from bodycam_index.db import connect
 from bodycam_index.incidents.csvread import CsvFile, clean
 from bodycam_index.incidents.importer import import_incidents
 from bodycam_index.incidents.normalize import (
+    ColumnTimes,
     Projector,
     TimeParser,
     TimeZoneConverter,
     canonical_number,
     parse_clock,
     parse_point,
+    utc_text,
 )
 from bodycam_index.incidents.presets import Rules
 from bodycam_index.incidents.roster import import_roster
@@ -253,3 +255,78 @@ def test_cli_import_list_show_and_errors(tmp_path):
     assert bad.exit_code == 2 and "unknown preset" in bad.output
     presets = runner.invoke(main, ["import-incidents", "--list-presets"])
     assert "nopd-cfs" in presets.output and "seattle-uof" in presets.output
+
+
+# ------------------------------------------------------------------------------------------------ fast paths
+
+@pytest.mark.parametrize("tz", ["America/Los_Angeles", "Australia/Lord_Howe", "Asia/Kolkata", "Europe/London"])
+def test_fast_utc_agrees_with_zoneinfo_around_dst(tz):
+    """Every 10 minutes across the 2023 DST changes: the cached text path equals the general path, and leaves
+    flagged (ambiguous / non-existent) hours and part-hour offsets to it."""
+    converter = TimeZoneConverter(tz)
+    column = ColumnTimes(TimeZoneConverter(tz))
+    column.parse("1/1/2023 1:00 AM")  # the column's form, as the importer learns it from the first value
+    for start in (datetime(2023, 3, 11), datetime(2023, 4, 1), datetime(2023, 9, 30), datetime(2023, 11, 4)):
+        for step in range(0, 3 * 24 * 60, 10):
+            local = start + timedelta(minutes=step)
+            text = f"{local.month}/{local.day}/{local.year} {local.hour % 12 or 12}:{local:%M:%S} {local:%p}"
+            utc, flag = converter.to_utc(local)
+            fast = column.fast_utc(text)
+            if flag or converter.offset(local)[0] % timedelta(hours=1):
+                assert fast is None, text
+            else:
+                assert fast == utc_text(utc), text
+
+
+def test_fast_utc_leaves_other_forms_to_the_parser():
+    column = ColumnTimes(TimeZoneConverter("America/Chicago"))
+    assert column.fast_utc("1/2/2024 3:04 PM") is None  # form not yet known
+    column.parse("1/2/2024 3:04 PM")
+    assert column.fast_utc("1/2/2024 3:04 PM") == "2024-01-02T21:04:00.000000Z"
+    assert column.fast_utc("1/2/2024") is None and column.fast_utc("1/2/2024 25:61") is None
+    assert column.fast_utc("13/45/2024 3:04 PM") is None and column.fast_utc("2024-01-02T15:04:00") is None
+
+
+def test_dst_flags_survive_the_fast_path(tmp_path):
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "dst.csv"
+    _write(path, [["24-1", "11/3/2024 11:30 PM", "A", "1", ""], ["24-2", "11/3/2024 1:30 AM", "A", "1", ""],
+                  ["24-3", "3/10/2024 2:30 AM", "A", "1", ""], ["24-4", "3/10/2024 3:30 AM", "A", "1", ""]])
+    import_incidents(db, path, mapping=MAP, tz="America/Chicago")
+    rows = db.execute("SELECT number, received_utc, time_flags FROM incidents ORDER BY id").fetchall()
+    assert rows == [("2024-1", "2024-11-04T05:30:00.000000Z", None),
+                    ("2024-2", "2024-11-03T06:30:00.000000Z", '["ambiguous:received"]'),
+                    ("2024-3", "2024-03-10T08:30:00.000000Z", '["nonexistent:received"]'),
+                    ("2024-4", "2024-03-10T08:30:00.000000Z", None)]
+
+
+def _tables(db):
+    return [db.execute(f"SELECT {cols} FROM {table} ORDER BY 1, 2, 3").fetchall() for table, cols in (
+        ("incidents", "id, number, number_raw, type, priority, received_utc, time_flags"),
+        ("incident_aliases", "incident_id, alias, raw"), ("incident_units", "incident_id, unit, officer"))]
+
+
+def test_incident_split_across_batches_matches_one_batch(tmp_path, monkeypatch):
+    """Rows of one incident far apart (in different batches) give what one batch gives: first row's fields, every
+    unit; a re-import changes nothing and an edit updates only that incident."""
+    rows = _generated(10)
+    rows += [[r[0], r[1], r[2], r[3], "LATE" + r[4]] for r in rows[::3]] + [["24-000001", "", "", "", "U9"]]
+    path = tmp_path / "split.csv"
+    _write(path, rows)
+    whole = connect(tmp_path / "whole.db")
+    import_incidents(whole, path, mapping=MAP, tz="America/Chicago")
+    monkeypatch.setattr("bodycam_index.incidents.importer.BATCH", 3)
+    split = connect(tmp_path / "split.db")
+    first = import_incidents(split, path, mapping=MAP, tz="America/Chicago")
+    assert (first.new, first.updated, first.unchanged, first.rows) == (10, 0, 0, 15)
+    assert _tables(split) == _tables(whole)
+    assert {u for (u,) in split.execute("SELECT unit FROM incident_units WHERE incident_id = 2")} == {"U1", "U9"}
+    again = import_incidents(split, path, mapping=MAP, tz="America/Chicago")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 10)
+    assert _tables(split) == _tables(whole)
+    rows[4][2] = "ROBBERY"
+    _write(path, rows)
+    newer = import_incidents(split, path, mapping=MAP, tz="America/Chicago")
+    assert (newer.new, newer.updated, newer.unchanged) == (0, 1, 9)
+    assert find_incident(split, "24-4")["type"] == "ROBBERY"
+    assert {u for (u,) in split.execute("SELECT unit FROM incident_units WHERE incident_id = 5")} == {"U4"}

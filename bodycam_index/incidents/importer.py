@@ -370,7 +370,7 @@ class _Writer:
             return
         found = self._lookup()
         inserts, updates, aliases, units = [], [], [], []
-        report, touched, first_id = self.report, self.touched, self.first_id
+        report, touched, first_id, batch_first = self.report, self.touched, self.first_id, self.next_id
         for number, inc in self.pending.items():
             old = found.get(number)
             if old is None:
@@ -380,11 +380,14 @@ class _Writer:
                 row.insert(0, id_)
                 inserts.append(row)
                 report.new += 1
-            elif old[0] >= first_id or touched[old[0] >> 3] & (1 << (old[0] & 7)):
-                id_ = old[0]  # written earlier in this run: only its units and aliases are added
-            else:
-                id_ = old[0]
-                touched[id_ >> 3] |= 1 << (id_ & 7)
+                if len(inc.aliases) > 1:  # its own number is added in bulk below
+                    aliases += [(id_, a, r) for a, r in inc.aliases.items() if a != number]
+                if inc.units:
+                    units += [(id_, u, o) for u, o in inc.units]
+                continue
+            id_ = old[0]
+            if id_ < first_id and not touched[id_ >> 3] & (1 << (id_ & 7)):  # else written earlier in this run:
+                touched[id_ >> 3] |= 1 << (id_ & 7)                        # only its units and aliases are added
                 row, digest = self._row(inc)
                 if old[1] == digest:
                     report.unchanged += 1
@@ -398,6 +401,7 @@ class _Writer:
                 units += [(id_, u, o) for u, o in inc.units]
         with self.conn:
             store.insert(self.conn, inserts)
+            store.add_own_aliases(self.conn, batch_first, self.next_id - 1)
             store.update(self.conn, updates)
             store.add_aliases(self.conn, aliases)
             store.add_units(self.conn, units)

@@ -80,6 +80,12 @@ def add_aliases(conn: sqlite3.Connection, rows: Iterable[tuple[int, str, str]]) 
     conn.executemany(_ALIAS, rows)
 
 
+def add_own_aliases(conn: sqlite3.Connection, first_id: int, last_id: int) -> None:
+    """Add each incident's own number as its alias, for the incidents with ids first_id … last_id (one statement)."""
+    conn.execute("INSERT OR IGNORE INTO incident_aliases (incident_id, alias, raw) SELECT id, number, number_raw "
+                 "FROM incidents WHERE id BETWEEN ? AND ?", [first_id, last_id])
+
+
 def add_units(conn: sqlite3.Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
     """Add `(incident_id, unit, officer)` rows, ignoring ones already there."""
     conn.executemany(_UNIT, rows)
