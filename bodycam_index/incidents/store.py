@@ -26,7 +26,8 @@ INCIDENT_COLUMNS = (
 _INSERT = f"INSERT INTO incidents (id, {', '.join(INCIDENT_COLUMNS)}) VALUES (?{', ?' * len(INCIDENT_COLUMNS)})"
 _UPDATE = f"UPDATE incidents SET {', '.join(c + ' = ?' for c in INCIDENT_COLUMNS)} WHERE id = ?"
 _ALIAS = "INSERT OR IGNORE INTO incident_aliases (incident_id, alias, raw) VALUES (?, ?, ?)"
-_UNIT = "INSERT OR IGNORE INTO incident_units (incident_id, unit, officer) VALUES (?, ?, ?)"
+_UNIT = ("INSERT INTO incident_units (incident_id, unit, officer) SELECT ?1, ?2, ?3 WHERE NOT EXISTS "  # NULL-safe
+         "(SELECT 1 FROM incident_units WHERE incident_id = ?1 AND unit IS ?2 AND officer IS ?3)")
 
 
 def existing(conn: sqlite3.Connection, source: str, numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
@@ -87,7 +88,7 @@ def add_own_aliases(conn: sqlite3.Connection, first_id: int, last_id: int) -> No
 
 
 def add_units(conn: sqlite3.Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
-    """Add `(incident_id, unit, officer)` rows, ignoring ones already there."""
+    """Add `(incident_id, unit, officer)` rows, leaving out ones already there (an empty unit or officer too)."""
     conn.executemany(_UNIT, rows)
 
 
