@@ -1,5 +1,5 @@
 """Benchmark `import_incidents`: generate N CAD rows (default 1,000,000) in a temp dir, import, print rows/s and
-peak memory.
+peak memory (this process, and the helper process that parses files of `HELPER_BYTES` and more).
 
 The generated file looks like a current Seattle CAD export (12-hour unpadded times, Pacific, YYYY + 9-digit event
 numbers, blurred coordinates); every tenth incident has a second row, as files with one row per unit do.
@@ -69,10 +69,11 @@ def main() -> None:
         report = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(report.summary())
         print(f"import: {elapsed:.1f} s wall, {report.rows / elapsed:,.0f} rows/s "
-              f"({cpu:.1f} s CPU, {report.rows / cpu:,.0f} rows per CPU second)")
-        print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB)")
+              f"({cpu:.1f} s CPU in this process, {report.rows / cpu:,.0f} rows per CPU second)")
+        print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB); helper process {helper / 1024:.0f} MB")
         t0 = time.perf_counter()
         again = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
         elapsed = time.perf_counter() - t0

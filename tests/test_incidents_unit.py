@@ -306,9 +306,13 @@ def _tables(db):
         ("incident_aliases", "incident_id, alias, raw"), ("incident_units", "incident_id, unit, officer"))]
 
 
-def test_incident_split_across_batches_matches_one_batch(tmp_path, monkeypatch):
+@pytest.mark.parametrize("helper", [False, True])
+def test_incident_split_across_batches_matches_one_batch(tmp_path, monkeypatch, helper):
     """Rows of one incident far apart (in different batches) give what one batch gives: first row's fields, every
-    unit; a re-import changes nothing and an edit updates only that incident."""
+    unit; a re-import changes nothing and an edit updates only that incident. With `helper`, the file is parsed in
+    the helper process (as large files are)."""
+    if helper:
+        monkeypatch.setattr("bodycam_index.incidents.importer.HELPER_BYTES", 0)
     rows = _generated(10)
     rows += [[r[0], r[1], r[2], r[3], "LATE" + r[4]] for r in rows[::3]] + [["24-000001", "", "", "", "U9"]]
     path = tmp_path / "split.csv"
@@ -330,3 +334,24 @@ def test_incident_split_across_batches_matches_one_batch(tmp_path, monkeypatch):
     assert (newer.new, newer.updated, newer.unchanged) == (0, 1, 9)
     assert find_incident(split, "24-4")["type"] == "ROBBERY"
     assert {u for (u,) in split.execute("SELECT unit FROM incident_units WHERE incident_id = 5")} == {"U4"}
+
+
+def test_helper_process_reports_skipped_rows_and_errors(tmp_path, monkeypatch):
+    monkeypatch.setattr("bodycam_index.incidents.importer.HELPER_BYTES", 0)
+    monkeypatch.setattr("bodycam_index.incidents.importer.BATCH", 2)
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "bad.csv"
+    path.write_text("Case #,Date  Occurred,Type\n24-1,1/2/2024 3:04 PM,A\n24-2,1/2/2024\n,1/2/2024 3:04 PM,B\n"
+                    "24-3,not a date,C\n24-4,1/3/2024 3:04 PM,D\n24-5,1/4/2024 3:04 PM,E\n")
+    report = import_incidents(db, path, mapping={"number": "Case #", "received": "Date  Occurred"})
+    assert (report.rows, report.new, report.skipped) == (6, 4, 2)
+    assert [(s.line, s.reason) for s in report.skipped_rows] == [
+        (3, "2 cells where the header has 3"), (4, "no incident number")]
+
+    def broken(self, line, cells):
+        raise RuntimeError(f"boom at line {line}")
+
+    monkeypatch.setattr("bodycam_index.incidents.importer.RowBuilder.build", broken)  # inherited by the helper
+    with pytest.raises(RuntimeError, match="boom at line 2"):
+        import_incidents(db, path, mapping={"number": "Case #"})
+    assert db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] == 4

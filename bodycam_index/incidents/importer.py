@@ -11,11 +11,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import multiprocessing
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +42,7 @@ from .normalize import (
 from .presets import TIME_FIELDS, Preset, Rules
 
 BATCH = 20_000
+HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
 _NUMBER_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
 
 
@@ -283,59 +286,40 @@ def choose_preset(header: list[str], preset: str | None, mapping: dict[str, str]
 
 
 class _Written:
-    """The numbers written in this run, as a Bloom filter (4 MiB, two bits a number): `maybe` is never wrong about a
-    number added; about others it errs rarely, and the database lookup that follows settles it."""
+    """The numbers written in this run, as a one-hash Bloom filter (4 MiB): `maybe` is never wrong about a number
+    added; about others it errs for a few in a hundred per million numbers, and the lookup that follows settles it."""
 
-    BITS = 1 << 25
+    MASK = (1 << 25) - 1
 
     def __init__(self) -> None:
-        self.bits = bytearray(self.BITS >> 3)
+        self.bits = bytearray((self.MASK + 1) >> 3)
 
     def add(self, numbers: Iterable[str]) -> None:
         """Remember these numbers."""
-        bits, mask = self.bits, self.BITS - 1
+        bits, mask = self.bits, self.MASK
         for number in numbers:
-            h = hash(number)
-            a, b = h & mask, (h >> 25) & mask
-            bits[a >> 3] |= 1 << (a & 7)
-            bits[b >> 3] |= 1 << (b & 7)
+            h = hash(number) & mask
+            bits[h >> 3] |= 1 << (h & 7)
 
-    def maybe(self, number: str) -> bool:
-        """False when `number` was certainly not added."""
-        h = hash(number)
-        a, b = h & (self.BITS - 1), (h >> 25) & (self.BITS - 1)
-        return bool(self.bits[a >> 3] & (1 << (a & 7))) and bool(self.bits[b >> 3] & (1 << (b & 7)))
+    def candidates(self, numbers: Iterable[str]) -> list[str]:
+        """Those of `numbers` that may have been added."""
+        bits, mask = self.bits, self.MASK
+        return [n for n in numbers if bits[(h := hash(n) & mask) >> 3] & (1 << (h & 7))]
 
 
-class _Writer:
-    """Batches incidents and writes each batch in one transaction: one lookup of the batch's numbers, content hashes
-    compared in memory, `executemany` for inserts, updates, aliases and units.
+# An incident ready to write: (number, stored row without id, content hash, other aliases, units).
+Ready = tuple[str, list[Any], str, list[tuple[str, str]], list[tuple[str | None, str | None]]]
+# What the parser hands the writer: rows read, rows skipped (line, reason), incidents ready.
+Batch = tuple[int, list[tuple[int, str]], list[Ready]]
 
-    A number met again after its batch was written only adds units and aliases (as a row of the same batch would):
-    the lookup tells it by its id (assigned in this run, or marked in `touched`, a bitmap over older ids). When the
-    source had no incidents before, only numbers that `written` may hold are looked up.
-    """
 
-    def __init__(self, conn: sqlite3.Connection, source: str, path: Path, rules: Rules, use_of_force: bool,
-                 report: ImportReport) -> None:
-        self.conn = conn
-        self.source, self.file, self.rules, self.uof, self.report = source, str(path), rules, int(use_of_force), report
-        self.pending: dict[str, Incident] = {}
+class _Finisher:
+    """Turns an assembled incident into its stored row and content hash (constant columns filled in)."""
+
+    def __init__(self, source: str, file: str, rules: Rules, use_of_force: bool) -> None:
+        self.source, self.file, self.rules, self.uof = source, file, rules, int(use_of_force)
         self.stamp = now_utc()
-        self.first_id = self.next_id = store.next_id(conn)
-        self.touched = bytearray(self.first_id // 8 + 1)
-        self.written = None if store.has_source(conn, source) else _Written()
         self._requires: dict[tuple[str | None, str | None, str | None], int] = {}
-
-    def add(self, incident: Incident) -> None:
-        """Queue one row's incident (merged with earlier rows of the same number)."""
-        current = self.pending.get(incident.number)
-        if current is not None:
-            current.merge(incident)
-        else:
-            self.pending[incident.number] = incident
-            if len(self.pending) >= BATCH:
-                self.flush()
 
     def _requires_footage(self, v: list[Any]) -> int:
         key = (v[0], v[1], v[2])  # type, type_description, priority
@@ -346,7 +330,8 @@ class _Writer:
             hit = self._requires[key] = int(self.rules.requires(*key))
         return hit
 
-    def _row(self, inc: Incident) -> tuple[list[Any], str]:
+    def __call__(self, inc: Incident) -> Ready:
+        """The incident as `Ready`."""
         v = inc.values
         fields = [inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
                   *v[7:], self._requires_footage(v), self.uof]
@@ -355,50 +340,119 @@ class _Writer:
             content += repr((sorted(inc.aliases), sorted(inc.units, key=repr)))
         digest = hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
         fields += (self.file, inc.line, digest, self.stamp)
-        return fields, digest
+        others = [(a, r) for a, r in inc.aliases.items() if a != inc.number] if len(inc.aliases) > 1 else []
+        return inc.number, fields, digest, others, list(inc.units)
 
-    def _lookup(self) -> dict[str, tuple[int, str]]:
-        if self.written is None:
-            return store.existing(self.conn, self.source, self.pending)
-        maybe = self.written.maybe
-        candidates = [n for n in self.pending if maybe(n)]
-        return store.existing(self.conn, self.source, candidates) if candidates else {}
 
-    def flush(self) -> None:
-        """Write the pending batch in one transaction."""
-        if not self.pending:
-            return
-        found = self._lookup()
+def _batches(csv_file: CsvFile, builder: RowBuilder, finish: _Finisher) -> Iterator[Batch]:
+    """The file's rows as batches of up to BATCH incidents (rows of one number merged while in the same batch)."""
+    pending: dict[str, Incident] = {}
+    skipped: list[tuple[int, str]] = []
+    rows = 0
+    build = builder.build
+    for line, cells in csv_file.records():
+        rows += 1
+        built = build(line, cells)
+        if isinstance(built, str):
+            skipped.append((line, built))
+            continue
+        current = pending.get(built.number)
+        if current is not None:
+            current.merge(built)
+        else:
+            pending[built.number] = built
+            if len(pending) >= BATCH:
+                yield rows, skipped, [finish(inc) for inc in pending.values()]
+                pending, skipped, rows = {}, [], 0
+    yield rows, skipped, [finish(inc) for inc in pending.values()]
+
+
+def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
+             finish: _Finisher) -> None:
+    """Helper process: parse the file and send its batches down `pipe`, then None (or the exception raised)."""
+    try:
+        with _gc_paused():
+            csv_file = CsvFile(path)
+            for batch in _batches(csv_file, RowBuilder(preset, positions, csv_file.header, tz), finish):
+                pipe.send(batch)
+        pipe.send(None)
+    except Exception as exc:  # noqa: BLE001 -- handed to the importing process, which raises it
+        pipe.send(exc)
+    finally:
+        pipe.close()
+
+
+def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
+                 finish: _Finisher) -> Iterator[Batch]:
+    """`_batches` computed in a helper process, so parsing (one core) overlaps writing (another). The pipe holds
+    little, so at most a batch or two wait in memory."""
+    receive, send = multiprocessing.Pipe(duplex=False)
+    helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz, finish), daemon=True)
+    helper.start()
+    send.close()
+    try:
+        while (item := receive.recv()) is not None:
+            if isinstance(item, Exception):
+                raise item
+            yield item
+    finally:
+        receive.close()
+        if helper.is_alive():
+            helper.terminate()
+        helper.join()
+
+
+class _Writer:
+    """Writes each batch in one transaction: one lookup of the batch's numbers, content hashes compared in memory,
+    `executemany` for inserts, updates, aliases and units (own numbers as aliases with one INSERT … SELECT).
+
+    A number met again after its batch was written only adds units and aliases (as a row of the same batch would):
+    the lookup tells it by its id (assigned in this run, or marked in `touched`, a bitmap over older ids). When the
+    source had no incidents before, only numbers that `written` may hold are looked up.
+    """
+
+    def __init__(self, conn: sqlite3.Connection, source: str, report: ImportReport) -> None:
+        self.conn, self.source, self.report = conn, source, report
+        self.first_id = self.next_id = store.next_id(conn)
+        self.touched = bytearray(self.first_id // 8 + 1)
+        self.written = None if store.has_source(conn, source) else _Written()
+
+    def _lookup(self, numbers: list[str]) -> dict[str, tuple[int, str]]:
+        if self.written is not None:
+            numbers = self.written.candidates(numbers)
+        return store.existing(self.conn, self.source, numbers) if numbers else {}
+
+    def write(self, batch: list[Ready]) -> None:
+        """Write one batch of incidents in one transaction."""
+        numbers = [r[0] for r in batch]
+        found = self._lookup(numbers)
         inserts, updates, aliases, units = [], [], [], []
         report, touched, first_id, batch_first = self.report, self.touched, self.first_id, self.next_id
-        for number, inc in self.pending.items():
+        for number, row, digest, others, its_units in batch:
             old = found.get(number)
             if old is None:
-                row, _ = self._row(inc)
                 id_ = self.next_id
                 self.next_id += 1
                 row.insert(0, id_)
                 inserts.append(row)
                 report.new += 1
-                if len(inc.aliases) > 1:  # its own number is added in bulk below
-                    aliases += [(id_, a, r) for a, r in inc.aliases.items() if a != number]
-                if inc.units:
-                    units += [(id_, u, o) for u, o in inc.units]
-                continue
-            id_ = old[0]
-            if id_ < first_id and not touched[id_ >> 3] & (1 << (id_ & 7)):  # else written earlier in this run:
-                touched[id_ >> 3] |= 1 << (id_ & 7)                        # only its units and aliases are added
-                row, digest = self._row(inc)
-                if old[1] == digest:
-                    report.unchanged += 1
-                    continue
-                row.append(id_)
-                updates.append(row)
-                report.updated += 1
-            for alias, raw in inc.aliases.items():
-                aliases.append((id_, alias, raw))
-            if inc.units:
-                units += [(id_, u, o) for u, o in inc.units]
+            else:
+                id_ = old[0]
+                if id_ >= first_id or touched[id_ >> 3] & (1 << (id_ & 7)):
+                    aliases.append((id_, number, row[1]))  # written earlier in this run: only units and aliases
+                else:
+                    touched[id_ >> 3] |= 1 << (id_ & 7)
+                    if old[1] == digest:
+                        report.unchanged += 1
+                        continue
+                    row.append(id_)
+                    updates.append(row)
+                    aliases.append((id_, number, row[1]))
+                    report.updated += 1
+            if others:
+                aliases += [(id_, a, r) for a, r in others]
+            if its_units:
+                units += [(id_, u, o) for u, o in its_units]
         with self.conn:
             store.insert(self.conn, inserts)
             store.add_own_aliases(self.conn, batch_first, self.next_id - 1)
@@ -406,8 +460,7 @@ class _Writer:
             store.add_aliases(self.conn, aliases)
             store.add_units(self.conn, units)
         if self.written is not None:
-            self.written.add(self.pending)
-        self.pending.clear()
+            self.written.add(numbers)
 
 
 _FIELDS_TEXT = "\x1f".join(["%s"] * 18)  # the stored fields, hashed for change detection
@@ -433,18 +486,17 @@ def import_incidents(
         names = missing or [chosen.columns["number"][0]]
         raise InputError(f"{path}: column(s) {', '.join(map(repr, names))} not in the header "
                          f"({', '.join(csv_file.header)})")
-    builder = RowBuilder(chosen, positions, csv_file.header, tz)
     report = ImportReport(preset=chosen.name, source=source or chosen.name)
-    rules = requires_footage or chosen.rules
+    finish = _Finisher(report.source, str(path), requires_footage or chosen.rules, chosen.use_of_force)
+    if path.stat().st_size >= HELPER_BYTES:
+        batches = _from_helper(path, chosen, positions, tz, finish)
+    else:
+        batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz), finish)
     with store.bulk_load(db.conn), _gc_paused():
-        writer = _Writer(db.conn, report.source, path, rules, chosen.use_of_force, report)
-        build, add, file = builder.build, writer.add, str(path)
-        for line, cells in csv_file.records():
-            report.rows += 1
-            built = build(line, cells)
-            if isinstance(built, str):
-                report.skip(file, line, built)
-            else:
-                add(built)
-        writer.flush()
+        writer = _Writer(db.conn, report.source, report)
+        for rows, skipped, ready in batches:
+            report.rows += rows
+            for line, reason in skipped:
+                report.skip(str(path), line, reason)
+            writer.write(ready)
     return report
