@@ -355,3 +355,45 @@ def test_helper_process_reports_skipped_rows_and_errors(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match="boom at line 2"):
         import_incidents(db, path, mapping={"number": "Case #"})
     assert db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0] == 4
+
+
+@pytest.mark.parametrize("batch", [1, 5000])
+def test_roster_bulk_update_and_repeated_rows(tmp_path, monkeypatch, batch):
+    monkeypatch.setattr("bodycam_index.incidents.roster._BATCH", batch)
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "roster.csv"
+    path.write_text("Camera,Officer,Unit,From,To\nX1,,B1,2024-01-01 06:00,\nX1,,B1,2024-01-01 06:00,2024-01-31\n"
+                    ",77,,2024-02-01 06:00,\n")
+    first = import_roster(db, path, tz="UTC")
+    assert (first.new, first.updated, first.unchanged) == (2, 1, 0)  # the repeated row updates its first
+    path.write_text("Camera,Officer,Unit,From,To\nX1,,B1,2024-01-01 06:00,2024-01-15\n,77,,2024-02-01 06:00,\n")
+    second = import_roster(db, path, tz="UTC")
+    assert (second.new, second.updated, second.unchanged) == (0, 1, 1)
+    assert db.execute("SELECT camera_serial, officer, unit, to_utc FROM assignments ORDER BY id").fetchall() == [
+        ("X1", None, "B1", "2024-01-16T00:00:00.000000Z"), (None, "77", None, None)]
+
+
+@pytest.mark.parametrize("batch", [1, 5000])
+def test_synthetic_dems_inventory_bulk(tmp_path, monkeypatch, batch):
+    """A generated Axon-style inventory: re-import unchanged, a changed hint updates only its record."""
+    from bodycam_index.incidents.dems import import_footage_list
+
+    monkeypatch.setattr("bodycam_index.incidents.dems._BATCH", batch)
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "inv.csv"
+    rows = [["E1", "24-000001", "2024-01-02T03:04:05", "60", "111"], ["E2", "", "2024-01-02T04:00:00", "30", "222"],
+            ["E3", "system check", "2024-01-03T05:00:00", "10", "111"]]
+    _write(path, rows, ["evidence_id", "id_external", "created_date_record_start", "duration_seconds",
+                        "owner_badge_id"])
+    assert import_footage_list(db, path).new == 3
+    again = import_footage_list(db, path)
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 3)
+    rows[1][1] = "24-000002"
+    _write(path, rows + [["E3", "system check", "2024-01-03T05:00:00", "12", "111"]],
+           ["evidence_id", "id_external", "created_date_record_start", "duration_seconds", "owner_badge_id"])
+    newer = import_footage_list(db, path)
+    assert (newer.new, newer.updated, newer.unchanged) == (0, 2, 2)  # E2's new hint; E3's second row
+    hints = db.execute("SELECT f.dems_id, h.value, h.normalized FROM footage_hints h JOIN footage f ON "
+                       "f.id = h.footage_id ORDER BY f.dems_id").fetchall()
+    assert hints == [("E1", "24-000001", "2024-1"), ("E2", "24-000002", "2024-2"), ("E3", "system check", None)]
+    assert db.execute("SELECT duration_s FROM footage WHERE dems_id = 'E3'").fetchone()[0] == 12

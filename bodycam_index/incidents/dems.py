@@ -4,11 +4,13 @@ Each row becomes one footage record keyed on (`dems_source`, `dems_id`): start, 
 (names are never stored) and the incident number the officer typed, kept as typed in `footage_hints` with its
 canonical form, or NULL when it is not an incident number (`system check`, `Training Scenario 1`, a date).
 Naive times are wall-clock in `tz` (`zone_kind` `assumed:<tz>`); a re-import changes nothing, a newer inventory
-updates the records that changed.
+updates the records that changed. Rows are written in batches: one query finds a batch's stored records, one their
+hints.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ DEMS_PRESETS = {
 _COLUMNS = ("origin", "dems_source", "dems_id", "status", "start_utc", "end_utc", "duration_s", "time_source",
             "zone_kind", "officer", "serial", "source_file", "source_line", "indexed_utc")
 _COMPARED = slice(4, 11)
+_BATCH = 5000
 
 
 def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: str = "axon",
@@ -67,59 +70,76 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
     def cell(cells: list[str], name: str) -> str | None:
         return clean(cells[pos[name]]) if name in pos and pos[name] < len(cells) else None
 
+    pending: dict[str, tuple[list[Any], tuple[str, str | None] | None]] = {}
     with db.conn:
-        for row in csv_file.rows():
+        for line, cells in csv_file.records():
             report.rows += 1
-            dems_id, start_text = cell(row.cells, "id"), cell(row.cells, "start")
+            dems_id, start_text = cell(cells, "id"), cell(cells, "start")
             if dems_id is None or start_text is None:
-                report.skip(str(path), row.line, "no evidence id" if dems_id is None else "no start time")
+                report.skip(str(path), line, "no evidence id" if dems_id is None else "no start time")
                 continue
             try:
                 start, _ = parsers["start"](start_text)
-                end_text = cell(row.cells, "end")
+                end_text = cell(cells, "end")
                 end = parsers["end"](end_text)[0] if end_text else None
             except ValueError as exc:
-                report.skip(str(path), row.line, str(exc))
+                report.skip(str(path), line, str(exc))
                 continue
             zone_kind = "utc" if start.tzinfo is not None and not start.utcoffset() else (
                 "offset" if start.tzinfo is not None else f"assumed:{tz}")
             start_utc = converter.to_utc(start)[0]
             end_utc = converter.to_utc(end)[0] if end else None
-            duration = parse_float(cell(row.cells, "duration") or "")
+            duration = parse_float(cell(cells, "duration") or "")
             if duration is None and end_utc is not None:
                 duration = (end_utc - start_utc).total_seconds()
             record: list[Any] = [
                 "dems", preset, dems_id, "ok", utc_text(start_utc), utc_text(end_utc) if end_utc else None,
-                duration, time_source, zone_kind, cell(row.cells, "officer"), cell(row.cells, "serial"),
-                str(path), row.line, stamp,
+                duration, time_source, zone_kind, cell(cells, "officer"), cell(cells, "serial"),
+                str(path), line, stamp,
             ]
-            typed = cell(row.cells, "number")
-            hint = (typed, canonical_number(typed)) if typed else None
-            _store(db, record, hint, time_source, report)
+            typed = cell(cells, "number")
+            if dems_id in pending or len(pending) >= _BATCH:  # a repeated id compares with its first row, stored
+                _store(db, preset, pending, time_source, report)
+            pending[dems_id] = (record, (typed, canonical_number(typed)) if typed else None)
+        _store(db, preset, pending, time_source, report)
     return report
 
 
-def _store(db: sqlite_utils.Database, record: list[Any], hint: tuple[str, str | None] | None, source: str,
-           report: ImportReport) -> None:
-    old = db.execute(f"SELECT id, {', '.join(_COLUMNS[_COMPARED])} FROM footage WHERE dems_source = ? AND dems_id = ?",
-                     record[1:3]).fetchone()
-    old_hint = None
-    if old is not None:
-        found = db.execute("SELECT value, normalized FROM footage_hints WHERE footage_id = ? AND kind = "
-                           "'incident_number'", [old[0]]).fetchone()
-        old_hint = tuple(found) if found else None
-        if list(old[1:]) == record[_COMPARED] and old_hint == hint:
+def _store(db: sqlite_utils.Database, preset: str, pending: dict[str, tuple[list[Any], tuple[str, str | None] | None]],
+           source: str, report: ImportReport) -> None:
+    """Write a batch of records: one query for the stored records, one for their hints, then executemany."""
+    if not pending:
+        return
+    conn = db.conn
+    old = {row[0]: row[1:] for row in conn.execute(
+        f"SELECT dems_id, id, {', '.join(_COLUMNS[_COMPARED])} FROM footage WHERE dems_source = ? AND dems_id IN "
+        "(SELECT value FROM json_each(?))", [preset, json.dumps(list(pending))])}
+    old_hints: dict[int, tuple[str, str | None]] = {}
+    for footage_id, value, normalized in conn.execute(
+            "SELECT footage_id, value, normalized FROM footage_hints WHERE kind = 'incident_number' AND footage_id IN "
+            "(SELECT value FROM json_each(?))", [json.dumps([o[0] for o in old.values()])]):
+        old_hints.setdefault(footage_id, (value, normalized))
+    inserts, updates, hints = [], [], []
+    for dems_id, (record, hint) in pending.items():
+        stored = old.get(dems_id)
+        if stored is None:
+            inserts.append(record)
+            report.new += 1
+        elif list(stored[1:]) == record[_COMPARED] and old_hints.get(stored[0]) == hint:
             report.unchanged += 1
-            return
-        db.execute(f"UPDATE footage SET {', '.join(c + ' = ?' for c in _COLUMNS)} WHERE id = ?", [*record, old[0]])
-        db.execute("DELETE FROM footage_hints WHERE footage_id = ? AND kind = 'incident_number'", [old[0]])
-        footage_id = old[0]
-        report.updated += 1
-    else:
-        cursor = db.execute(f"INSERT INTO footage ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})",
-                            record)
-        footage_id = cursor.lastrowid
-        report.new += 1
-    if hint:
-        db.execute("INSERT INTO footage_hints (footage_id, kind, value, normalized, source) VALUES "
-                   "(?, 'incident_number', ?, ?, ?)", [footage_id, hint[0], hint[1], source])
+        else:
+            updates.append([*record, stored[0]])
+            if hint:
+                hints.append((stored[0], *hint, source))
+            report.updated += 1
+    conn.executemany(f"UPDATE footage SET {', '.join(c + ' = ?' for c in _COLUMNS)} WHERE id = ?", updates)
+    conn.executemany("DELETE FROM footage_hints WHERE footage_id = ? AND kind = 'incident_number'",
+                     [(u[-1],) for u in updates])
+    conn.executemany(f"INSERT INTO footage ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", inserts)
+    if inserts:
+        new_ids = dict(conn.execute("SELECT dems_id, id FROM footage WHERE dems_source = ? AND dems_id IN "
+                                    "(SELECT value FROM json_each(?))", [preset, json.dumps([r[2] for r in inserts])]))
+        hints += [(new_ids[r[2]], *pending[r[2]][1], source) for r in inserts if pending[r[2]][1]]  # type: ignore[misc]
+    conn.executemany("INSERT INTO footage_hints (footage_id, kind, value, normalized, source) VALUES "
+                     "(?, 'incident_number', ?, ?, ?)", hints)
+    pending.clear()

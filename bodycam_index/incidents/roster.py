@@ -12,11 +12,12 @@ Roster CSV format (one row per assignment; header names matched loosely, ignorin
 
 Times are any form the incident importer reads (ISO, `M/D/YYYY h:mm AM`, …); local ones are converted from `tz`.
 A date-only `to` means "through that day". Re-importing the same roster changes nothing; a changed `to` updates the
-assignment (keyed on camera, officer, unit and `from`).
+assignment (keyed on camera, officer, unit and `from`). Rows are written in batches, one lookup query per batch.
 """
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -35,6 +36,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "from": ("from", "start", "valid_from", "assigned", "issued", "from_utc"),
     "to": ("to", "end", "until", "valid_to", "returned", "to_utc"),
 }
+_BATCH = 5000
 
 
 def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC") -> ImportReport:
@@ -61,34 +63,53 @@ def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC
             value += timedelta(days=1)
         return utc_text(converter.to_utc(value)[0])
 
+    pending: dict[tuple[str | None, str | None, str | None, str], tuple[str | None, int]] = {}
     with db.conn:
-        for row in csv_file.rows():
+        for line, cells in csv_file.records():
             report.rows += 1
-            camera, officer, unit = (cell(row.cells, k) for k in ("camera", "officer", "unit"))
+            camera, officer, unit = (cell(cells, k) for k in ("camera", "officer", "unit"))
             try:
-                start, end = when(row.cells, "from"), when(row.cells, "to")
+                start, end = when(cells, "from"), when(cells, "to")
             except ValueError as exc:
-                report.skip(str(path), row.line, str(exc))
+                report.skip(str(path), line, str(exc))
                 continue
             if start is None or not (camera or officer):
-                report.skip(str(path), row.line, "no from time" if start is None else "no camera or officer")
+                report.skip(str(path), line, "no from time" if start is None else "no camera or officer")
                 continue
             if end is not None and end < start:
-                report.skip(str(path), row.line, "to is before from")
+                report.skip(str(path), line, "to is before from")
                 continue
-            key = [camera, officer, unit, start]
-            old = db.execute(
-                "SELECT id, to_utc FROM assignments WHERE camera_serial IS ? AND officer IS ? AND unit IS ? "
-                "AND from_utc = ?", key).fetchone()
-            if old is None:
-                db.execute("INSERT INTO assignments (camera_serial, officer, unit, from_utc, to_utc, source_file, "
-                           "source_line) VALUES (?, ?, ?, ?, ?, ?, ?)", [*key, end, str(path), row.line])
-                report.new += 1
-            elif old[1] != end:
-                db.execute("UPDATE assignments SET to_utc = ?, source_file = ?, source_line = ? WHERE id = ?",
-                           [end, str(path), row.line, old[0]])
-                report.updated += 1
-            else:
-                report.unchanged += 1
+            key = (camera, officer, unit, start)
+            if key in pending or len(pending) >= _BATCH:  # a repeated assignment compares with its first row, stored
+                _store(db, pending, str(path), report)
+            pending[key] = (end, line)
+        _store(db, pending, str(path), report)
     return report
 
+
+def _store(db: sqlite_utils.Database, pending: dict[tuple[str | None, str | None, str | None, str],
+           tuple[str | None, int]], file: str, report: ImportReport) -> None:
+    """Write a batch of assignments: one query finds those stored (matched on all four key columns), then
+    executemany inserts and updates."""
+    if not pending:
+        return
+    stored = {tuple(row[:4]): row[4:] for row in db.conn.execute(
+        "SELECT a.camera_serial, a.officer, a.unit, a.from_utc, a.id, a.to_utc FROM json_each(?) j "
+        "JOIN assignments a ON a.camera_serial IS json_extract(j.value, '$[0]') "
+        "AND a.officer IS json_extract(j.value, '$[1]') AND a.unit IS json_extract(j.value, '$[2]') "
+        "AND a.from_utc = json_extract(j.value, '$[3]')", [json.dumps(list(pending))])}
+    inserts, updates = [], []
+    for key, (end, line) in pending.items():
+        old = stored.get(key)
+        if old is None:
+            inserts.append((*key, end, file, line))
+            report.new += 1
+        elif old[1] != end:
+            updates.append((end, file, line, old[0]))
+            report.updated += 1
+        else:
+            report.unchanged += 1
+    db.conn.executemany("INSERT INTO assignments (camera_serial, officer, unit, from_utc, to_utc, source_file, "
+                        "source_line) VALUES (?, ?, ?, ?, ?, ?, ?)", inserts)
+    db.conn.executemany("UPDATE assignments SET to_utc = ?, source_file = ?, source_line = ? WHERE id = ?", updates)
+    pending.clear()
