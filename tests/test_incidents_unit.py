@@ -251,8 +251,10 @@ def test_cli_import_list_show_and_errors(tmp_path):
     assert listed.exit_code == 0 and len(listed.output.splitlines()) == 4
     missing = runner.invoke(main, ["--db", db, "incidents", "show", "nope"])
     assert missing.exit_code == 2
-    bad = runner.invoke(main, ["--db", db, "import-incidents", str(path), "--preset", "nosuch"])
+    bad = runner.invoke(main, ["--db", db, "import-incidents", str(path), "--preset", "nosuch", "--tz", "UTC"])
     assert bad.exit_code == 2 and "unknown preset" in bad.output
+    no_zone = runner.invoke(main, ["--db", db, "import-incidents", str(path)])
+    assert no_zone.exit_code == 2 and "give --tz" in no_zone.output
     presets = runner.invoke(main, ["import-incidents", "--list-presets"])
     assert "nopd-cfs" in presets.output and "seattle-uof" in presets.output
 

@@ -77,18 +77,26 @@ def _list_presets() -> None:
     _table("incident presets", ["preset", "kind", "requires footage", "description"], rows)
 
 
+def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """Exports carry local times without a zone: the user must say which, never a silent default."""
+    if value is None and not ctx.params.get("list_presets"):
+        raise InputError("give --tz ZONE, the IANA zone of the export's local times (e.g. America/Los_Angeles; "
+                         "--tz UTC only if the times really are UTC)")
+    return value
+
+
 @click.command("import-incidents")
 @click.argument("csv_path", metavar="CSV", required=False, type=click.Path(dir_okay=False))
 @click.option("--preset", help="Agency preset (see --list-presets); detected from the header when omitted.")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a field to a column (repeatable).")
-@click.option("--tz", default="UTC", show_default=True, help="IANA zone of the file's local times.")
+@click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
 @click.option("--source", help="Label for this export (default: the preset name); re-imports match on it.")
 @click.option("--require-type", "types", multiple=True, metavar="GLOB", help="Types that require footage.")
 @click.option("--require-priority", "priorities", multiple=True, metavar="P[,P…]",
               help="Priorities that require footage (1 also matches 1A).")
 @click.option("--require-all", is_flag=True, help="Every incident requires footage.")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
-@click.option("--list-presets", is_flag=True, help="Show the presets and exit.")
+@click.option("--list-presets", is_flag=True, is_eager=True, help="Show the presets and exit.")
 @click.pass_obj
 def import_incidents_cmd(obj: Any, csv_path: str | None, preset: str | None, maps: tuple[str, ...], tz: str,
                          source: str | None, types: tuple[str, ...], priorities: tuple[str, ...], require_all: bool,
@@ -111,7 +119,7 @@ def import_incidents_cmd(obj: Any, csv_path: str | None, preset: str | None, map
 @click.command("import-footage-list")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option("--preset", default="axon", show_default=True, type=click.Choice(sorted(DEMS_PRESETS)))
-@click.option("--tz", default="UTC", show_default=True, help="IANA zone of the inventory's local times.")
+@click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @click.pass_obj
 def import_footage_list_cmd(obj: Any, csv_path: str, preset: str, tz: str, errors: str | None) -> None:
@@ -121,7 +129,7 @@ def import_footage_list_cmd(obj: Any, csv_path: str, preset: str, tz: str, error
 
 @click.command("import-roster")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
-@click.option("--tz", default="UTC", show_default=True, help="IANA zone of the roster's local times.")
+@click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @click.pass_obj
 def import_roster_cmd(obj: Any, csv_path: str, tz: str, errors: str | None) -> None:
