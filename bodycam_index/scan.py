@@ -285,4 +285,5 @@ def scan_paths(db: sqlite_utils.Database, paths: list[Path], *, tz: str | None =
         incident_hints(Path("check"), incident_pattern)  # refuses an invalid pattern before any work
     options = ScanOptions(tz=tz, jobs=jobs, hash=hash, rescan=rescan, full_tracks=full_tracks,
                           incident_pattern=incident_pattern)
-    return Scanner(db, options, progress).run(paths)
+    # absolute paths, so that a scan from another working directory finds the same rows
+    return Scanner(db, options, progress).run([Path(os.path.abspath(path)) for path in paths])

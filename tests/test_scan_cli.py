@@ -140,3 +140,15 @@ def test_incident_pattern_finds_agency_numbers_in_folder_names(batch: Path, tmp_
 
     bad = CliRunner().invoke(main, ["--db", str(db_file), "scan", "--incident-pattern", "([", str(case)])
     assert bad.exit_code == 2 and "not a valid regular expression" in bad.output
+
+
+def test_paths_are_stored_absolute_so_a_scan_from_elsewhere_matches(batch: Path, tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    db_file = tmp_path / "index.db"
+    monkeypatch.chdir(batch.parent)
+    _scan(db_file, "batch")
+    monkeypatch.chdir(batch / "phone")
+    again = _scan(db_file, "..")
+    assert (again["new"], again["unchanged"]) == (0, 4)
+    paths = [r["path"] for r in store.connect(db_file).query("SELECT path FROM footage")]
+    assert all(Path(p).is_absolute() for p in paths)
