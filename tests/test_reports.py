@@ -136,3 +136,11 @@ def test_cli_gaps_show_link_export(world, tmp_path: Path):
     links = list(csv.DictReader((tmp_path / "csv" / "links.csv").open()))
     assert any(r["method"] == "manual" and r["number"] == "2023000000003" for r in links)
     assert runner.invoke(main, ["--db", str(path), "gaps", "--since", "June"]).exit_code == 2
+
+
+def test_html_chart_labels_are_cut_before_escaping(world):
+    _path, db, *_ = world
+    report = build_report(db, ReportOptions(by="precinct"))
+    report["by_group"]["rows"][0]["group"] = "x" * 28 + "&<y"  # the 29th and 30th characters need escaping
+    html = render(report, "html")
+    assert "x" * 28 + "&amp;&lt;<" in html  # whole entities, not "&am" cut at 30 characters

@@ -151,7 +151,7 @@ def _bar_chart(rows: list[dict[str, Any]], title: str, ident: str) -> str:
     for k, row in enumerate(rows):
         y = 16 + 18 * k
         rate = row["rate"] or 0.0
-        parts.append(f'<text x="0" y="{y + 11}">{escape(_cell(row["group"]))[:30]}</text>')
+        parts.append(f'<text x="0" y="{y + 11}">{escape(_cell(row["group"])[:30])}</text>')  # cut, then escape
         parts.append(f'<rect x="{label_w}" y="{y}" width="300" height="{bar}" fill="#eee"/>')
         parts.append(f'<rect class="with" x="{label_w}" y="{y}" width="{300 * rate:.1f}" height="{bar}"/>')
         parts.append(f'<text x="{label_w + 306}" y="{y + 11}">{rate:.0%} of {row["requiring_footage"]}</text>')
