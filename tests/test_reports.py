@@ -144,3 +144,11 @@ def test_html_chart_labels_are_cut_before_escaping(world):
     report["by_group"]["rows"][0]["group"] = "x" * 28 + "&<y"  # the 29th and 30th characters need escaping
     html = render(report, "html")
     assert "x" * 28 + "&amp;&lt;<" in html  # whole entities, not "&am" cut at 30 characters
+
+
+def test_float_cells_keep_their_digits(world):
+    _path, db, *_ = world
+    report = build_report(db)
+    report["clocks"][0]["max_abs_drift_s"] = 1234567.8
+    for fmt in ("csv", "md", "html"):
+        assert "1234567.8" in render(report, fmt) and "e+06" not in render(report, fmt)

@@ -29,6 +29,7 @@ def _short(value: Any) -> str:
 
 
 def _cell(value: Any) -> str:
+    """A value as cell text: empty for None, yes/no, lists joined, floats without exponent or lost digits."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -36,7 +37,7 @@ def _cell(value: Any) -> str:
     if isinstance(value, list | tuple):
         return "; ".join(_cell(v) for v in value)
     if isinstance(value, float):
-        return f"{value:g}"
+        return f"{value:.15g}"  # not `:g`: six significant digits turn 1234567.8 s into 1.23457e+06
     return str(value)
 
 
