@@ -152,3 +152,18 @@ def test_float_cells_keep_their_digits(world):
     report["clocks"][0]["max_abs_drift_s"] = 1234567.8
     for fmt in ("csv", "md", "html"):
         assert "1234567.8" in render(report, fmt) and "e+06" not in render(report, fmt)
+
+
+def test_footage_in_an_unknown_zone_is_flagged_in_orphans_and_partial(tmp_path: Path):
+    db = store.connect(tmp_path / "z.db")
+    add_incident(db, "2023000000011", 0)
+    # By number, 10 of the 35 minutes: partial, with its time in doubt; and an orphan in an unknown zone.
+    add_footage(db, "a.mp4", 10, 10, hints=["2023000000011"], zone_kind="unknown")
+    lost = add_footage(db, "b.mp4", 9000, 10, zone_kind="unknown")
+    relink(db)
+    report = build_report(db)
+    (partial,) = report["partial"]
+    assert partial["uncertain"] is True
+    (orphan,) = report["orphans"]
+    assert orphan["footage_id"] == lost and orphan["zone_unknown"] is True
+    assert "zone_unknown" in render(report, "csv").splitlines()[0]

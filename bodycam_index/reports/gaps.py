@@ -12,10 +12,14 @@ and clock problems, with summaries by group and month.
 - `no_footage`: `[{"incident", "type", "priority", "precinct", "received_utc", "arrived_utc", "units", "lat",
   "lon"}]` for incidents requiring footage with no accepted link.
 - `partial`: `[{"incident", "type", "priority", "precinct", "arrived_utc", "cleared_utc", "coverage" (0–1),
-  "activation_delay_s", "early_stop_s", "missing_s", "footage" (ids)}]`: coverage of `[arrived, cleared]` (falling
-  back to dispatched/received and a default duration) below `min_coverage`.
-- `orphans`: `[{"footage_id", "path" (`dems:<id>` for an inventory entry), "camera", "officer", "unit", "start_utc", "end_utc", "candidates"}]`, readable
-  recordings (status not `error`) with no accepted link; `candidates` counts time-only suggestions.
+  "activation_delay_s", "early_stop_s", "missing_s", "footage" (ids), "uncertain"}]`: coverage of `[arrived,
+  cleared]` (falling back to dispatched/received and a default duration) below `min_coverage`; `uncertain` is true
+  when a linked recording's time is in doubt (zone unknown or drift beyond `drift_threshold_s`), and with it the
+  coverage figures.
+- `orphans`: `[{"footage_id", "path" (`dems:<id>` for an inventory entry), "camera", "officer", "unit",
+  "start_utc", "end_utc", "zone_unknown", "candidates"}]`, readable recordings (status not `error`) with no accepted
+  link; `zone_unknown` is true when the recording's start is wall-clock time in an unknown zone (its times are as
+  read, not UTC); `candidates` counts time-only suggestions.
 - `orphans_by_camera`: `[{"camera", "officer", "count"}]`.
 - `clocks`: `[{"camera", "recordings", "unknown_zone", "max_abs_drift_s", "footage"}]` per camera serial.
 - `points`: `[{"incident", "lat", "lon", "requires_footage", "has_footage"}]` for the map.
@@ -34,6 +38,8 @@ from ..db import now_utc
 from ..link import ACCEPTED, EPOCH
 
 GROUPS = ("unit", "officer", "precinct", "type", "month")
+#: SQL over `footage f`: its times are in doubt (zone unknown, or clock drift beyond `:drift` seconds).
+_DOUBTFUL_TIME = "(f.zone_kind IS NULL OR f.zone_kind = 'unknown' OR ABS(COALESCE(f.drift_s, 0)) > :drift)"
 NONE = "(none)"
 
 
@@ -130,13 +136,16 @@ def build_report(db: sqlite_utils.Database, opts: ReportOptions | None = None) -
     spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
     footage_of: dict[int, list[int]] = defaultdict(list)
     uncertain = 0
-    for iid, fid, start, end, unsure in db.execute(
+    unsure_of: set[int] = set()
+    for iid, fid, start, end, unsure, doubtful in db.execute(
         f"SELECT l.incident_id, l.footage_id, {EPOCH.format('f.start_utc')}, {EPOCH.format('f.end_utc')},"
-        f" l.uncertain FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED}",
-        flag,
+        f" l.uncertain, {_DOUBTFUL_TIME} FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED}",
+        {**flag, "drift": opts.drift_threshold_s},
     ):
         footage_of[iid].append(fid)
         uncertain += unsure
+        if doubtful:
+            unsure_of.add(iid)
         if start is not None:
             spans[iid].append((start, end if end is not None else start))
     units: dict[int, list[tuple[str | None, str | None]]] = defaultdict(list)
@@ -169,6 +178,7 @@ def build_report(db: sqlite_utils.Database, opts: ReportOptions | None = None) -
                     "incident": row["number"], "type": row["type"], "priority": row["priority"],
                     "precinct": row["precinct"], "arrived_utc": row["arrived_utc"],
                     "cleared_utc": row["cleared_utc"], **metrics, "footage": sorted(footage_of[iid]),
+                    "uncertain": iid in unsure_of,
                 })
         if row["lat"] is not None and row["lon"] is not None:
             points.append({"incident": row["number"], "lat": row["lat"], "lon": row["lon"],
@@ -239,6 +249,7 @@ def _orphans(db: sqlite_utils.Database, opts: ReportOptions, flag: dict[str, int
         args["until"] = opts.until
     sql = f"""
         SELECT f.id, COALESCE(f.path, 'dems:' || f.dems_id), f.serial, f.officer, f.unit, f.start_utc, f.end_utc,
+               (f.zone_kind IS NULL OR f.zone_kind = 'unknown'),
                (SELECT COUNT(*) FROM links c WHERE c.footage_id = f.id AND c.method = 'time-only'
                 AND c.manual = 0) AS candidates
         FROM footage f
@@ -246,19 +257,21 @@ def _orphans(db: sqlite_utils.Database, opts: ReportOptions, flag: dict[str, int
           AND NOT EXISTS (SELECT 1 FROM links l WHERE l.footage_id = f.id AND {ACCEPTED})
         ORDER BY f.serial, f.start_utc, f.id
     """
-    keys = ("footage_id", "path", "camera", "officer", "unit", "start_utc", "end_utc", "candidates")
-    return [dict(zip(keys, r, strict=True)) for r in db.execute(sql, args)]
+    keys = ("footage_id", "path", "camera", "officer", "unit", "start_utc", "end_utc", "zone_unknown", "candidates")
+    rows = [dict(zip(keys, r, strict=True)) for r in db.execute(sql, args)]
+    for row in rows:
+        row["zone_unknown"] = bool(row["zone_unknown"])
+    return rows
 
 
 def _clocks(db: sqlite_utils.Database, opts: ReportOptions) -> list[dict[str, Any]]:
-    sql = """
-        SELECT COALESCE(serial, '(none)'), id, zone_kind, drift_s FROM footage
-        WHERE status != 'error' AND start_utc IS NOT NULL
-          AND (zone_kind IS NULL OR zone_kind = 'unknown' OR ABS(COALESCE(drift_s, 0)) > ?)
-        ORDER BY 1, id
+    sql = f"""
+        SELECT COALESCE(f.serial, '{NONE}'), f.id, f.zone_kind, f.drift_s FROM footage f
+        WHERE f.status != 'error' AND f.start_utc IS NOT NULL AND {_DOUBTFUL_TIME}
+        ORDER BY 1, f.id
     """
     cams: dict[str, dict[str, Any]] = {}
-    for camera, fid, zone, drift in db.execute(sql, [opts.drift_threshold_s]):
+    for camera, fid, zone, drift in db.execute(sql, {"drift": opts.drift_threshold_s}):
         cam = cams.setdefault(camera, {"camera": camera, "recordings": 0, "unknown_zone": 0,
                                        "max_abs_drift_s": None, "footage": []})
         cam["recordings"] += 1

@@ -54,11 +54,11 @@ def sections(report: dict[str, Any]) -> list[Section]:
          ["incident", "type", "priority", "precinct", "received_utc", "arrived_utc", "units"], report["no_footage"]),
         ("partial", "Partial coverage",
          ["incident", "type", "arrived_utc", "coverage", "activation_delay_s", "early_stop_s", "missing_s",
-          "footage"], report["partial"]),
+          "footage", "uncertain"], report["partial"]),
         ("orphans_by_camera", "Orphan recordings per camera / officer", ["camera", "officer", "count"],
          report["orphans_by_camera"]),
         ("orphans", "Orphan recordings (linked to no incident)",
-         ["footage_id", "path", "camera", "officer", "start_utc", "candidates"], report["orphans"]),
+         ["footage_id", "path", "camera", "officer", "start_utc", "zone_unknown", "candidates"], report["orphans"]),
         ("clocks", "Clock problems per camera",
          ["camera", "recordings", "unknown_zone", "max_abs_drift_s", "footage"], report["clocks"]),
     ]
