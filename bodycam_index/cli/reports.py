@@ -14,7 +14,7 @@ from .. import db as store
 from ..link import ACCEPTED, EPOCH, LinkOptions, add_manual, find_footage, find_incident, relink, remove_link
 from ..model import InputError
 from ..reports import geo
-from ..reports.gaps import GROUPS, ReportOptions, build_report, has_gaps
+from ..reports.gaps import GROUPS, ReportOptions, build_report, coverage_span, has_gaps, union_seconds
 from ..reports.render import FORMATS, render
 
 _UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
@@ -154,13 +154,15 @@ def _timeline(start: float, end: float, spans: list[tuple[float, float]], width:
 
 
 def _show_incident(db: Any, iid: int, accept_time_only: bool) -> None:
-    cols = "number, type, priority, precinct, received_utc, dispatched_utc, arrived_utc, cleared_utc, lat, lon," \
-           " requires_footage"
-    row = dict(zip([c.strip() for c in cols.split(",")], db.execute(
-        f"SELECT {cols} FROM incidents WHERE id = ?", [iid]).fetchone(), strict=True))
+    names = ["number", "type", "priority", "precinct", "received_utc", "dispatched_utc", "arrived_utc", "cleared_utc",
+             "lat", "lon", "requires_footage"]
+    times = ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc")
+    cols = ", ".join(names + [EPOCH.format(c) for c in times])
+    fetched = db.execute(f"SELECT {cols} FROM incidents WHERE id = ?", [iid]).fetchone()
+    row, epochs = dict(zip(names, fetched[:len(names)], strict=True)), fetched[len(names):]
     click.echo(f"incident {row['number']}  type {row['type'] or '-'}  priority {row['priority'] or '-'}  "
                f"precinct {row['precinct'] or '-'}  requires footage: {'yes' if row['requires_footage'] else 'no'}")
-    for key in ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc"):
+    for key in times:
         click.echo(f"  {key[:-4]:<10} {row[key] or '-'}")
     click.echo(f"  position   {row['lat']}, {row['lon']}" if row["lat"] is not None else "  position   -")
     aliases = [a for (a,) in db.execute("SELECT alias FROM incident_aliases WHERE incident_id = ?", [iid])]
@@ -181,26 +183,13 @@ def _show_incident(db: Any, iid: int, accept_time_only: bool) -> None:
         click.echo(f"       {method} {score:.2f} {state}{flags}: {reason}")
         if ok and s is not None:
             spans.append((s, e if e is not None else s))
-    times = db.execute(
-        f"SELECT {', '.join(EPOCH.format(c) for c in ('received_utc', 'dispatched_utc', 'arrived_utc', 'cleared_utc'))}"
-        " FROM incidents WHERE id = ?", [iid]).fetchone()
-    start = next((t for t in (times[2], times[1], times[0]) if t is not None), None)
-    if start is not None:
-        end = times[3] if times[3] is not None else start + 3600.0
-        covered = sum(max(0.0, min(e, end) - max(s, start)) for s, e in _merge(spans))
-        click.echo(f"coverage of [arrived, cleared{' (assumed +60m)' if times[3] is None else ''}]: "
-                   f"{covered / max(end - start, 1.0):.1%}")
+    default = ReportOptions().default_duration_s
+    span = coverage_span(*epochs, default)
+    if span is not None:
+        start, end = span
+        assumed = f" (assumed +{default / 60:g}m)" if epochs[3] is None else ""
+        click.echo(f"coverage of [arrived, cleared{assumed}]: {union_seconds(spans, start, end) / max(end - start, 1.0):.1%}")
         click.echo(f"  |{_timeline(start, end, spans)}|")
-
-
-def _merge(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    merged: list[tuple[float, float]] = []
-    for s, e in sorted(spans):
-        if merged and s <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], e))
-        else:
-            merged.append((s, e))
-    return merged
 
 
 def _incident_links(db: Any, iid: int, accept_time_only: bool) -> list[tuple[Any, ...]]:

@@ -78,7 +78,8 @@ def _scope(opts: ReportOptions) -> tuple[str, list[Any]]:
     return " AND ".join(where), args
 
 
-def _union_seconds(spans: list[tuple[float, float]], lo: float, hi: float) -> float:
+def union_seconds(spans: list[tuple[float, float]], lo: float, hi: float) -> float:
+    """Seconds of `[lo, hi]` covered by the union of `spans` (epoch seconds)."""
     covered, reach = 0.0, lo
     for start, end in sorted(spans):
         start, end = max(start, reach), min(end, hi)
@@ -88,15 +89,27 @@ def _union_seconds(spans: list[tuple[float, float]], lo: float, hi: float) -> fl
     return covered
 
 
+def coverage_span(
+    received: float | None, dispatched: float | None, arrived: float | None, cleared: float | None,
+    default_duration_s: float,
+) -> tuple[float, float] | None:
+    """The span footage should cover: `[arrived, cleared]`, falling back to dispatched/received for the start and
+    start + `default_duration_s` for the end; None without any time."""
+    start = next((t for t in (arrived, dispatched, received) if t is not None), None)
+    if start is None:
+        return None
+    return start, cleared if cleared is not None else start + default_duration_s
+
+
 def _coverage(
     row: dict[str, Any], spans: list[tuple[float, float]], opts: ReportOptions
 ) -> dict[str, Any] | None:
-    start = next((row[k] for k in ("arrived", "dispatched", "received") if row[k] is not None), None)
-    if start is None:
+    span = coverage_span(row["received"], row["dispatched"], row["arrived"], row["cleared"], opts.default_duration_s)
+    if span is None:
         return None
-    end = row["cleared"] if row["cleared"] is not None else start + opts.default_duration_s
+    start, end = span
     length = max(end - start, 1.0)
-    covered = _union_seconds(spans, start, end)
+    covered = union_seconds(spans, start, end)
     first, last = min(s for s, _ in spans), max(e for _, e in spans)
     return {
         "coverage": round(covered / length, 4),
