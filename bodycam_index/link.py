@@ -21,6 +21,7 @@ import sqlite_utils
 
 from . import audit
 from .db import now_utc
+from .incidents.store import find_incident_ids
 from .model import InputError
 
 #: SQL for an ISO UTC text column as seconds since the epoch (float), computed by SQLite.
@@ -348,28 +349,13 @@ def find_footage(db: sqlite_utils.Database, ref: str) -> int | None:
     return None
 
 
-def _canonical(text: str) -> str | None:
-    try:
-        from .incidents.normalize import canonical_number
-    except ImportError:
-        return None
-    return canonical_number(text)
-
-
 def find_incident(db: sqlite_utils.Database, ref: str) -> int | None:
-    """An incident id from its number or an alias, as typed or in canonical form; None when nothing matches."""
-    ref = ref.strip()
-    for key in dict.fromkeys(k for k in (ref, ref.upper(), _canonical(ref)) if k):
-        rows = db.execute(
-            "SELECT id FROM incidents WHERE number = ? OR number_raw = ?"
-            " UNION SELECT incident_id FROM incident_aliases WHERE alias = ? OR raw = ?",
-            [key, key, key, key],
-        ).fetchall()
-        if len(rows) == 1:
-            return rows[0][0]
-        if len(rows) > 1:
-            raise InputError(f"incident {ref!r} is ambiguous ({len(rows)} incidents match)")
-    return None
+    """An incident id from its number or an alias, as typed or in canonical form; None when nothing matches,
+    InputError when several incidents do."""
+    ids = find_incident_ids(db, ref)
+    if len(ids) > 1:
+        raise InputError(f"incident {ref!r} is ambiguous ({len(ids)} incidents match)")
+    return ids[0] if ids else None
 
 
 def _resolve_pair(db: sqlite_utils.Database, footage: str, incident: str) -> tuple[int, int]:

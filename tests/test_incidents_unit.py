@@ -399,3 +399,16 @@ def test_synthetic_dems_inventory_bulk(tmp_path, monkeypatch, batch):
                        "f.id = h.footage_id ORDER BY f.dems_id").fetchall()
     assert hints == [("E1", "24-000001", "2024-1"), ("E2", "24-000002", "2024-2"), ("E3", "system check", None)]
     assert db.execute("SELECT duration_s FROM footage WHERE dems_id = 'E3'").fetchone()[0] == 12
+
+
+def test_show_and_incidents_show_find_the_same_incident(tmp_path):
+    from bodycam_index.link import find_incident as find_incident_id
+
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "export.csv"
+    _write(path, [["2016-104006", "1/2/2016 3:04 PM", "A", "1", "U1"], ["Walk  In 7", "1/2/2016 3:05 PM", "B", "1", ""]])
+    import_incidents(db, path, mapping=MAP, tz="UTC")
+    for typed in ("2016-104006", "16000104006", "2016104006", "walk in 7", "WALK   IN 7"):
+        found = find_incident(db, typed)
+        assert found is not None and find_incident_id(db, typed) == found["id"], typed
+    assert find_incident(db, "2016-104007") is None and find_incident_id(db, "2016-104007") is None

@@ -36,7 +36,7 @@ from .normalize import (
     Projector,
     TimeZoneConverter,
     canonical_number,
-    number_key,
+    incident_key,
     parse_clock,
     parse_float,
     parse_point,
@@ -81,11 +81,6 @@ class ImportReport:
         """One line: the counts."""
         return (f"{self.rows} rows: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.skipped} skipped")
-
-
-def incident_key(text: str) -> str:
-    """The stored key of an incident's own number: `number_key`, else the text upper-cased and trimmed."""
-    return number_key(text) or " ".join(text.upper().split())
 
 
 # Mergeable values of an incident, in this order (`Incident.values`); the four times sit at _TIMES_AT.

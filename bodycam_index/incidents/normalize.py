@@ -108,6 +108,11 @@ def number_key(text: str) -> str | None:
     return _DIGIT_RUN.sub(lambda d: str(int(d.group())), compact)
 
 
+def incident_key(text: str) -> str:
+    """The stored key of an incident's own number: `number_key`, else the text upper-cased with spaces collapsed."""
+    return number_key(text) or " ".join(text.upper().split())
+
+
 #: `number_key` with results remembered, for numbers that repeat (hints, aliases); an incident's own number, nearly
 #: always new, goes to `number_key` directly.
 canonical_number = lru_cache(maxsize=65536)(number_key)

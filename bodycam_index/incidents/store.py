@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlite_utils
 
-from .normalize import canonical_number
+from .normalize import incident_key
 
 INCIDENT_COLUMNS = (
     "number", "number_raw", "source", "type", "type_description", "priority",
@@ -97,15 +97,23 @@ def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
+def find_incident_ids(db: sqlite_utils.Database, text: str) -> list[int]:
+    """Ids of the incidents whose number or an alias is `text` as typed, upper-cased or as its stored key
+    (`incident_key`), latest import first."""
+    text = text.strip()
+    keys = json.dumps(sorted({text, text.upper(), incident_key(text)}))
+    return [id_ for (id_,) in db.execute(
+        "SELECT id FROM incidents WHERE number IN (SELECT value FROM json_each(:keys)) OR id IN "
+        "(SELECT incident_id FROM incident_aliases WHERE alias IN (SELECT value FROM json_each(:keys))) "
+        "ORDER BY imported_utc DESC, id DESC", {"keys": keys})]
+
+
 def find_incident(db: sqlite_utils.Database, number_text: str) -> dict[str, Any] | None:
     """The incident whose number or any alias matches `number_text` in any written form (latest import first)."""
-    key = canonical_number(number_text) or number_text.strip().upper()
-    rows = _dicts(db.execute(
-        "SELECT i.* FROM incidents i WHERE i.number = ? OR i.id IN "
-        "(SELECT incident_id FROM incident_aliases WHERE alias = ?) ORDER BY i.imported_utc DESC, i.id DESC LIMIT 1",
-        [key, key],
-    ))
-    return rows[0] if rows else None
+    ids = find_incident_ids(db, number_text)
+    if not ids:
+        return None
+    return _dicts(db.execute("SELECT * FROM incidents WHERE id = ?", [ids[0]]))[0]
 
 
 def incident_details(db: sqlite_utils.Database, incident_id: int) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
