@@ -412,3 +412,13 @@ def test_show_and_incidents_show_find_the_same_incident(tmp_path):
         found = find_incident(db, typed)
         assert found is not None and find_incident_id(db, typed) == found["id"], typed
     assert find_incident(db, "2016-104007") is None and find_incident_id(db, "2016-104007") is None
+
+
+def test_cli_errors_file_is_spreadsheet_safe(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _write(tmp_path / "=cmd.csv", _generated(2) + [["", "1/1/2024 1:00 PM", "X", "1", "U1"]])
+    maps = [a for k, v in MAP.items() for a in ("--map", f"{k}={v}")]
+    result = CliRunner().invoke(main, ["--db", "cli.db", "import-incidents", "=cmd.csv", *maps, "--tz", "UTC",
+                                       "--errors", "skipped.csv"])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "skipped.csv").read_text().splitlines()[1] == "'=cmd.csv,4,no incident number"

@@ -18,6 +18,7 @@ from ..incidents.presets import Rules
 from ..incidents.roster import import_roster
 from ..incidents.store import find_incident, incident_details, list_incidents
 from ..model import InputError
+from ..reports.render import excel_safe
 
 _SHOWN_SKIPS = 5
 
@@ -42,6 +43,7 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None
 
 
 def _report(report: ImportReport, errors: str | None) -> None:
+    """Print an import's counts and first skipped rows; write every skipped row to `errors` (spreadsheet-safe)."""
     click.echo(f"{report.source}: {report.summary()}")
     for skipped in report.skipped_rows[:_SHOWN_SKIPS]:
         click.echo(f"  skipped {skipped.file}:{skipped.line}: {skipped.reason}")
@@ -51,10 +53,11 @@ def _report(report: ImportReport, errors: str | None) -> None:
         with open(errors, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
             writer.writerow(["file", "line", "reason"])
-            writer.writerows([s.file, s.line, s.reason] for s in report.skipped_rows)
+            writer.writerows([excel_safe(s.file), s.line, excel_safe(s.reason)] for s in report.skipped_rows)
 
 
 def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
+    """`--map field=column` pairs as a dict."""
     mapping = {}
     for pair in pairs:
         name, sep, column = pair.partition("=")
@@ -65,6 +68,7 @@ def _mapping(pairs: tuple[str, ...]) -> dict[str, str]:
 
 
 def _rules(types: tuple[str, ...], priorities: tuple[str, ...], require_all: bool) -> Rules | None:
+    """The `--require-*` options as footage rules, or None to keep the preset's."""
     split = tuple(p.strip() for value in priorities for p in value.split(",") if p.strip())
     if not (types or split or require_all):
         return None
