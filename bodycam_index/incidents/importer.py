@@ -40,6 +40,7 @@ from .normalize import (
     parse_clock,
     parse_float,
     parse_point,
+    remember,
     utc_text,
     valid_latlon,
 )
@@ -47,7 +48,7 @@ from .presets import TIME_FIELDS, Preset, Rules
 
 BATCH = 20_000
 HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
-_NUMBER_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
+_TEXT_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
 
 
 @dataclass
@@ -123,7 +124,7 @@ class RowBuilder:
         pos = {k: v[0] for k, v in positions.items() if k != "aliases"}
         self.pos = pos
         self.number_at = pos["number"]
-        self.plain = [(_SLOT[k], pos[k], CleanCache()) for k in _NUMBER_KEYS if k in pos]
+        self.plain = [(_SLOT[k], pos[k], CleanCache()) for k in _TEXT_KEYS if k in pos]
         converter = TimeZoneConverter(tz)
         self.tz = converter
         self.times = [(_SLOT[f], f, pos[f], ColumnTimes(converter), pos.get(f + "_time"))
@@ -136,6 +137,7 @@ class RowBuilder:
         self._last_number: tuple[str | None, str, str] = (None, "", "")  # (cell, cleaned, key)
 
     def _cell(self, cells: list[str], name: str) -> str | None:
+        """The cleaned cell of field `name`, or None (no such column, null token, garbage)."""
         i = self.pos.get(name)
         return clean(cells[i]) if i is not None else None
 
@@ -234,6 +236,8 @@ class RowBuilder:
         return self._position(cells, flags, lat_text)
 
     def _position(self, cells: list[str], flags: list[str], lat_text: str | None) -> tuple[float | None, float | None]:
+        """The position from a point column or projected x/y, flagging `bad_coordinates` when one was given but
+        unusable."""
         point = self._cell(cells, "point")
         if point:
             found = parse_point(point)
@@ -243,12 +247,12 @@ class RowBuilder:
             x, y = self._cell(cells, "x"), self._cell(cells, "y")
             if x and y:
                 key = (x, y)
-                if key not in self._point_cache:
+                if key in self._point_cache:
+                    found = self._point_cache[key]
+                else:
                     fx, fy = parse_float(x), parse_float(y)
-                    if len(self._point_cache) > 50_000:
-                        self._point_cache.clear()
-                    self._point_cache[key] = self.projector(fx, fy) if fx is not None and fy is not None else None
-                found = self._point_cache[key]
+                    found = remember(self._point_cache, key,
+                                     self.projector(fx, fy) if fx is not None and fy is not None else None)
                 if found:
                     return found
                 flags.append("bad_coordinates")
@@ -324,9 +328,7 @@ class _Finisher:
         key = (v[0], v[1], v[2])  # type, type_description, priority
         hit = self._requires.get(key)
         if hit is None:
-            if len(self._requires) >= 50_000:
-                self._requires.clear()
-            hit = self._requires[key] = int(self.rules.requires(*key))
+            hit = remember(self._requires, key, int(self.rules.requires(*key)))
         return hit
 
     def __call__(self, inc: Incident) -> Ready:

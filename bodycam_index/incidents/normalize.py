@@ -42,7 +42,7 @@ K = TypeVar("K")
 V = TypeVar("V")
 
 
-def _remember(cache: dict[K, V], key: K, value: V) -> V:
+def remember(cache: dict[K, V], key: K, value: V) -> V:
     """Store `value` under `key`, emptying the cache first when it is full (memory stays bounded); returns value."""
     if len(cache) >= _CACHE_LIMIT:
         cache.clear()
@@ -243,7 +243,7 @@ class TimeZoneConverter:
             if first != second:
                 back = (probe - first).replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
                 flag = "ambiguous" if back == probe else "nonexistent"
-            hit = _remember(self._hours, key, (first, flag))
+            hit = remember(self._hours, key, (first, flag))
         return hit
 
     def to_utc(self, value: datetime) -> tuple[datetime, str | None]:
@@ -278,11 +278,11 @@ class ColumnTimes:
                 time(hour, minute, second, micro)
             except ValueError:
                 return None
-            clock = _remember(self._clocks, clock_text, (hour, f"{minute:02d}:{second:02d}.{micro:06d}Z"))
+            clock = remember(self._clocks, clock_text, (hour, f"{minute:02d}:{second:02d}.{micro:06d}Z"))
         day = self._days.get(date_text)
         if day is None:
             try:
-                day = _remember(self._days, date_text, self._day_prefixes(_us_date(date_text)))
+                day = remember(self._days, date_text, self._day_prefixes(_us_date(date_text)))
             except ValueError:
                 return None
         prefix = day[clock[0]]
