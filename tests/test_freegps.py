@@ -9,11 +9,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from bodycam_index.coords import ddmm_to_deg
 from bodycam_index.extract import freegps
 from bodycam_index.extract.boxes import Box
-from bodycam_index.extract.freegps import KNOT_MPS, ddmm_to_deg, decode_block, nmea_fixes, rmc_fix
+from bodycam_index.extract.freegps import decode_block
 from bodycam_index.extract.reader import Reader
-from bodycam_index.model import ExtractError
+from bodycam_index.model import ExtractError, GpsFix
+from bodycam_index.nmea import KNOT_MPS, nmea_fixes
 
 RMC = b"$GPRMC,201205.00,A,3853.16949,N,07659.54604,W,5.849,284.43,070621,,,D*FF"
 
@@ -96,6 +98,12 @@ XGODY = b"2024/05/22 02:54:29 N:42.382470 W:83.389570 53.6 km/h x:-0.02 y:0.99 z
 def test_ddmm_to_degrees() -> None:
     assert ddmm_to_deg(5130.5) == pytest.approx(51.508333, abs=1e-6)
     assert ddmm_to_deg(-12015.0) == pytest.approx(-120.25)
+
+
+def rmc_fix(raw: bytes, source: str) -> GpsFix | None:
+    """The fix of one RMC sentence, or None."""
+    fixes, _dropped = nmea_fixes(raw, source)
+    return fixes[0] if fixes else None
 
 
 def test_rmc_tolerates_bad_checksum_and_drops_status_v() -> None:

@@ -7,16 +7,19 @@ freeGPS blocks.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 import struct
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
+from .. import nmea
+from ..coords import ddmm_to_deg, make_fix
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from . import freegps
 from .boxes import Box, Track, children, find_path
-from .freegps import KMH_MPS, ddmm_to_deg, make_fix, nmea_fixes
+from .freegps import KMH_MPS
 from .reader import Reader, be_u32
 
 GARMIN_UUID = bytes.fromhex("9b630f8d637440ec8204bc5ff5091728")
@@ -130,24 +133,12 @@ def _blackvue_cprt(text: str, extraction: Extraction) -> None:
 
 def blackvue_nmea(text: bytes, start_ms: int | None) -> tuple[list[GpsFix], int]:
     """Fixes from BlackVue `[ms]NMEA` lines; the offset counts from `start_ms` (sttm) or the first line."""
-    fixes: list[GpsFix] = []
-    dropped = 0
-    for match in list(_BLACKVUE_LINE.finditer(text))[: freegps.MAX_SENTENCES]:
-        ms = int(match.group(1))
-        if start_ms is None:
-            start_ms = ms
-        found, bad = nmea_fixes(match.group(2), "blackvue", (ms - start_ms) / 1000)
-        dropped += bad
-        if found:
-            fixes.extend(found)
-        elif b"GGA," in match.group(2) and fixes and fixes[-1].alt_m is None and fixes[-1].t_offset_s == (
-                ms - start_ms) / 1000:
-            alt = freegps.gga_altitude(match.group(2))
-            if alt is not None:
-                last = fixes[-1]
-                fixes[-1] = GpsFix(last.lat, last.lon, last.t_utc, last.t_offset_s, alt, last.speed_mps,
-                                   last.quality, last.source)
-    return fixes, dropped
+    matches = itertools.islice(_BLACKVUE_LINE.finditer(text), nmea.MAX_SENTENCES)
+    lines = [(int(m.group(1)), m.group(2)) for m in matches]
+    if start_ms is None and lines:
+        start_ms = lines[0][0]
+    found = nmea.parse_timed([((ms - (start_ms or 0)) / 1000, line) for ms, line in lines], "blackvue")
+    return found.fixes, found.dropped + found.unreadable_rmc
 
 
 # --- 70mai, Garmin, DuDuBell/VSYS, Nextbase boxes -----------------------------------------------------------------------------
@@ -291,7 +282,7 @@ def text_samples(samples: list[tuple[float, bytes]]) -> tuple[list[GpsFix], int]
     dropped = 0
     for time_s, data in samples:
         source = "nextbase" if re.match(rb"\d{14}", data[6:20]) else "nmea"
-        found, bad = nmea_fixes(data, source, time_s)
+        found, bad = nmea.nmea_fixes(data, source, time_s)
         fixes.extend(found)
         dropped += bad
     return fixes, dropped

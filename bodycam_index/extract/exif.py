@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 
 import exifread
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from .reader import Reader
 
@@ -119,7 +120,7 @@ def _gps(tags: dict, out: Extraction) -> datetime | None:
     if alt_m is not None and isinstance(ref, list) and ref and ref[0] == 1:
         alt_m = -alt_m
     status = _text(tags, "GPS GPSStatus")
-    if status == "V" or (lat == 0 and lon == 0) or abs(lat) > 90 or abs(lon) > 180:
+    if status == "V" or not valid_position(lat, lon):
         out.dropped_fixes += 1
         return t_utc
     out.location = GpsFix(lat, lon, t_utc=t_utc, alt_m=alt_m, quality=status, source="exif.gps")

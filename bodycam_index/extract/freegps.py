@@ -1,5 +1,5 @@
 """Novatek "freeGPS" blocks (Viofo, Kenwood, Nextbase 512G/GW, Azdome, E-ACE, Vantrue, Transcend, XGODY, 70mai
-A810…) and NMEA text.
+A810…); NMEA text inside a block is read by `bodycam_index.nmea`.
 
 Blocks are found through the `moov/gps ` index, or by a bounded scan of `mdat`. Each block's payload layout is
 probed in a fixed order (formats.md §2.2: types 1, 2, 3/4, 15, 16/17, 18, 19, 20); binary layouts are
@@ -14,13 +14,12 @@ import struct
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-import pynmea2
-
+from ..coords import ddmm_to_deg, make_fix
 from ..model import ExtractError, GpsFix
+from ..nmea import KNOT_MPS, nmea_fixes
 from .boxes import Box
 from .reader import Reader, be_u32
 
-KNOT_MPS = 1852 / 3600
 KMH_MPS = 1 / 3.6
 MAGIC = b"freeGPS "
 #: Shortest block holding one record (ExifTool skips shorter ones).
@@ -34,22 +33,18 @@ SCAN_CHUNK = 4 << 20
 SCAN_PROBE = 16 << 20
 #: Most bytes of one block read as text (type 18).
 MAX_TEXT_RECORD = 512
-#: Most NMEA sentences read from one text.
-MAX_SENTENCES = 100_000
 
 #: Type 1 (Azdome): the XOR key, the detection bytes at 18 and the most bytes decrypted.
 TYPE1_KEY = 0xAA
 TYPE1_MAGIC = bytes.fromhex("aaaaf2e1f0ee5454")
 TYPE1_SPAN = 0x101
 
-_RMC = re.compile(rb"[A-Z]{2}RMC,[0-9A-Za-z.,+\-]*")
 _TYPE1 = re.compile(rb"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2}).{16}([NS])(\d{8})([EW])(\d{9})(\d{8})?",
                     re.DOTALL)
 _TYPE4_DECIMAL = re.compile(rb"\d{1,5}\.\d+\0*")
 _TYPE4_BASE64 = re.compile(rb"[A-Za-z0-9+/]{8,20}={0,2}\0*")
 _TYPE18 = re.compile(rb"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) [NS]")
 _TYPE18_FIELD = re.compile(r"([A-Za-z]):([-+]?\d+(?:\.\d+)?)")
-_GGA = re.compile(rb"[A-Z]{2}GGA,[0-9A-Za-z.,+\-]*")
 
 
 @dataclass
@@ -64,23 +59,6 @@ class Decoded:
     warning: str = ""
 
 
-def ddmm_to_deg(value: float) -> float:
-    """NMEA-style DDDMM.MMMM to decimal degrees (sign kept)."""
-    sign = -1.0 if value < 0 else 1.0
-    value = abs(value)
-    degrees = int(value / 100)
-    return sign * (degrees + (value - 100 * degrees) / 60)
-
-
-def make_fix(lat: float, lon: float, source: str, t_utc: datetime | None = None, t_offset_s: float | None = None,
-             alt_m: float | None = None, speed_mps: float | None = None) -> GpsFix | None:
-    """A GpsFix, or None when the position is not a real fix (0/0, out of range, not finite)."""
-    values = [lat, lon] + [v for v in (alt_m, speed_mps) if v is not None]
-    if not all(math.isfinite(v) for v in values) or abs(lat) > 90 or abs(lon) > 180 or (lat == 0 and lon == 0):
-        return None
-    return GpsFix(lat, lon, t_utc, t_offset_s, alt_m, speed_mps, None, source)
-
-
 def _time(year: int, month: int, day: int, hour: int, minute: int, second: float, tz: object = UTC
           ) -> datetime | None:
     try:
@@ -93,58 +71,6 @@ def _time(year: int, month: int, day: int, hour: int, minute: int, second: float
 
 def _sign(value: float, ref: int, negative: bytes) -> float:
     return -abs(value) if ref in negative else abs(value)
-
-
-# --- NMEA ------------------------------------------------------------------------------------------------------
-
-
-def _sentence(raw: bytes) -> pynmea2.NMEASentence | None:
-    text = raw.decode("ascii", "replace").split("*")[0]  # checksums are not validated (Nextbase's are wrong)
-    try:
-        return pynmea2.parse(text)
-    except (pynmea2.ParseError, ValueError, TypeError, AttributeError):
-        return None
-
-
-def rmc_fix(raw: bytes, source: str, t_offset_s: float | None = None) -> GpsFix | None:
-    """A fix from one RMC sentence (status A, with date), or None for an invalid or unreadable one."""
-    msg = _sentence(raw)
-    try:
-        if msg is None or msg.status != "A":
-            return None
-        stamp = msg.datetime
-        speed = float(msg.spd_over_grnd) * KNOT_MPS if msg.spd_over_grnd not in (None, "") else None
-        return make_fix(msg.latitude, msg.longitude, source, stamp.astimezone(UTC), t_offset_s, None, speed)
-    except (ValueError, TypeError, AttributeError, OverflowError):
-        return None
-
-
-def gga_altitude(raw: bytes) -> float | None:
-    """The altitude of one GGA sentence with a fix, or None."""
-    msg = _sentence(raw)
-    try:
-        if msg is None or not int(msg.gps_qual or 0):
-            return None
-        return float(msg.altitude) if msg.altitude is not None else None
-    except (ValueError, TypeError, AttributeError):
-        return None
-
-
-def nmea_fixes(text: bytes, source: str, t_offset_s: float | None = None) -> tuple[list[GpsFix], int]:
-    """Every valid RMC fix in a text (GGA adds altitude to the fix it follows), and how many RMC were invalid."""
-    fixes: list[GpsFix] = []
-    dropped = 0
-    for match in list(_RMC.finditer(text))[:MAX_SENTENCES]:
-        fix = rmc_fix(match.group(), source, t_offset_s)
-        if fix is None:
-            dropped += 1
-            continue
-        gga = _GGA.search(text, match.end())
-        alt = gga_altitude(gga.group()) if gga is not None else None
-        if alt is not None and math.isfinite(alt):
-            fix = GpsFix(fix.lat, fix.lon, fix.t_utc, fix.t_offset_s, alt, fix.speed_mps, fix.quality, fix.source)
-        fixes.append(fix)
-    return fixes, dropped
 
 
 # --- block layouts ---------------------------------------------------------------------------------------------

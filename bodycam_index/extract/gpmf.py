@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from .reader import Reader
 
@@ -171,7 +172,7 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult) 
         else:
             fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
             t_utc = _after(gpsu, i * step)
-        if fix == 0 or (lat == 0 and lon == 0) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        if fix == 0 or not valid_position(lat, lon):
             result.dropped += 1
             continue
         quality = f"fix={fix}" + (f" dop={dop:g}" if dop is not None else "")

@@ -13,6 +13,7 @@ from xml.etree.ElementTree import Element
 
 from defusedxml import ElementTree
 
+from ..coords import parse_iso6709
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from . import gpmf
 from .boxes import Box, Track, children, first, iter_boxes, payload
@@ -457,36 +458,6 @@ def _location(found: _Found, extraction: Extraction) -> None:
         if point is not None:
             extraction.location = GpsFix(point[0], point[1], alt_m=point[2], source="xmp.gps")
             return
-
-
-_ISO6709 = re.compile(r"([+-])(\d+(?:\.\d*)?)([+-])(\d+(?:\.\d*)?)(?:([+-]\d+(?:\.\d*)?))?")
-
-
-def parse_iso6709(text: str) -> tuple[float, float, float | None] | None:
-    """(lat, lon, alt) of an ISO-6709 string in degrees, degrees-minutes or degrees-minutes-seconds form."""
-    match = _ISO6709.match(text.strip())
-    if match is None:
-        return None
-    lat_sign, lat_text, lon_sign, lon_text, alt = match.groups()
-    lat, lon = _sexagesimal(lat_text, 2), _sexagesimal(lon_text, 3)
-    if lat is None or lon is None:
-        return None
-    lat, lon = (-lat if lat_sign == "-" else lat), (-lon if lon_sign == "-" else lon)
-    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
-        return None
-    return lat, lon, float(alt) if alt else None
-
-
-def _sexagesimal(text: str, degree_digits: int) -> float | None:
-    whole = len(text.split(".")[0])
-    value = float(text)
-    if whole == degree_digits:
-        return value
-    if whole == degree_digits + 2:
-        return value // 100 + (value % 100) / 60
-    if whole == degree_digits + 4:
-        return value // 10000 + (value // 100 % 100) / 60 + (value % 100) / 3600
-    return None
 
 
 def _xmp_root(xmp: str) -> Element | None:

@@ -7,11 +7,11 @@ reached through the SeekHead's positions, so the media data is never read.
 from __future__ import annotations
 
 import math
-import re
 import struct
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
+from ..coords import parse_iso6709, valid_position
 from ..model import ExtractError, Extraction, GpsFix, TimeCandidate
 from .reader import Reader
 
@@ -22,7 +22,6 @@ MAX_META = 16 * 1024 * 1024
 #: Most Segment children walked before giving up (hostile files of tiny elements).
 MAX_CHILDREN = 10_000
 EPOCH_2001 = datetime(2001, 1, 1, tzinfo=UTC)
-_ISO6709 = re.compile(r"([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)([+-]\d+(?:\.\d+)?)?")
 _TEXT = {0x4D80: "mkv.muxingapp", 0x5741: "mkv.writingapp", 0x7BA9: "mkv.title"}
 
 
@@ -190,14 +189,11 @@ class _Mkv:
         if name == "DATE_RECORDED":
             self.date_recorded(key, value)
         elif name in ("LOCATION", "RECORDING_LOCATION") and self.out.location is None:
-            match = _ISO6709.match(value.replace(" ", ""))
-            if match:
-                lat, lon = float(match[1]), float(match[2])
-                alt = float(match[3]) if match[3] else None
-                if abs(lat) <= 90 and abs(lon) <= 180 and (lat, lon) != (0, 0):
-                    self.out.location = GpsFix(lat, lon, alt_m=alt, source=key)
-                else:
-                    self.out.dropped_fixes += 1
+            point = parse_iso6709(value.replace(" ", ""))
+            if point is not None and valid_position(point[0], point[1]):
+                self.out.location = GpsFix(point[0], point[1], alt_m=point[2], source=key)
+            elif value.lstrip().startswith(("+", "-")):
+                self.out.dropped_fixes += 1
 
     def date_recorded(self, key: str, value: str) -> None:
         """A DATE_RECORDED tag: ISO 8601, with or without a zone, sometimes a date only."""

@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
-import pynmea2
-
+from .. import nmea
+from ..coords import ddmm_to_deg, make_fix, valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from . import freegps
-from .freegps import KMH_MPS, ddmm_to_deg, make_fix
+from .freegps import KMH_MPS
 from .reader import Reader, be_u16, be_u32
 
 #: Bytes read at each end of the file.
@@ -32,8 +32,6 @@ _PTS_WRAP = 1 << 33
 GPS_POINTS = 16
 GPS_STEP = 256 * 1024
 GPS_STEPS = 4
-_RMC = re.compile(rb"\$G[PN]RMC,[^$\r\n\x00]{0,120}")
-_KNOTS = 0.514444
 _NUM = rb"(-?\d{1,5}(?:\.\d{1,9})?)"
 #: vsys: `$GPSINFO,flags,YYYY.MM.DD hh:mm:ss,DDMM.mmmmm,DDDMM.mmmmm,km/h,?,track,…` (camera clock, zone unknown).
 _GPSINFO = re.compile(rb"\$GPSINFO,[^,\r\n]{0,16},(\d{4})\.(\d\d)\.(\d\d) (\d\d):(\d\d):(\d\d),"
@@ -204,31 +202,19 @@ def _mdpm_gps(entries: dict[int, bytes], out: Extraction) -> None:
         h, m, s = (_rational(entries[t]) for t in (0xBB, 0xBC, 0xBD))
         out.tags["mts.mdpm.gpstime"] = f"{h}:{m}:{s}"
         out.warnings.append("MDPM GPS time has no date; kept as a tag only")
-    if status == "V" or (lat == 0 and lon == 0):
+    if status == "V" or not valid_position(lat, lon):
         out.dropped_fixes += 1
         return
     out.location = GpsFix(lat, lon, alt_m=alt, quality=status, source="mts.mdpm.gps")
 
 
 def add_rmc_fixes(data: bytes, source: str, out: Extraction) -> None:
-    """Add every valid NMEA RMC sentence found in `data` to `out.track` (invalid ones are counted)."""
-    for match in _RMC.finditer(data):
-        text = match.group().decode("ascii", "replace").strip()
-        try:
-            msg = pynmea2.parse(text)
-            lat, lon, status = msg.latitude, msg.longitude, msg.status
-            day, clock = msg.datestamp, msg.timestamp
-            speed = float(msg.spd_over_grnd) * _KNOTS if msg.spd_over_grnd not in (None, "") else None
-        except (pynmea2.ParseError, ValueError, TypeError, AttributeError, IndexError):
-            out.warnings.append(f"unreadable NMEA sentence: {text[:40]!r}")
-            continue
-        if status != "A" or (lat == 0 and lon == 0) or not (abs(lat) <= 90 and abs(lon) <= 180):
-            out.dropped_fixes += 1
-            continue
-        stamp = None
-        if isinstance(day, date) and isinstance(clock, time):
-            stamp = datetime.combine(day, clock).replace(tzinfo=UTC)
-        out.track.append(GpsFix(lat, lon, t_utc=stamp, speed_mps=speed, quality="A", source=source))
+    """Add every valid NMEA RMC fix found in `data` to `out.track` (void ones are counted, unreadable ones warned)."""
+    found = nmea.parse(data, source)
+    out.track.extend(found.fixes)
+    out.dropped_fixes += found.dropped
+    if found.unreadable:
+        out.warnings.append(f"{found.unreadable} NMEA sentences could not be read")
 
 
 def _count(gps: _Gps, kind: str) -> None:

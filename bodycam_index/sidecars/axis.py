@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
-from .common import from_epoch, load_json, parse_iso, to_float, valid_position
+from .common import from_epoch, load_json, parse_iso, to_float
 
 MAX_ENTRIES = 1_000_000
 _WKT_POINT = re.compile(r"^\s*POINT\s*\(\s*(\S+)\s+(\S+)(?:\s+\S+)?\s*\)\s*$", re.IGNORECASE)

@@ -1,4 +1,4 @@
-"""Helpers shared by the sidecar parsers: bounded text reading, ISO times, fix validity."""
+"""Helpers shared by the sidecar parsers: bounded text reading, JSON, ISO and epoch times, numbers."""
 
 from __future__ import annotations
 
@@ -70,17 +70,6 @@ def from_epoch(text: object) -> datetime | None:
     if not math.isfinite(seconds) or not 0 < seconds < 32503680000:
         return None
     return datetime.fromtimestamp(seconds, UTC)
-
-
-def valid_position(lat: float, lon: float) -> bool:
-    """True for a finite position inside WGS84 bounds that is not the 0/0 'no fix' placeholder."""
-    return (
-        math.isfinite(lat)
-        and math.isfinite(lon)
-        and -90.0 <= lat <= 90.0
-        and -180.0 <= lon <= 180.0
-        and not (lat == 0.0 and lon == 0.0)
-    )
 
 
 def to_float(text: object) -> float | None:

@@ -11,8 +11,8 @@ import gpxpy.gpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix
-from .common import valid_position
 
 SOURCE = "gpx"
 

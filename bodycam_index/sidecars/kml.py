@@ -8,8 +8,9 @@ from xml.etree.ElementTree import Element, ParseError
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix
-from .common import parse_iso, to_float, valid_position
+from .common import parse_iso, to_float
 
 SOURCE = "kml"
 MAX_ELEMENTS = 5_000_000

@@ -11,8 +11,8 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, TimeCandidate
-from .common import valid_position
 
 SOURCE = "srt.dji"
 

@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
-from .common import load_json, parse_iso, valid_position
+from .common import load_json, parse_iso
 
 SOURCE = "watchguard"
 MAX_ITEMS = 1_000_000
