@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 from ..coords import parse_iso6709, valid_position
+from ..isotime import parse_date
 from ..model import ExtractError, Extraction, GpsFix, TimeCandidate
 from .reader import Reader
 
@@ -197,18 +198,14 @@ class _Mkv:
 
     def date_recorded(self, key: str, value: str) -> None:
         """A DATE_RECORDED tag: ISO 8601, with or without a zone, sometimes a date only."""
-        try:
-            stamp = datetime.fromisoformat(value)
-        except ValueError:
-            self.out.warnings.append(f"{key} not understood: {value!r}")
-            return
-        if len(value) <= 10:
+        if len(value.strip()) <= 10 and value.strip()[:4].isdigit():
             self.out.warnings.append(f"{key} holds a date without a time ({value}); not used as a start time")
             return
-        if stamp.tzinfo is None:
-            zone = "local"
-        else:
-            zone = "utc" if stamp.utcoffset() == timedelta(0) else "offset"
+        parsed = parse_date(value)
+        if parsed is None:
+            self.out.warnings.append(f"{key} not understood: {value!r}")
+            return
+        stamp, zone = parsed
         self.out.times.append(TimeCandidate(key, stamp, zone, "Matroska tag DATE_RECORDED"))
 
 
