@@ -10,6 +10,7 @@ re-linking and win over automatic rows of the same pair.
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -239,8 +240,8 @@ class Linker:
 
         index = self.unplaced if points else self.all
         side = "incident has no position" if points else "footage has no position"
-        near = sorted(index.overlapping(lo, hi), key=lambda r: abs(r[0] - lo))
-        for _ws, _we, inc in near[: self.opts.max_time_only]:
+        near = heapq.nsmallest(self.opts.max_time_only, index.overlapping(lo, hi), key=lambda r: abs(r[0] - lo))
+        for _ws, _we, inc in near:
             offer(inc.id, "time-only", SCORES["time-only"], f"times overlap; {side}")
         return found
 
