@@ -12,7 +12,8 @@ from pathlib import Path
 
 import sqlite_utils
 
-from .model import Extraction, GpsFix, TimeCandidate
+from .bounds import check_time
+from .model import GpsFix, TimeCandidate
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "bodycam_index.db"
@@ -196,12 +197,12 @@ def connect(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
 
 
 def iso_utc(value: datetime | None) -> str | None:
-    """An aware datetime as stored text (`…Z`, microseconds), or None."""
+    """An aware datetime as stored text (`…Z`, microseconds), or None; ValueError for a naive or out-of-range one."""
     if value is None:
         return None
     if value.tzinfo is None:
         raise ValueError(f"naive datetime {value!r} cannot be stored as UTC")
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return check_time(value).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_utc(text: str | None) -> datetime | None:
@@ -216,23 +217,21 @@ def now_utc() -> str:
     return iso_utc(datetime.now(UTC)) or ""
 
 
-def _candidate_row(footage_id: int, candidate: TimeCandidate, chosen: str | None) -> dict[str, object]:
+#: Columns of a time candidate / GPS fix after `footage_id`, in the order `candidate_values` / `fix_values` give.
+CANDIDATE_COLUMNS = ("source", "value", "value_utc", "zone", "note", "chosen")
+FIX_COLUMNS = ("t_utc", "t_offset_s", "lat", "lon", "alt_m", "speed_mps", "quality", "source")
+
+
+def candidate_values(candidate: TimeCandidate, chosen: str | None) -> tuple[object, ...]:
+    """One time candidate as stored (CANDIDATE_COLUMNS)."""
     value = candidate.value
-    return {
-        "footage_id": footage_id,
-        "source": candidate.source,
-        "value": value.isoformat(),
-        "value_utc": iso_utc(value) if value.tzinfo else None,
-        "zone": candidate.zone,
-        "note": candidate.note or None,
-        "chosen": int(candidate.source == chosen),
-    }
+    return (candidate.source, value.isoformat(), iso_utc(value) if value.tzinfo else None, candidate.zone,
+            candidate.note or None, int(candidate.source == chosen))
 
 
-def _fix_row(footage_id: int, fix: GpsFix) -> dict[str, object]:
-    return {"footage_id": footage_id, "t_utc": iso_utc(fix.t_utc), "t_offset_s": fix.t_offset_s, "lat": fix.lat,
-            "lon": fix.lon, "alt_m": fix.alt_m, "speed_mps": fix.speed_mps, "quality": fix.quality,
-            "source": fix.source}
+def fix_values(fix: GpsFix) -> tuple[object, ...]:
+    """One GPS fix as stored (FIX_COLUMNS)."""
+    return (iso_utc(fix.t_utc), fix.t_offset_s, fix.lat, fix.lon, fix.alt_m, fix.speed_mps, fix.quality, fix.source)
 
 
 def thin_track(track: list[GpsFix], per_second: float = 1.0) -> list[GpsFix]:
@@ -248,26 +247,33 @@ def thin_track(track: list[GpsFix], per_second: float = 1.0) -> list[GpsFix]:
     return kept
 
 
-def save_footage(db: sqlite_utils.Database, row: dict[str, object], extraction: Extraction | None,
-                 chosen_source: str | None, hints: list[tuple[str, str | None]], full_tracks: bool = False) -> int:
+def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+
+
+def save_footage(db: sqlite_utils.Database, row: dict[str, object], candidates: list[tuple[object, ...]],
+                 fixes: list[tuple[object, ...]], hints: list[tuple[str, str | None]]) -> int:
     """Insert or replace one footage row and its time candidates, GPS fixes and hints; returns its id.
 
-    `row` holds footage columns (with `id` to replace an existing row); `hints` are (as typed, canonical) numbers.
+    `row` holds footage columns (with `id` to replace an existing row); `candidates` and `fixes` are rows of
+    CANDIDATE_COLUMNS and FIX_COLUMNS; `hints` are (as typed, canonical) incident numbers. All in one transaction
+    (a savepoint inside the caller's), so a footage row is never visible without its children.
     """
-    table = db.table("footage")
-    if row.get("id") is not None:
-        footage_id = int(row["id"])  # type: ignore[arg-type]
-        table.update(footage_id, {k: v for k, v in row.items() if k != "id"})
-    else:
-        footage_id = int(table.insert(row).last_pk)  # type: ignore[arg-type]
-    for child in ("time_candidates", "gps_fixes", "footage_hints"):
-        db.execute(f"DELETE FROM {child} WHERE footage_id = ?", [footage_id])
-    if extraction is not None:
-        db.table("time_candidates").insert_all(
-            (_candidate_row(footage_id, c, chosen_source) for c in extraction.times), batch_size=500)
-        track = extraction.track if full_tracks else thin_track(extraction.track)
-        db.table("gps_fixes").insert_all((_fix_row(footage_id, f) for f in track), batch_size=1000)
-    db.table("footage_hints").insert_all(
-        ({"footage_id": footage_id, "kind": "incident_number", "value": raw, "normalized": norm, "source": "file"}
-         for raw, norm in hints), batch_size=500)
+    conn = db.conn
+    with db.atomic():
+        columns = tuple(k for k in row if k != "id")
+        values = [row[k] for k in columns]
+        if row.get("id") is not None:
+            footage_id = int(row["id"])  # type: ignore[call-overload]
+            conn.execute(f"UPDATE footage SET {', '.join(f'{c} = ?' for c in columns)} WHERE id = ?",
+                         [*values, footage_id])
+            for child in ("time_candidates", "gps_fixes", "footage_hints"):
+                conn.execute(f"DELETE FROM {child} WHERE footage_id = ?", [footage_id])
+        else:
+            footage_id = int(conn.execute(_insert_sql("footage", columns), values).lastrowid or 0)
+        conn.executemany(_insert_sql("time_candidates", ("footage_id", *CANDIDATE_COLUMNS)),
+                         [(footage_id, *c) for c in candidates])
+        conn.executemany(_insert_sql("gps_fixes", ("footage_id", *FIX_COLUMNS)), [(footage_id, *f) for f in fixes])
+        conn.executemany("INSERT INTO footage_hints (footage_id, kind, value, normalized, source) "
+                         "VALUES (?, 'incident_number', ?, ?, 'file')", [(footage_id, *h) for h in hints])
     return footage_id

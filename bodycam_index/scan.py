@@ -2,7 +2,7 @@
 
 Evidence is only ever opened for reading. Files unchanged since the last scan (same size and mtime) are skipped
 without being opened; a file whose hash matches a recording whose old path is gone is recorded as moved. Each file is
-committed on its own, so an interrupted scan leaves a consistent database and the next scan resumes.
+committed with its time candidates, GPS fixes and hints in one transaction, so an interrupted scan leaves a consistent database and the next scan resumes.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from pathlib import Path
 import sqlite_utils
 
 from . import db as store
+from .bounds import bound_extraction
 from .extract import extract_recording
 from .filenames import from_filename, incident_hints
 from .incidents.normalize import canonical_number
@@ -33,6 +34,8 @@ _EXTRACTED_COLUMNS = ("container", "start_utc", "end_utc", "duration_s", "time_s
                       "clock_offset_s", "drift_s", "make", "model", "serial", "firmware", "officer", "unit", "lat",
                       "lon", "warnings")
 _HASH_CHUNK = 1 << 20
+#: Longest error message stored for a file (a hostile header must not be echoed whole).
+MAX_ERROR_CHARS = 500
 
 
 @dataclass(frozen=True)
@@ -108,9 +111,12 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _mtime_candidate(stat: os.stat_result) -> TimeCandidate:
-    when = datetime.fromtimestamp(stat.st_mtime, UTC)
-    return TimeCandidate("fs.mtime", when, "utc", "file modification time: last resort, often the copy time")
+def _mtime_candidate(stat: os.stat_result) -> list[TimeCandidate]:
+    try:
+        when = datetime.fromtimestamp(stat.st_mtime, UTC)
+    except (OverflowError, OSError, ValueError):  # an mtime no datetime can hold
+        return []
+    return [TimeCandidate("fs.mtime", when, "utc", "file modification time: last resort, often the copy time")]
 
 
 def _extract(job: Job, incident_pattern: str | None) -> Extraction:
@@ -123,46 +129,70 @@ def _extract(job: Job, incident_pattern: str | None) -> Extraction:
     return extract_recording(job.path, job.sidecars, incident_pattern)
 
 
+def _error(message: str) -> dict[str, object]:
+    """The result fields of a file that could not be indexed (message bounded in length)."""
+    if len(message) > MAX_ERROR_CHARS:
+        message = message[: MAX_ERROR_CHARS - 1] + "…"
+    return {"status": "error", "error": message}
+
+
+def _resolved(extraction: Extraction, stat: os.stat_result, options: ScanOptions) -> dict[str, object]:
+    """Resolve an extraction and turn it into the footage columns and child rows to store."""
+    extraction.times.extend(_mtime_candidate(stat))
+    bound_extraction(extraction)
+    footage = resolve(extraction, options.tz)
+    ident = footage.identity
+    columns = {
+        "container": extraction.container, "start_utc": store.iso_utc(footage.start_utc),
+        "end_utc": store.iso_utc(footage.end_utc), "duration_s": footage.duration_s,
+        "time_source": footage.time_source, "zone_kind": footage.zone_kind, "time_reason": footage.time_reason,
+        "clock_offset_s": footage.clock_offset_s, "drift_s": footage.drift_s, "make": ident.make,
+        "model": ident.model, "serial": ident.serial, "firmware": ident.firmware, "officer": ident.officer,
+        "unit": ident.unit, "lat": footage.lat, "lon": footage.lon, "fix_count": footage.fix_count,
+        "dropped_fixes": extraction.dropped_fixes,
+        "warnings": json.dumps(extraction.warnings) if extraction.warnings else None,
+    }
+    track = extraction.track if options.full_tracks else store.thin_track(extraction.track)
+    return {
+        "status": "partial" if extraction.warnings else "ok", "error": None, "columns": columns,
+        "candidates": [store.candidate_values(c, footage.time_source) for c in extraction.times],
+        "fixes": [store.fix_values(f) for f in track],
+        "hints": [(h, canonical_number(h)) for h in extraction.incident_hints],
+    }
+
+
 def process(job: Job, options: ScanOptions) -> dict[str, object]:
-    """Extract, hash and resolve one recording (runs in a worker); never raises for a bad file."""
-    stat = job.path.stat()
-    result: dict[str, object] = {"path": str(job.path), "size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+    """Read, hash, extract and resolve one recording and build its rows (runs in a worker).
+
+    Never raises for a bad file: whatever goes wrong (an unreadable file, a parser failure, a date or duration no
+    datetime can hold) becomes that file's error result.
+    """
+    result: dict[str, object] = {"path": str(job.path), "size": None, "mtime_ns": None, "sha256": None}
     try:
+        stat = job.path.stat()
+        result.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
         result["sha256"] = sha256_of(job.path) if options.hash else None
     except OSError as exc:
-        return result | {"status": "error", "error": f"cannot read: {exc.strerror or exc}"}
+        return result | _error(f"cannot read: {exc.strerror or exc}")
     try:
         extraction = _extract(job, options.incident_pattern)
     except ExtractError as exc:
-        return result | {"status": "error", "error": str(exc) or type(exc).__name__}
+        return result | _error(str(exc) or type(exc).__name__)
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a scan
-        return result | {"status": "error", "error": f"parser failure ({type(exc).__name__}: {exc})"}
-    extraction.times.append(_mtime_candidate(stat))
-    footage = resolve(extraction, options.tz)
-    result.update(status="partial" if extraction.warnings else "ok", error=None, extraction=extraction,
-                  footage=footage)
-    return result
+        return result | _error(f"parser failure ({type(exc).__name__}: {exc})")
+    try:
+        return result | _resolved(extraction, stat, options)
+    except Exception as exc:  # noqa: BLE001 - an out-of-range value must not stop the scan either
+        return result | _error(f"cannot resolve the times ({type(exc).__name__}: {exc})")
 
 
 def _footage_row(result: dict[str, object], scan_id: int) -> dict[str, object]:
+    """The footage columns to store for a processed file (extracted columns cleared for an error)."""
     row: dict[str, object] = dict.fromkeys(_EXTRACTED_COLUMNS)
     row.update(fix_count=0, dropped_fixes=0)
     row.update({k: result.get(k) for k in ("path", "size", "mtime_ns", "sha256", "status", "error")})
     row.update(origin="file", parser_version=PARSER_VERSION, scan_id=scan_id, indexed_utc=store.now_utc())
-    extraction: Extraction | None = result.get("extraction")  # type: ignore[assignment]
-    footage = result.get("footage")
-    if extraction is None or footage is None:
-        return row
-    ident = footage.identity
-    row.update(
-        container=extraction.container, start_utc=store.iso_utc(footage.start_utc),
-        end_utc=store.iso_utc(footage.end_utc), duration_s=footage.duration_s, time_source=footage.time_source,
-        zone_kind=footage.zone_kind, time_reason=footage.time_reason, clock_offset_s=footage.clock_offset_s,
-        drift_s=footage.drift_s, make=ident.make, model=ident.model, serial=ident.serial,
-        firmware=ident.firmware, officer=ident.officer, unit=ident.unit, lat=footage.lat, lon=footage.lon,
-        fix_count=footage.fix_count, dropped_fixes=extraction.dropped_fixes,
-        warnings=json.dumps(extraction.warnings) if extraction.warnings else None,
-    )
+    row.update(result.get("columns") or {})  # type: ignore[call-overload]
     return row
 
 
@@ -205,39 +235,38 @@ class Scanner:
         return None
 
     def store(self, result: dict[str, object], scan_id: int) -> None:
-        """Write one processed recording in its own transaction."""
+        """Write one processed recording with its children in one transaction."""
         row = _footage_row(result, scan_id)
         path = Path(str(result["path"]))
-        known = self._known(path)
-        moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
+        with self.db.atomic():
+            known = self._known(path)
+            moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
+            if known:
+                row["id"] = known["id"]
+            elif moved is not None:
+                row["id"] = moved
+            store.save_footage(self.db, row, result.get("candidates") or [],  # type: ignore[arg-type]
+                               result.get("fixes") or [], result.get("hints") or [])  # type: ignore[arg-type]
         if known:
-            row["id"] = known["id"]
             self.summary.updated += 1
         elif moved is not None:
-            row["id"] = moved
             self.summary.moved += 1
         else:
             self.summary.new += 1
-        extraction: Extraction | None = result.get("extraction")  # type: ignore[assignment]
-        footage = result.get("footage")
-        hints = [(h, canonical_number(h)) for h in extraction.incident_hints] if extraction else []
-        with self.db.conn:
-            store.save_footage(self.db, row, extraction, footage.time_source if footage else None, hints,
-                               self.options.full_tracks)
         if row["status"] == "error":
             self.summary.failed += 1
             self.summary.failures.append((str(path), str(row["error"])))
         else:
-            if footage is None or footage.time_source in (None, "fs.mtime"):
+            if row["time_source"] in (None, "fs.mtime"):
                 self.summary.no_time += 1
-            if footage is None or (footage.fix_count == 0 and footage.lat is None):
+            if row["fix_count"] == 0 and row["lat"] is None:
                 self.summary.no_gps += 1
-        self.summary.bytes += int(row.get("size") or 0)
-        self.progress(str(path), int(row.get("size") or 0))
+        self.summary.bytes += int(row.get("size") or 0)  # type: ignore[call-overload]
+        self.progress(str(path), int(row.get("size") or 0))  # type: ignore[call-overload]
 
     def run(self, roots: list[Path]) -> ScanSummary:
         """Scan the roots; on Ctrl-C stop cleanly with everything done so far committed."""
-        with self.db.conn:
+        with self.db.atomic():
             scan_id = int(self.db.table("scans").insert(
                 {"started_utc": store.now_utc(), "roots": json.dumps([str(r) for r in roots])}).last_pk)
         try:
@@ -250,7 +279,7 @@ class Scanner:
         except KeyboardInterrupt:
             self.summary.interrupted = True
         finally:
-            with self.db.conn:
+            with self.db.atomic():
                 self.db.table("scans").update(scan_id, {"finished_utc": store.now_utc(),
                                                         "counts": json.dumps(self.summary.as_dict())})
         return self.summary
