@@ -9,9 +9,13 @@ from __future__ import annotations
 import importlib
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..model import ExtractError, Extraction
 from .reader import Reader
+
+if TYPE_CHECKING:
+    from .classify import Classification
 
 #: Container family → module implementing `extract(reader)`.
 PARSERS: dict[str, str] = {
@@ -46,16 +50,28 @@ def identify(head: bytes) -> str | None:
     return None
 
 
-def extract_media(reader: Reader) -> Extraction:
-    """Run the parser for the reader's container family; ExtractError when none applies."""
-    family = identify(reader.read_upto(0, HEAD_BYTES))
-    if family is None:
-        path = reader.path
-        if path is not None:
-            from .fallback import probe_with_ffmpeg
+def classify(path: Path, head: bytes) -> Classification:
+    """Media, sidecar, worth a probe, or not media (with a reason): see `classify.classify`."""
+    from .classify import classify as _classify
 
-            return probe_with_ffmpeg(path)
-        raise ExtractError("not a recognised media file")
+    return _classify(path, head)
+
+
+def extract_media(reader: Reader) -> Extraction:
+    """Run the parser for the reader's container family, or the in-process FFmpeg fallback for other files that
+    may be media; ExtractError when neither applies."""
+    head = reader.read_upto(0, HEAD_BYTES)
+    family = identify(head)
+    if family is None:
+        from .classify import classify_unknown
+
+        kind = classify_unknown(head)
+        path = reader.path
+        if kind.kind == "probe" and path is not None:
+            from .fallback import probe_in_process
+
+            return probe_in_process(path)
+        raise ExtractError(f"not a recognised media file ({kind.reason})")
     module = importlib.import_module(PARSERS[family])
     return module.extract(reader)
 

@@ -1,0 +1,82 @@
+"""In-process file classification: media by signature, sidecars, files worth a probe, and known non-media."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bodycam_index.extract import HEAD_BYTES, classify
+from bodycam_index.extract.classify import classify_unknown, text_kind
+
+from conftest import MEDIA, SAMPLE_MEDIA
+
+
+def _classify(path: Path):
+    with open(path, "rb") as stream:
+        return classify(path, stream.read(HEAD_BYTES))
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"", "empty file"),
+    (b"\n", "plain text"),
+    (b'{"DataPoints": []}\n', "JSON text"),
+    (b"\xef\xbb\xbf[1, 2, 3]", "JSON text"),
+    (b"# Evidence notes\n\nSee the log.\n", "Markdown text"),
+    (b"case,officer,when\n2016-1,Smith,2016-01-02\n", "CSV text"),
+    (b'<?xml version="1.0"?><x/>', "XML text"),
+    (b"2024-05-01 12:00:01 INFO upload done\n" * 40, "plain text"),
+    ("Beamter Müller, Streife 7\n".encode() * 60, "plain text"),
+    ("UTF-16 notes".encode("utf-16"), "plain text"),
+    (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + bytes(200), "PDF document"),
+    (b"PK\x03\x04\x14\x00" + bytes(200), "ZIP archive"),
+    (b"SQLite format 3\x00" + bytes(200), "SQLite database"),
+    (b"\x01\x02\x03\x04\x05", "5-byte file"),
+])
+def test_synthetic_non_media_is_skipped(data: bytes, reason: str) -> None:
+    found = classify_unknown(data[:HEAD_BYTES])
+    assert (found.kind, found.reason) == ("skip", reason)
+
+
+@pytest.mark.parametrize(("data", "reason"), [
+    (b"\x00\x00\x01\xba\x44" + bytes(300), "MPEG program stream"),
+    (b"FLV\x01\x05" + bytes(300), "Flash video"),
+    (b"\x30\x26\xb2\x75\x8e\x66\xcf\x11\xa6\xd9" + bytes(300), "ASF/WMV"),
+    (b"OggS\x00\x02" + bytes(300), "Ogg"),
+    (b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(300), "WAVE audio"),
+    (bytes(range(1, 256)) * 4, "unknown binary"),
+])
+def test_synthetic_possible_media_is_probed(data: bytes, reason: str) -> None:
+    found = classify_unknown(data[:HEAD_BYTES])
+    assert (found.kind, found.reason) == ("probe", reason)
+
+
+def test_a_multibyte_character_cut_at_the_end_of_the_head_is_still_text() -> None:
+    data = ("é" * 600).encode()[:HEAD_BYTES - 1]
+    assert text_kind(data) == "plain text"
+    assert text_kind(b"abc\xff\xfedef" * 20) is None
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", [
+    "gpmf-parser/max-heromode.mp4", "gpmf-parser/hero5.raw", "metadata-extractor-images/avi/MVI_4823.AVI",
+    "exiftool/M2TS.mts", "jcodec/issue365/test.mkv", "exiftool/GPS.jpg", "metadata-extractor-images/mov/with-gps.mov",
+])
+def test_corpus_media_is_media(name: str) -> None:
+    assert _classify(MEDIA / name).kind == "media"
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize(("name", "kind"), [
+    ("DJI_SRT_Parser/air2s.srt", "sidecar"), ("exiftool/Geotag.gpx", "sidecar"),
+    ("exiftool/Geotag2.log", "sidecar"), ("blackvue-tools/20170709_085527_N.gps", "sidecar"),
+    ("MANIFEST.md", "skip"), ("gpmf-parser/SAMPLES.md", "skip"), ("exif-samples/gps/README", "skip"),
+])
+def test_corpus_sidecars_and_documents(name: str, kind: str) -> None:
+    assert _classify(MEDIA / name).kind == kind
+
+
+def test_sample_media_exports_are_not_media() -> None:
+    for path in sorted((SAMPLE_MEDIA / "exports").iterdir()):
+        found = _classify(path)
+        assert (found.kind, found.reason) == ("skip", "CSV text"), path
