@@ -9,11 +9,12 @@ from __future__ import annotations
 import getpass
 import hashlib
 import json
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .db import now_utc
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 GENESIS = "0" * 64
 

@@ -7,13 +7,16 @@ audit writes live beside their logic (`incidents/store.py`, `link.py`, `audit.py
 from __future__ import annotations
 
 import os
+import sys
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from .bounds import check_time
 from .model import GpsFix, TimeCandidate
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 SCHEMA_VERSION = 1
 DEFAULT_DB = "bodycam_index.db"
@@ -182,10 +185,24 @@ def db_path(explicit: str | None = None) -> Path:
     return Path(explicit or os.environ.get("BODYCAM_INDEX_DB") or DEFAULT_DB)
 
 
+def _sqlite_utils() -> object:
+    """sqlite_utils, imported on first use without its optional numpy/pandas column types: we store neither, and
+    importing numpy would cost every command ~0.15 s of start-up (a None in sys.modules makes the import fail)."""
+    if "sqlite_utils" not in sys.modules:
+        blocked = [name for name in ("numpy", "pandas") if name not in sys.modules]
+        sys.modules.update(dict.fromkeys(blocked))
+        try:
+            import sqlite_utils  # noqa: F401 - the first import, under the block
+        finally:
+            for name in blocked:
+                del sys.modules[name]
+    return sys.modules["sqlite_utils"]
+
+
 def connect(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
     """Open (creating if needed) the database with its schema in place."""
     target = str(path) if path is not None else str(db_path())
-    db = sqlite_utils.Database(target)
+    db = _sqlite_utils().Database(target)  # type: ignore[attr-defined]
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")

@@ -16,14 +16,15 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from . import audit
 from .db import now_utc
 from .incidents.store import find_incident_ids
 from .model import InputError
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 #: SQL for an ISO UTC text column as seconds since the epoch (float), computed by SQLite.
 EPOCH = "((julianday({0}) - 2440587.5) * 86400.0)"

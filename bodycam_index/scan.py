@@ -16,8 +16,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wai
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from . import db as store
 from .bounds import bound_extraction
@@ -27,6 +26,9 @@ from .incidents.normalize import canonical_number
 from .model import ExtractError, Extraction, TimeCandidate
 from .resolve import resolve
 from .sidecars import SidecarIndex, is_sidecar, read_sidecar, sidecars_for
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 PARSER_VERSION = "1"
 #: Footage columns a scan sets from the extraction (cleared when a re-scan fails).

@@ -8,27 +8,24 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import (
-    BarColumn,
-    DownloadColumn,
-    Progress,
-    TextColumn,
-    TimeRemainingColumn,
-    TransferSpeedColumn,
-)
-from rich.table import Table
 
 from .. import db as store
-from ..extract import extract_recording
 from ..model import ExtractError, InputError
-from ..resolve import resolve
-from ..scan import ScanSummary, discover, scan_paths, sha256_of
 
-console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+    from ..scan import ScanSummary
+
+
+def _console() -> Console:
+    """Standard output for rich text (rich is imported only by the commands that print with it)."""
+    from rich.console import Console
+
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 def human_bytes(count: float) -> str:
@@ -80,6 +77,18 @@ def _print_summary(summary: ScanSummary) -> None:
 def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
          full_tracks: bool, incident_pattern: str | None, as_json: bool) -> None:
     """Index the footage under PATHS (recursively) into the database."""
+    from rich.console import Console
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+        TransferSpeedColumn,
+    )
+
+    from ..scan import discover, scan_paths
+
     _check_zone(tz)
     db = store.connect(obj.db)
     show_bar = sys.stderr.isatty() and not as_json
@@ -121,6 +130,8 @@ def _jsonable(value: Any) -> Any:
 
 def probe_file(path: Path, tz: str | None = None) -> dict[str, Any]:
     """Everything extracted from one file, and the resolved record, as plain data."""
+    from ..extract import extract_recording
+    from ..resolve import resolve
     from ..sidecars import sidecars_for
 
     siblings = [p for p in path.parent.iterdir() if p.is_file()]
@@ -150,6 +161,7 @@ def probe(files: tuple[Path, ...], tz: str | None, as_json: bool) -> None:
 
 
 def _print_probe(result: dict[str, Any]) -> None:
+    console = _console()
     console.print(f"[bold]{result['path']}[/bold]")
     if "error" in result:
         console.print(f"  error: {result['error']}")
@@ -206,12 +218,14 @@ def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> Non
     if as_json:
         click.echo(json.dumps(rows, indent=2))
         return
+    from rich.table import Table
+
     table = Table()
     for column in _LIST_COLUMNS:
         table.add_column(column, no_wrap=column != "note")
     for row in rows:
         table.add_row(*_list_cells(row))
-    console.print(table)
+    _console().print(table)
     total = db.execute("SELECT COUNT(*) FROM footage").fetchone()[0]
     click.echo(f"{len(rows)} of {total} recordings shown")
 
@@ -245,6 +259,8 @@ def footage_show(obj: Any, ref: str) -> None:
 @click.pass_obj
 def verify(obj: Any, paths: tuple[Path, ...]) -> None:
     """Re-hash indexed files; report changed and missing ones (exit 1 if any)."""
+    from ..scan import sha256_of
+
     db = store.connect(obj.db)
     prefixes = [str(p.resolve()) for p in paths]
     changed = missing = checked = 0

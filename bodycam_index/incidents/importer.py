@@ -15,17 +15,13 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
-import multiprocessing
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ..db import now_utc
 from ..model import InputError
@@ -45,6 +41,11 @@ from .normalize import (
     valid_latlon,
 )
 from .presets import TIME_FIELDS, Preset, Rules
+
+if TYPE_CHECKING:
+    from multiprocessing.connection import Connection
+
+    import sqlite_utils
 
 BATCH = 20_000
 HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
@@ -387,6 +388,8 @@ def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz
                  finish: _Finisher) -> Iterator[Batch]:
     """`_batches` computed in a helper process, so parsing (one core) overlaps writing (another). The pipe holds
     little, so at most a batch or two wait in memory."""
+    import multiprocessing
+
     receive, send = multiprocessing.Pipe(duplex=False)
     helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz, finish), daemon=True)
     helper.start()
@@ -489,6 +492,8 @@ def import_incidents(
                          f"({', '.join(csv_file.header)})")
     report = ImportReport(preset=chosen.name, source=source or chosen.name)
     finish = _Finisher(report.source, str(path), requires_footage or chosen.rules, chosen.use_of_force)
+    import multiprocessing
+
     if path.stat().st_size >= HELPER_BYTES and not multiprocessing.current_process().daemon:  # daemons cannot fork
         batches = _from_helper(path, chosen, positions, tz, finish)
     else:

@@ -20,14 +20,16 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
-
-import sqlite_utils
+from typing import TYPE_CHECKING
 
 from ..model import InputError
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, utc_text
 from .presets import resolve_columns
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "camera": ("camera_serial", "camera", "serial", "serial_number", "device", "device_serial"),

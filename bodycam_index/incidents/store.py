@@ -10,11 +10,12 @@ import json
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from .normalize import incident_key
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 INCIDENT_COLUMNS = (
     "number", "number_raw", "source", "type", "type_description", "priority",

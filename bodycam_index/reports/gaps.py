@@ -30,12 +30,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ..db import now_utc
 from ..link import ACCEPTED, EPOCH
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 GROUPS = ("unit", "officer", "precinct", "type", "month")
 #: SQL over `footage f`: its times are in doubt (zone unknown, or clock drift beyond `:drift` seconds).

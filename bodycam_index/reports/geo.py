@@ -6,12 +6,13 @@ import csv
 import json
 from collections import defaultdict
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
+from typing import TYPE_CHECKING, Any
 
 from ..link import ACCEPTED
 from .render import excel_safe
+
+if TYPE_CHECKING:
+    import sqlite_utils
 
 CSV_TABLES = {
     "incidents": "SELECT id, number, source, type, priority, received_utc, dispatched_utc, arrived_utc, cleared_utc,"

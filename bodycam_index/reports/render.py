@@ -10,9 +10,6 @@ import re
 from html import escape
 from typing import Any
 
-from rich.console import Console
-from rich.table import Table
-
 FORMATS = ("table", "csv", "json", "md", "html")
 SUMMARY_KEYS = ("incidents", "requiring_footage", "with_footage", "rate", "no_footage", "partial", "orphans",
                 "clock_issues", "uncertain_links")
@@ -113,6 +110,9 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 def to_table(report: dict[str, Any], width: int = 120) -> str:
     """A readable terminal rendering (rich tables), as text."""
+    from rich.console import Console
+    from rich.table import Table
+
     console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
     for warning in report["warnings"]:
         console.print(f"warning: {warning}", markup=False)
