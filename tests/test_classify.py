@@ -5,11 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import MEDIA, SAMPLE_MEDIA
 
 from bodycam_index.extract import HEAD_BYTES, classify
 from bodycam_index.extract.classify import classify_unknown, text_kind
-
-from conftest import MEDIA, SAMPLE_MEDIA
 
 
 def _classify(path: Path):

@@ -25,14 +25,19 @@ PARSERS: dict[str, str] = {
     "mpegts": "bodycam_index.extract.mpegts",
     "matroska": "bodycam_index.extract.matroska",
     "jpeg": "bodycam_index.extract.exif",
+    "heif": "bodycam_index.extract.heif",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
+#: Major brands of HEIF still images (`heif.BRANDS`; image sequences with a `moov` are MP4).
+_HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"avif"}
 HEAD_BYTES = 1024
 
 
 def identify(head: bytes) -> str | None:
     """The container family of a file from its first bytes, or None when not recognised."""
+    if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
+        return "heif"
     if len(head) >= 8 and head[4:8] in _BMFF_TYPES:
         return "isobmff"
     if head[:4] == b"RIFF" and head[8:12] in (b"AVI ", b"AVIX"):

@@ -132,11 +132,16 @@ def extract(reader: Reader) -> Extraction:
     head = reader.read_upto(0, HEAD)
     if head[:3] != b"\xff\xd8\xff":
         raise ExtractError("not a JPEG file (no SOI marker)")
+    return from_exif(head, "jpeg")
+
+
+def from_exif(data: bytes, container: str) -> Extraction:
+    """Time, GPS and identity from EXIF bytes: a JPEG's start, or a TIFF-header EXIF block (HEIF, RIFF)."""
     try:
-        tags = exifread.process_file(io.BytesIO(head), details=False)
+        tags = exifread.process_file(io.BytesIO(data), details=False)
     except Exception as exc:
         raise ExtractError(f"unreadable EXIF: {exc}") from exc
-    out = Extraction(container="jpeg")
+    out = Extraction(container=container)
     if not tags:
         out.warnings.append("no EXIF data")
         return out
