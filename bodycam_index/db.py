@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from . import killpoint
 from .bounds import check_time
 from .model import GpsFix, TimeCandidate
 
@@ -203,6 +204,7 @@ def connect(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
     """Open (creating if needed) the database with its schema in place."""
     target = str(path) if path is not None else str(db_path())
     db = _sqlite_utils().Database(target)  # type: ignore[attr-defined]
+    killpoint.install_from_env(db.conn)
     db.execute("PRAGMA journal_mode = WAL")
     db.execute("PRAGMA foreign_keys = ON")
     db.execute("PRAGMA synchronous = NORMAL")

@@ -22,6 +22,7 @@ from . import audit
 from .db import now_utc
 from .incidents.store import find_incident_ids
 from .model import InputError
+from .txn import immediate
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -299,8 +300,15 @@ def _number_links(db: sqlite_utils.Database) -> Iterator[tuple[int, int, str]]:
 
 
 def relink(db: sqlite_utils.Database, opts: LinkOptions | None = None) -> LinkStats:
-    """Rebuild every automatic link; manual links and exclusions are kept as they are."""
-    opts = opts or LinkOptions()
+    """Rebuild every automatic link; manual links and exclusions are kept as they are.
+
+    One write transaction: the run reads one state of footage and incidents, and its links replace the old ones
+    all at once (an interruption leaves the previous links)."""
+    with immediate(db):
+        return _relink(db, opts or LinkOptions())
+
+
+def _relink(db: sqlite_utils.Database, opts: LinkOptions) -> LinkStats:
     linker = Linker(db, opts)
     best: dict[tuple[int, int], tuple[str, float, str, int]] = {}
     footage_count = 0
@@ -312,7 +320,7 @@ def relink(db: sqlite_utils.Database, opts: LinkOptions | None = None) -> LinkSt
     for fid, iid, reason in _number_links(db):
         best[(fid, iid)] = ("number", SCORES["number"], reason, 0)
     created = now_utc()
-    with db.conn:
+    with db.atomic():
         db.execute("DELETE FROM links WHERE manual = 0")
         db.conn.executemany(
             "INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
@@ -383,9 +391,9 @@ def remove_link(db: sqlite_utils.Database, footage: str, incident: str, reason: 
 def _manual(db: sqlite_utils.Database, footage: str, incident: str, reason: str, user: str | None, excluded: bool) -> int:
     if not reason or not reason.strip():
         raise InputError("a manual link change needs --reason")
-    fid, iid = _resolve_pair(db, footage, incident)
-    number = db.execute("SELECT number FROM incidents WHERE id = ?", [iid]).fetchone()[0]
-    with db.conn:
+    with immediate(db):  # the link and its audit entry commit together, the chain never forks
+        fid, iid = _resolve_pair(db, footage, incident)
+        number = db.execute("SELECT number FROM incidents WHERE id = ?", [iid]).fetchone()[0]
         db.execute(
             "INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
             " created_utc) VALUES (?, ?, 'manual', ?, ?, 1, ?, 0, ?)"

@@ -72,7 +72,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
         return clean(cells[pos[name]]) if name in pos and pos[name] < len(cells) else None
 
     pending: dict[str, tuple[list[Any], tuple[str, str | None] | None]] = {}
-    with db.conn:
+    with db.atomic():  # the whole file or nothing
         for line, cells in csv_file.records():
             report.rows += 1
             dems_id, start_text = cell(cells, "id"), cell(cells, "start")

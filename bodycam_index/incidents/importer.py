@@ -70,6 +70,7 @@ class ImportReport:
     unchanged: int = 0
     skipped: int = 0
     rows: int = 0
+    aliased: int = 0
     skipped_rows: list[Skipped] = field(default_factory=list)
     preset: str = ""
     source: str = ""
@@ -81,8 +82,11 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line: the counts."""
-        return (f"{self.rows} rows: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
+        text = (f"{self.rows} rows: {self.new} new, {self.updated} updated, {self.unchanged} unchanged, "
                 f"{self.skipped} skipped")
+        if self.aliased:
+            text += f"; {self.aliased} rows met an incident under another written form of its number"
+        return text
 
 
 # Mergeable values of an incident, in this order (`Incident.values`); the four times sit at _TIMES_AT.
@@ -313,8 +317,9 @@ class _Written:
 
 # An incident ready to write: (number, stored row without id, content hash, other aliases, units).
 Ready = tuple[str, list[Any], str, list[tuple[str, str]], list[tuple[str | None, str | None]]]
-# What the parser hands the writer: rows read, rows skipped (line, reason), incidents ready.
-Batch = tuple[int, list[tuple[int, str]], list[Ready]]
+# What the parser hands the writer: rows read, rows that met their incident under another written form of its number,
+# rows skipped (line, reason), incidents ready.
+Batch = tuple[int, int, list[tuple[int, str]], list[Ready]]
 
 
 class _Finisher:
@@ -350,7 +355,7 @@ def _batches(csv_file: CsvFile, builder: RowBuilder, finish: _Finisher) -> Itera
     """The file's rows as batches of up to BATCH incidents (rows of one number merged while in the same batch)."""
     pending: dict[str, Incident] = {}
     skipped: list[tuple[int, str]] = []
-    rows = 0
+    rows = aliased = 0
     build = builder.build
     for line, cells in csv_file.records():
         rows += 1
@@ -360,13 +365,14 @@ def _batches(csv_file: CsvFile, builder: RowBuilder, finish: _Finisher) -> Itera
             continue
         current = pending.get(built.number)
         if current is not None:
+            aliased += built.number_raw != current.number_raw
             current.merge(built)
         else:
             pending[built.number] = built
             if len(pending) >= BATCH:
-                yield rows, skipped, [finish(inc) for inc in pending.values()]
-                pending, skipped, rows = {}, [], 0
-    yield rows, skipped, [finish(inc) for inc in pending.values()]
+                yield rows, aliased, skipped, [finish(inc) for inc in pending.values()]
+                pending, skipped, rows, aliased = {}, [], 0, 0
+    yield rows, aliased, skipped, [finish(inc) for inc in pending.values()]
 
 
 def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
@@ -407,62 +413,78 @@ def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz
 
 
 class _Writer:
-    """Writes each batch in one transaction: one lookup of the batch's numbers, content hashes compared in memory,
-    `executemany` for inserts, updates, aliases and units (own numbers as aliases with one INSERT … SELECT).
+    """Writes each batch in one `BEGIN IMMEDIATE` transaction: one lookup of the batch's numbers, content hashes
+    compared in memory, `executemany` for inserts, updates, aliases and units (own numbers as aliases with one
+    INSERT … SELECT). New ids are taken inside the transaction, so two imports at once never take the same id.
 
     A number met again after its batch was written only adds units and aliases (as a row of the same batch would):
-    the lookup tells it by its id (assigned in this run, or marked in `touched`, a bitmap over older ids). When the
-    source had no incidents before, only numbers that `written` may hold are looked up.
+    the lookup tells it by its id, marked in `touched` (a bitmap of the ids inserted or updated in this run). When the
+    source had no incidents before, only numbers that `written` may hold are looked up, as long as no other
+    connection has written meanwhile (`PRAGMA data_version`).
     """
 
     def __init__(self, conn: sqlite3.Connection, source: str, report: ImportReport) -> None:
         self.conn, self.source, self.report = conn, source, report
-        self.first_id = self.next_id = store.next_id(conn)
-        self.touched = bytearray(self.first_id // 8 + 1)
+        self.touched = bytearray()
+        self.version = store.data_version(conn)
         self.written = None if store.has_source(conn, source) else _Written()
 
-    def _lookup(self, numbers: list[str]) -> dict[str, tuple[int, str]]:
+    def _lookup(self, numbers: list[str]) -> dict[str, tuple[int, str, str | None]]:
+        if self.written is not None and store.data_version(self.conn) != self.version:
+            self.written = None  # another writer may have stored numbers of this source
         if self.written is not None:
             numbers = self.written.candidates(numbers)
         return store.existing(self.conn, self.source, numbers) if numbers else {}
 
+    def _touch(self, id_: int) -> bool:
+        """Mark `id_` as written in this run; whether it already was."""
+        touched, byte, bit = self.touched, id_ >> 3, 1 << (id_ & 7)
+        if byte >= len(touched):
+            touched.extend(bytes(byte - len(touched) + 1 + (len(touched) >> 1)))
+        seen = bool(touched[byte] & bit)
+        touched[byte] |= bit
+        return seen
+
     def write(self, batch: list[Ready]) -> None:
         """Write one batch of incidents in one transaction."""
         numbers = [r[0] for r in batch]
-        found = self._lookup(numbers)
-        inserts, updates, aliases, units = [], [], [], []
-        report, touched, first_id, batch_first = self.report, self.touched, self.first_id, self.next_id
-        for number, row, digest, others, its_units in batch:
-            old = found.get(number)
-            if old is None:
-                id_ = self.next_id
-                self.next_id += 1
-                row.insert(0, id_)
-                inserts.append(row)
-                report.new += 1
-            else:
-                id_ = old[0]
-                if id_ >= first_id or touched[id_ >> 3] & (1 << (id_ & 7)):
-                    aliases.append((id_, number, row[1]))  # written earlier in this run: only units and aliases
+        with store.immediate(self.conn):
+            found = self._lookup(numbers)
+            first_id = next_id = store.next_id(self.conn)
+            inserts, updates, aliases, units = [], [], [], []
+            report = self.report
+            for number, row, digest, others, its_units in batch:
+                old = found.get(number)
+                if old is None:
+                    id_ = next_id
+                    next_id += 1
+                    self._touch(id_)
+                    row.insert(0, id_)
+                    inserts.append(row)
+                    report.new += 1
                 else:
-                    touched[id_ >> 3] |= 1 << (id_ & 7)
-                    if old[1] == digest:
-                        report.unchanged += 1
-                        continue
-                    row.append(id_)
-                    updates.append(row)
-                    aliases.append((id_, number, row[1]))
-                    report.updated += 1
-            if others:
-                aliases += [(id_, a, r) for a, r in others]
-            if its_units:
-                units += [(id_, u, o) for u, o in its_units]
-        with self.conn:
+                    id_ = old[0]
+                    report.aliased += row[1] != old[2]
+                    if self._touch(id_):
+                        aliases.append((id_, number, row[1]))  # written earlier in this run: only units and aliases
+                    else:
+                        if old[1] == digest:
+                            report.unchanged += 1
+                            continue
+                        row.append(id_)
+                        updates.append(row)
+                        aliases.append((id_, number, row[1]))
+                        report.updated += 1
+                if others:
+                    aliases += [(id_, a, r) for a, r in others]
+                if its_units:
+                    units += [(id_, u, o) for u, o in its_units]
             store.insert(self.conn, inserts)
-            store.add_own_aliases(self.conn, batch_first, self.next_id - 1)
+            store.add_own_aliases(self.conn, first_id, next_id - 1)
             store.update(self.conn, updates)
             store.add_aliases(self.conn, aliases)
             store.add_units(self.conn, units)
+        self.version = store.data_version(self.conn)
         if self.written is not None:
             self.written.add(numbers)
 
@@ -500,8 +522,9 @@ def import_incidents(
         batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz), finish)
     with store.bulk_load(db.conn), _gc_paused():
         writer = _Writer(db.conn, report.source, report)
-        for rows, skipped, ready in batches:
+        for rows, aliased, skipped, ready in batches:
             report.rows += rows
+            report.aliased += aliased
             for line, reason in skipped:
                 report.skip(str(path), line, reason)
             writer.write(ready)

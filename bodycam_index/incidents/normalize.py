@@ -1,20 +1,24 @@
 """Normalising what agencies write: incident numbers, local times, coordinates.
 
-**Incident numbers.** Every number, whether an incident's own, one of its aliases, or a hint an officer typed into a
-DEMS, goes through `canonical_number`, so the linker can match `footage_hints.normalized` against
-`incident_aliases.alias` with plain equality. The canonical form is:
+**Incident numbers.** Normalising is conservative: two different raw numbers get the same key only when one of these
+declared rules says they are the same number written differently; anything else (a sign, a letter prefix, another
+year, another digit) keeps them apart, because merging two incidents loses one.
 
-* `[PREFIX]YYYY-SEQ` when a year can be read: `2016-104006` (written YYYY-seq), `18-0052973` (YY-seq, the year
-  expanded to 2018), `2016104006` (YYYY + sequence), `16000104006` (YY + zero-padded sequence: two digits then
-  `00`) and `2023000319821` (YYYY + zero-padded sequence) become `2016-104006`, `2018-52973`, `2016-104006`,
-  `2016-104006` and `2023-319821`. `FTN2021-0378`, `ftn2021-0378 ` → `FTN2021-378`. SEQ is the sequence as a
-  number (leading zeros dropped).
-* otherwise the upper-case letters and digits with separators removed and leading zeros of each digit run
-  dropped: `P151941002` → `P151941002`, `A0000116` → `A116`, `00251` → `251`.
+1. Case, surrounding spaces and separators (`-`, `_`, `/`, `.`, spaces) inside the number: `ftn2021-0378 ` =
+   `FTN2021-0378`; leading zeros of a sequence: `FTN2021-0378` = `FTN2021-378`, `00251` = `251`.
+2. A two-digit year is the year 20YY (19YY when that lies more than a year ahead): `18-0052973` = `2018-52973`.
+3. Seattle's digit-only forms of one event (by width, so two numbers of the same width never meet):
+   11 digits `YY00SSSSSSS` (`16000104006`), 10 digits `YYYYSSSSSS` (`2016104006`) and 13 digits
+   `YYYYSSSSSSSSS` (`2023000319821`) are `YYYY-SEQ`: `2016-104006`, `2016-104006`, `2023-319821`.
+4. Hints and aliases only (`canonical_number`): a leading label word (`Case #`, `INC:`, `GO-`) is dropped; an
+   incident's own number (`incident_key`) keeps it (`GO-1727` and `1727` stay apart).
+
+A leading sign is part of the number (`-1727` is not `1727`). The key is `[PREFIX]YYYY-SEQ` when a year can be read,
+else the upper-case letters and digits without separators and with the leading zeros of each digit run dropped
+(`P151941002`, `A0000116` → `A116`).
 
 Text that is not a number gives None: words (`system check`, `Training Scenario 1`: more than four letters besides a
-`CASE`/`INC`/`GO`-style label), dates (`3/26/2015`, `2015-03-26`, `20150326`) and fewer than three digits.
-Two-digit years are read as 20YY unless that is more than a year in the future (then 19YY).
+label), dates (`3/26/2015`, `2015-03-26`, `20150326`) and fewer than three digits.
 
 **Times.** `TimeParser` detects a column's form once (12/24 h, padded or not, 2- or 4-digit years, ISO with or
 without fraction and offset, date only) and `TimeZoneConverter` turns local wall-clock time into UTC with DST,
@@ -76,23 +80,30 @@ def _is_date_digits(digits: str) -> bool:
 
 
 def _digits_key(digits: str) -> str | None:
+    """Rule 3 by width (one reading per width, so same-width numbers stay distinct), else the number itself."""
     if _is_date_digits(digits):
         return None
-    if len(digits) >= 9 and digits[2:4] == "00":
+    width = len(digits)
+    if width == 11 and digits[2:4] == "00":
         return f"{expand_year(int(digits[:2]))}-{int(digits[2:])}"
-    if len(digits) >= 9 and digits.startswith(("19", "20")):
+    if width in (10, 13) and digits.startswith(("19", "20")):
         return f"{digits[:4]}-{int(digits[4:])}"
     return str(int(digits))
 
 
-def number_key(text: str) -> str | None:
-    """The canonical incident key of a number as written, or None when the text is not an incident number."""
+def number_key(text: str, labels: bool = True) -> str | None:
+    """The canonical key of a number as written (module docstring), or None when the text is not an incident
+    number. `labels=False` keeps a leading label word as part of the number."""
     s = text.strip().upper()
     if s.isascii() and s.isdigit():
         return _digits_key(s) if len(s) >= 3 else None
+    if s[:1] in "+-" and s[1:2].isdigit():  # a sign is part of the number
+        rest = number_key(s[1:], labels)
+        return s[0] + rest if rest else None
     if not s or _DATE.match(s):
         return None
-    s = _LABEL.sub("", s).strip()
+    if labels:
+        s = _LABEL.sub("", s).strip()
     m = _YEAR_SEQ.match(s)
     if m:
         prefix, year, seq = m.groups()
@@ -109,12 +120,13 @@ def number_key(text: str) -> str | None:
 
 
 def incident_key(text: str) -> str:
-    """The stored key of an incident's own number: `number_key`, else the text upper-cased with spaces collapsed."""
-    return number_key(text) or " ".join(text.upper().split())
+    """The stored key of an incident's own number: `number_key` without dropping labels, else the text upper-cased
+    with spaces collapsed."""
+    return number_key(text, labels=False) or " ".join(text.upper().split())
 
 
 #: `number_key` with results remembered, for numbers that repeat (hints, aliases); an incident's own number, nearly
-#: always new, goes to `number_key` directly.
+#: always new, goes to `incident_key` directly.
 canonical_number = lru_cache(maxsize=65536)(number_key)
 
 

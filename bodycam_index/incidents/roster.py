@@ -66,7 +66,7 @@ def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC
         return utc_text(converter.to_utc(value)[0])
 
     pending: dict[tuple[str | None, str | None, str | None, str], tuple[str | None, int]] = {}
-    with db.conn:
+    with db.atomic():  # the whole file or nothing
         for line, cells in csv_file.records():
             report.rows += 1
             camera, officer, unit = (cell(cells, k) for k in ("camera", "officer", "unit"))

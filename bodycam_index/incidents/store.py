@@ -12,7 +12,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
 
-from .normalize import incident_key
+from .normalize import canonical_number, incident_key
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -31,11 +31,11 @@ _UNIT = ("INSERT INTO incident_units (incident_id, unit, officer) SELECT ?1, ?2,
          "(SELECT 1 FROM incident_units WHERE incident_id = ?1 AND unit IS ?2 AND officer IS ?3)")
 
 
-def existing(conn: sqlite3.Connection, source: str, numbers: Iterable[str]) -> dict[str, tuple[int, str]]:
-    """number → (id, content_hash) for those of `numbers` already stored under `source` (one query)."""
-    sql = ("SELECT number, id, content_hash FROM incidents WHERE source = ? AND number IN "
+def existing(conn: sqlite3.Connection, source: str, numbers: Iterable[str]) -> dict[str, tuple[int, str, str | None]]:
+    """number → (id, content_hash, number_raw) for those of `numbers` already stored under `source` (one query)."""
+    sql = ("SELECT number, id, content_hash, number_raw FROM incidents WHERE source = ? AND number IN "
            "(SELECT value FROM json_each(?))")
-    return {number: (id_, hash_) for number, id_, hash_ in conn.execute(sql, [source, json.dumps(list(numbers))])}
+    return {row[0]: row[1:] for row in conn.execute(sql, [source, json.dumps(list(numbers))])}
 
 
 def has_source(conn: sqlite3.Connection, source: str) -> bool:
@@ -59,8 +59,28 @@ def bulk_load(conn: sqlite3.Connection, cache_kib: int = 64 * 1024) -> Iterator[
             conn.execute(f"PRAGMA {name} = {int(value)}")
 
 
+@contextmanager
+def immediate(conn: sqlite3.Connection) -> Iterator[None]:
+    """One `BEGIN IMMEDIATE` transaction: the write lock is taken first, so what is read inside (the next id, the
+    stored numbers) stays true until the commit, whoever else writes. Rolled back on any exception."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def data_version(conn: sqlite3.Connection) -> int:
+    """SQLite's `data_version`: changes when another connection commits."""
+    return int(conn.execute("PRAGMA data_version").fetchone()[0])
+
+
 def next_id(conn: sqlite3.Connection) -> int:
-    """The id the next inserted incident gets (ids are assigned by the importer so batches need no read-back)."""
+    """The id the next inserted incident gets; call it inside `immediate` (ids are assigned by the importer so
+    batches need no read-back, and the write lock keeps another writer from taking them)."""
     return (conn.execute("SELECT MAX(id) FROM incidents").fetchone()[0] or 0) + 1
 
 
@@ -100,9 +120,9 @@ def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
 
 def find_incident_ids(db: sqlite_utils.Database, text: str) -> list[int]:
     """Ids of the incidents whose number or an alias is `text` as typed, upper-cased or as its stored key
-    (`incident_key`), latest import first."""
+    (`incident_key`, or `canonical_number` for a number typed with a label such as `Case #`), latest import first."""
     text = text.strip()
-    keys = json.dumps(sorted({text, text.upper(), incident_key(text)}))
+    keys = json.dumps(sorted({text, text.upper(), incident_key(text), canonical_number(text) or text}))
     return [id_ for (id_,) in db.execute(
         "SELECT id FROM incidents WHERE number IN (SELECT value FROM json_each(:keys)) OR id IN "
         "(SELECT incident_id FROM incident_aliases WHERE alias IN (SELECT value FROM json_each(:keys))) "
