@@ -77,6 +77,50 @@ def test_synthetic_gps9_per_sample_time_and_fix_flag() -> None:
     assert fix.quality == "fix=3 dop=1.41" and fix.source == "gpmf.gps9"
 
 
+def _hero11_payload() -> bytes:
+    """A HERO11-style payload: the same two fixes as GPS9 (timed per sample) and as GPS5 (timed by a GPSU that is
+    1.4 s later than the first GPS9 sample, as in gpmf-parser's hero11.raw)."""
+    days = (datetime(2022, 9, 20) - datetime(2000, 1, 1)).days
+    ms = (13 * 3600 + 29 * 60 + 36) * 1000 + 899
+    rows = [(423425835, -87526142, 58512, 173, 20, days, ms, 141, 3),
+            (423425836, -87526143, 58513, 173, 20, days, ms + 100, 141, 3)]
+    gps9 = nest(b"STRM", text(b"STNM", "GPS (Lat., Long., Alt., 2D, 3D, days, secs, DOP, fix)"),
+                text(b"TYPE", "lllllllSS"),
+                longs(b"SCAL", 10_000_000, 10_000_000, 1000, 1000, 100, 1, 1000, 100, 1),
+                klv(b"GPS9", b"?", 32, 2, b"".join(struct.pack(">7i2H", *row) for row in rows)))
+    gps5 = nest(b"STRM", klv(b"GPSF", b"L", 4, 1, struct.pack(">I", 3)),
+                klv(b"GPSU", b"U", 16, 1, b"220920132938.299"),
+                longs(b"SCAL", 10_000_000, 10_000_000, 1000, 1000, 100),
+                klv(b"GPS5", b"l", 20, 2, b"".join(struct.pack(">5i", *row[:5]) for row in rows)))
+    return nest(b"DEVC", klv(b"DVID", b"L", 4, 1, struct.pack(">I", 1)), text(b"DVNM", "HERO11 Black"), gps5, gps9)
+
+
+def test_synthetic_hero11_gps9_and_gps5_copies_count_once_with_sample_times() -> None:
+    result = gpmf.parse_gpmf(_hero11_payload(), 4.0, 1.0)
+    assert [f.source for f in result.fixes] == ["gpmf.gps9", "gpmf.gps9"] and result.dropped == 0
+    first, second = result.fixes
+    assert first.t_utc == datetime(2022, 9, 20, 13, 29, 36, 899000, tzinfo=UTC)
+    assert second.t_utc == datetime(2022, 9, 20, 13, 29, 36, 999000, tzinfo=UTC)
+    start = gpmf.start_candidate(result.fixes)
+    assert start is not None and start.source == "gpmf.gps9"
+    assert start.value == datetime(2022, 9, 20, 13, 29, 32, 899000, tzinfo=UTC)  # first sample time − 4 s
+    assert result.tags["gpmf.gpsu"] == "2022-09-20T13:29:38.299000+00:00"  # kept as a tag, not as the time
+    assert result.identity.model == "HERO11 Black"
+
+
+def test_synthetic_udta_settings_in_a_stream_never_give_a_stream_name_as_model() -> None:
+    """HERO12-style udta GPMF: DVNM 'Global Settings', a STRM named 'Video Global Settings' holding MINF/CASN."""
+    stream = nest(b"STRM", text(b"STNM", "Video Global Settings"), text(b"MINF", "HERO12 Black"),
+                  text(b"CASN", "C3501324500000"), text(b"FMWR", "H23.01.01.10.00"))
+    data = nest(b"DEVC", klv(b"DVID", b"L", 4, 1, struct.pack(">I", 1)), text(b"DVNM", "Global Settings"), stream)
+    ident = gpmf.parse_gpmf(data, 0.0, 0.0).identity
+    assert (ident.make, ident.model, ident.serial, ident.firmware) == (
+        "GoPro", "HERO12 Black", "C3501324500000", "H23.01.01.10.00")
+    bare = nest(b"DEVC", klv(b"DVID", b"L", 4, 1, struct.pack(">I", 1)), text(b"DVNM", "Video Global Settings"),
+                nest(b"STRM", text(b"STNM", "Video Global Settings")))
+    assert gpmf.parse_gpmf(bare, 0.0, 0.0).identity.model is None
+
+
 def test_synthetic_global_settings_identity_and_tzon() -> None:
     data = nest(b"DEVC", klv(b"DVID", b"L", 4, 1, struct.pack(">I", 1)), text(b"DVNM", "Global Settings"),
                 text(b"FMWR", "H22.01.01.10.00"), text(b"CASN", "C1234567890123"), text(b"MINF", "HERO11 Black"),
@@ -118,10 +162,25 @@ def test_hero6_raw_has_no_lock() -> None:
 
 
 @pytest.mark.corpus
-def test_karma_raw_has_no_camera_gps() -> None:
+def test_karma_raw_gives_the_drone_gps_timed_by_syst() -> None:
     e = gpmf.extract(Reader.open(MEDIA / "gpmf-parser/karma.raw"))
-    assert e.track == [] and e.dropped_fixes == 0
+    # ExifTool (-ee3 -n, on this payload wrapped as one gpmd sample of an MP4) reads the same 4 GLPI fixes
+    assert [(f.lat, f.lon, f.alt_m) for f in e.track] == [
+        (33.1253688, -117.3310668, 15.711), (33.1253712, -117.3310685, 15.643),
+        (33.1253753, -117.3310713, 15.631), (33.1253807, -117.3310746, 15.61)]
+    assert {f.source for f in e.track} == {"gpmf.glpi"}  # GPRI, the raw copy of the same fixes, is not counted
+    # SYST pairs system time 146.544283 s with Unix 1492457278.000 s; the first GLPI fix is at 146.071 s
+    assert e.track[0].t_utc == datetime(2017, 4, 17, 19, 27, 57, 526717, tzinfo=UTC)
     assert e.identity.make == "GoPro" and e.identity.model is None  # DVNM "Camera"; the Karma is DVID ≠ 1
+
+
+def test_synthetic_karma_without_syst_has_positions_but_no_utc() -> None:
+    glpi = klv(b"GLPI", b"?", 28, 1, struct.pack(">IllllhhhH", 146071, 331253688, -1173310668, 15711, 0, 88, -75,
+                                                   -8, 0))
+    stream = nest(b"STRM", text(b"TYPE", "LllllsssS"), longs(b"SCAL", 1000, 10_000_000, 10_000_000, 1000, 1000,
+                                                              100, 100, 100, 100), glpi)
+    (fix,) = gpmf.parse_gpmf(nest(b"DEVC", stream), 0.0, 1.0).fixes
+    assert (fix.lat, fix.lon, fix.alt_m, fix.t_utc) == (33.1253688, -117.3310668, 15.711, None)
 
 
 @pytest.mark.corpus

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import struct
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 from ..coords import valid_position
@@ -113,53 +113,94 @@ def parse_gpmf(data: bytes, start_s: float, duration_s: float) -> GpmfResult:
     return result
 
 
+#: GPS streams whose fixes repeat another stream's in the same device: skipped when that one is present
+#: (HERO11/13 write every fix as GPS9 and again as GPS5; the Karma's GPRI is the raw form of GLPI).
+_COPIES = {b"GPS5": b"GPS9", b"GPRI": b"GLPI"}
+#: Keys that name the camera; DVNM only counts when it looks like a camera model (never a stream or settings name).
+_IDENTITY_KEYS = (b"DVNM", b"MINF", b"CASN", b"FMWR")
+_NOT_MODELS = ("camera", "settings", "karma")
+
+
+@dataclass
+class _Gps:
+    """The fixes one GPS stream of a device gave, before copies are removed and Karma times calibrated."""
+
+    key: bytes
+    fixes: list[GpsFix]
+    dropped: int
+    system_s: list[float | None] = field(default_factory=list)
+
+
 def _device(data: bytes, depth: int, start_s: float, duration_s: float, result: GpmfResult) -> None:
     """A DEVC's items; at the top level (depth 0) the DEVCs themselves and any loose global settings."""
     dvid: int | None = None
     ident: dict[str, str] = {}
+    streams: list[_Gps] = []
+    clock: list[tuple[float, float]] = []
     for klv in iter_klv(data, depth):
         if klv.key == b"DEVC" and klv.type == "\x00" and depth == 0:
             _device(klv.data, 1, start_s, duration_s, result)
         elif klv.key == b"DVID" and klv.type == "L" and klv.size == 4 and klv.repeat == 1:
             dvid = int.from_bytes(klv.data, "big")
-        elif klv.key in (b"DVNM", b"MINF", b"CASN", b"FMWR") and klv.type == "c":
+        elif klv.key in _IDENTITY_KEYS and klv.type == "c":
             ident[klv.key.decode()] = klv.text()
         elif klv.key == b"TZON" and klv.type in "sS" and len(klv.data) >= 2:
             result.tzon_min = int.from_bytes(klv.data[:2], "big", signed=klv.type == "s")
             result.tags.setdefault("gpmf.tzon", str(result.tzon_min))
-        elif klv.key == b"STRM" and klv.type == "\x00" and depth == 1:
-            _stream(klv.data, start_s, duration_s, result)
+        elif klv.key == b"STRM" and klv.type == "\x00" and depth <= 1:
+            _stream(klv.data, start_s, duration_s, result, streams, clock, ident)
+    present = {gps.key for gps in streams}
+    for gps in streams:
+        if _COPIES.get(gps.key) in present:
+            continue
+        if gps.system_s:
+            gps.fixes = _calibrated(gps, clock)
+        result.fixes.extend(gps.fixes)
+        result.dropped += gps.dropped
     for key, value in ident.items():
         if value and (key != "DVNM" or dvid in (None, 1)):
             result.tags.setdefault(f"gpmf.{key.lower()}", value)
     dvnm = ident.get("DVNM", "") if dvid in (None, 1) else ""
-    model = ident.get("MINF") or (dvnm if dvnm not in ("", "Camera", "Global Settings") else None)
-    found = Identity(model=model, serial=ident.get("CASN") or None, firmware=ident.get("FMWR") or None)
+    named = dvnm and not any(word in dvnm.lower() for word in _NOT_MODELS)
+    found = Identity(model=ident.get("MINF") or (dvnm if named else None), serial=ident.get("CASN") or None,
+                     firmware=ident.get("FMWR") or None)
     result.identity = result.identity.merged(found)
 
 
-def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult) -> None:
+def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult, streams: list[_Gps],
+            clock: list[tuple[float, float]], ident: dict[str, str]) -> None:
+    """One STRM: its GPS fixes (GPS5, GPS9, Karma GPRI/GLPI), the Karma SYST clock, and identity keys."""
     sticky: dict[bytes, Klv] = {}
-    gps: Klv | None = None
+    data_klv: Klv | None = None
     for klv in iter_klv(data, 2):
-        if klv.key in (b"GPS5", b"GPS9"):
-            gps = klv
+        if klv.key in (b"GPS5", b"GPS9", b"GPRI", b"GLPI", b"SYST"):
+            data_klv = klv
+        elif klv.key in _IDENTITY_KEYS and klv.type == "c":
+            ident.setdefault(klv.key.decode(), klv.text())
         else:
             sticky[klv.key] = klv
-    if gps is None:
+    if data_klv is None:
         return
     type_string = sticky[b"TYPE"].text() if b"TYPE" in sticky else ""
-    rows = gps.numbers(type_string)
+    rows = data_klv.numbers(type_string)
     scale = [float(v) for row in sticky[b"SCAL"].numbers() for v in row] if b"SCAL" in sticky else [1.0]
     scale = [s or 1.0 for s in scale]
     scaled = [[v / _divisor(scale, i) for i, v in enumerate(row)] for row in rows]
+    if data_klv.key == b"SYST":
+        clock.extend((row[0], row[1]) for row in scaled if len(row) >= 2)
+        return
+    if data_klv.key in (b"GPRI", b"GLPI"):
+        streams.append(_karma(data_klv.key, scaled, start_s, duration_s))
+        return
+    gps = _Gps(data_klv.key, [], 0)
+    streams.append(gps)
     gpsf = _first_int(sticky.get(b"GPSF"))
     gpsp = _first_int(sticky.get(b"GPSP"))
     gpsu = _gpsu(sticky.get(b"GPSU"))
     if gpsu is not None:
         result.tags.setdefault("gpmf.gpsu", gpsu.isoformat())
     if gpsf == 0:
-        result.dropped += len(scaled)
+        gps.dropped += len(scaled)
         return
     step = duration_s / len(scaled) if scaled else 0.0
     for i, row in enumerate(scaled):
@@ -173,11 +214,51 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult) 
             fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
             t_utc = _after(gpsu, i * step)
         if fix == 0 or not valid_position(lat, lon):
-            result.dropped += 1
+            gps.dropped += 1
             continue
         quality = f"fix={fix}" + (f" dop={dop:g}" if dop is not None else "")
-        result.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality,
-                                   f"gpmf.{gps.key.decode().lower()}"))
+        gps.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality,
+                                f"gpmf.{gps.key.decode().lower()}"))
+
+
+def _karma(key: bytes, rows: list[list[float]], start_s: float, duration_s: float) -> _Gps:
+    """Karma drone GPS: GPRI (`JlllSSSSBB`: time, lat, lon, alt, …) or GLPI (`LllllsssS`: time, lat, lon, alt, …),
+    each time on the drone's system clock in seconds (GoPro.pm GPRI/GLPI tables)."""
+    gps = _Gps(key, [], 0)
+    step = duration_s / len(rows) if rows else 0.0
+    for i, row in enumerate(rows):
+        if len(row) < 4:
+            raise ExtractError(f"GPMF {key!r}: {len(row)} values per sample, expected at least 4")
+        if not valid_position(row[1], row[2]):
+            gps.dropped += 1
+            continue
+        gps.fixes.append(GpsFix(row[1], row[2], None, start_s + i * step, row[3], None, None,
+                                f"gpmf.{key.decode().lower()}"))
+        gps.system_s.append(row[0])
+    return gps
+
+
+def _calibrated(gps: _Gps, clock: list[tuple[float, float]]) -> list[GpsFix]:
+    """Karma fixes with UTC times from the SYST (system seconds, Unix seconds) pairs: interpolated between the two
+    nearest pairs, or shifted by the only one; without SYST the fixes keep no UTC time."""
+    if not clock:
+        return gps.fixes
+    pairs = sorted(clock)
+    out = []
+    for fix, system in zip(gps.fixes, gps.system_s):
+        below = [p for p in pairs if p[0] <= system] or pairs[:1]
+        above = [p for p in pairs if p[0] > system] or pairs[-1:]
+        (s0, u0), (s1, u1) = below[-1], above[0]
+        unix = u0 + (system - s0) if s1 == s0 else u0 + (u1 - u0) * (system - s0) / (s1 - s0)
+        out.append(replace(fix, t_utc=_unix(unix)))
+    return out
+
+
+def _unix(seconds: float) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(seconds, UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
 
 
 def _after(start: datetime | None, seconds: float) -> datetime | None:
@@ -220,6 +301,10 @@ def _gpsu(klv: Klv | None) -> datetime | None:
         return None
 
 
+#: Fix source → the time source of the start it gives (GPS5 fixes are timed by the payload's GPSU).
+_START_SOURCES = {"gpmf.gps5": "gpmf.gpsu", "gpmf.glpi": "gpmf.syst", "gpmf.gpri": "gpmf.syst"}
+
+
 def start_candidate(fixes: list[GpsFix]) -> TimeCandidate | None:
     """The recording's start in UTC: the first fix with a UTC time, minus its offset into the recording."""
     for fix in fixes:
@@ -228,7 +313,8 @@ def start_candidate(fixes: list[GpsFix]) -> TimeCandidate | None:
                 start = fix.t_utc - timedelta(seconds=fix.t_offset_s)
             except (OverflowError, ValueError):
                 return None
-            return TimeCandidate("gpmf.gpsu", start, "utc", f"first GPS fix minus its {fix.t_offset_s:.3f} s offset")
+            source = _START_SOURCES.get(fix.source, fix.source)
+            return TimeCandidate(source, start, "utc", f"first GPS fix minus its {fix.t_offset_s:.3f} s offset")
     return None
 
 
