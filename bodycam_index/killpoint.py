@@ -2,7 +2,7 @@
 
 `$BODYCAM_KILL_AT=N` with `$BODYCAM_KILL_SIGNAL=KILL` (the default) dies by SIGKILL just before the Nth write
 statement of the process runs; with `INT` the Nth write runs and a KeyboardInterrupt (what Ctrl-C raises) follows
-as soon as Python code runs again. `$BODYCAM_KILL_AT=0` only counts (see `writes`), to size a sweep. Writes are
+as soon as Python code runs again (or, where the code has its own SIGINT handler, a real SIGINT is sent to it). `$BODYCAM_KILL_AT=0` only counts (see `writes`), to size a sweep. Writes are
 INSERT, UPDATE, DELETE, REPLACE and COMMIT/RELEASE statements, counted over every connection of the process.
 """
 
@@ -47,7 +47,9 @@ def _on_statement(at: int, how: str, statement: str) -> None:
     _count[0] += 1
     if _count[0] != at:
         return
-    if how == "INT":
+    if how == "INT" and signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        os.kill(os.getpid(), signal.SIGINT)  # the code under test holds Ctrl-C back: let its handler see it
+    elif how == "INT":
         _interrupt_after_statement()
     else:
         os.kill(os.getpid(), signal.SIGKILL)

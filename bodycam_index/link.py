@@ -391,9 +391,10 @@ def remove_link(db: sqlite_utils.Database, footage: str, incident: str, reason: 
 def _manual(db: sqlite_utils.Database, footage: str, incident: str, reason: str, user: str | None, excluded: bool) -> int:
     if not reason or not reason.strip():
         raise InputError("a manual link change needs --reason")
-    with immediate(db):  # the link and its audit entry commit together, the chain never forks
+    with audit.change(db) as log:  # the link and its audit entry commit together; the chain never forks
         fid, iid = _resolve_pair(db, footage, incident)
         number = db.execute("SELECT number FROM incidents WHERE id = ?", [iid]).fetchone()[0]
+        path = db.execute("SELECT COALESCE(path, dems_id) FROM footage WHERE id = ?", [fid]).fetchone()[0]
         db.execute(
             "INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
             " created_utc) VALUES (?, ?, 'manual', ?, ?, 1, ?, 0, ?)"
@@ -405,12 +406,9 @@ def _manual(db: sqlite_utils.Database, footage: str, incident: str, reason: str,
         link_id = db.execute(
             "SELECT id FROM links WHERE footage_id = ? AND incident_id = ? AND manual = 1", [fid, iid]
         ).fetchone()[0]
-        audit.append(
-            db,
-            "link.remove" if excluded else "link.add",
-            {"footage_id": fid, "incident_id": iid, "incident": number, "reason": reason.strip(), "link_id": link_id},
-            user,
-        )
+        log("link.remove" if excluded else "link.add",
+            {"footage_id": fid, "footage": path, "incident_id": iid, "incident": number, "reason": reason.strip(),
+             "link_id": link_id}, user)
     return link_id
 
 

@@ -43,8 +43,8 @@ def main(ctx: click.Context, db: str | None, debug: bool) -> None:
     ctx.obj = Context(db_path(db), debug)
 
 
-from . import footage, incidents, reports
+from . import audit, footage, incidents, reports
 
-for _module in (footage, incidents, reports):
+for _module in (footage, incidents, reports, audit):
     for _command in _module.COMMANDS:
         main.add_command(_command)
