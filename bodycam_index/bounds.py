@@ -1,8 +1,8 @@
 """Sane ranges for the dates and durations a file may claim, checked before any arithmetic or storage.
 
-A hostile or broken header can claim year 1 or 9999, or a duration of 2^62 seconds; placing such a time in a zone
-or adding such a duration overflows `datetime`. Values outside these ranges are dropped from the extraction with a
-warning, so the recording is still stored (as `partial`) with everything else it holds.
+A hostile or broken header can claim year 1 or 9999, or a duration of 2^62 seconds; placing such a time in a
+zone or adding such a duration overflows `datetime`. Values outside these ranges are dropped from the extraction
+with a warning, so the recording is still stored (as `partial`) with everything else it holds.
 """
 
 from __future__ import annotations
@@ -62,4 +62,5 @@ def bound_extraction(extraction: Extraction) -> None:
     duration = extraction.duration_s
     if duration is not None and not duration_in_range(duration):
         extraction.duration_s = None
-        extraction.warnings.append(f"duration {str(duration)[:24]} s is out of range (0-{MAX_DURATION_S:.0f} s); ignored")
+        extraction.warnings.append(
+            f"duration {str(duration)[:24]} s is out of range (0-{MAX_DURATION_S:.0f} s); ignored")

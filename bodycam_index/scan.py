@@ -2,7 +2,9 @@
 
 Evidence is only ever opened for reading. Files unchanged since the last scan (same size and mtime) are skipped
 without being opened; a file whose hash matches a recording whose old path is gone is recorded as moved. Each file is
-committed with its time candidates, GPS fixes and hints in one transaction, so an interrupted scan leaves a consistent database and the next scan resumes.
+committed with its time candidates, GPS fixes and hints in one transaction, so an interrupted scan leaves a
+consistent database and the next scan resumes. Only regular files are opened; every problem with a file or its path
+becomes that file's error row, never the end of the scan.
 """
 
 from __future__ import annotations
@@ -11,21 +13,25 @@ import hashlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from collections.abc import Callable, Iterator
+from collections import deque
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from . import db as store
 from .bounds import bound_extraction
+from .discover import Job, discover, path_text
 from .extract import extract_recording
+from .extract.reader import file_kind, open_regular
 from .filenames import from_filename, incident_hints
 from .incidents.normalize import canonical_number
 from .model import ExtractError, Extraction, TimeCandidate
 from .resolve import resolve
-from .sidecars import SidecarIndex, is_sidecar, read_sidecar, sidecars_for
+from .sidecars import read_sidecar
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -38,15 +44,7 @@ _EXTRACTED_COLUMNS = ("container", "start_utc", "end_utc", "duration_s", "time_s
 _HASH_CHUNK = 1 << 20
 #: Longest error message stored for a file (a hostile header must not be echoed whole).
 MAX_ERROR_CHARS = 500
-
-
-@dataclass(frozen=True)
-class Job:
-    """One recording to index: the file, and the sidecar files that belong to it."""
-
-    path: Path
-    sidecars: tuple[Path, ...] = ()
-    sidecar_only: bool = False
+_PR_SET_PDEATHSIG = 1
 
 
 @dataclass(frozen=True)
@@ -60,6 +58,7 @@ class ScanOptions:
     rescan: bool = False
     full_tracks: bool = False
     incident_pattern: str | None = None
+    follow_symlinks: bool = False
 
 
 @dataclass
@@ -74,40 +73,20 @@ class ScanSummary:
     no_time: int = 0
     no_gps: int = 0
     bytes: int = 0
+    skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
+    skipped_files: list[tuple[str, str]] = field(default_factory=list)
     interrupted: bool = False
 
     def as_dict(self) -> dict[str, object]:
         """Counts for JSON and the scans table."""
-        return {k: v for k, v in self.__dict__.items() if k != "failures"}
-
-
-def discover(roots: Iterable[Path]) -> Iterator[Job]:
-    """Every recording under the roots (recursively, hidden files skipped), with its sidecars."""
-    for root in roots:
-        if root.is_file():
-            siblings = [p for p in root.parent.iterdir() if p.is_file()]
-            yield Job(root, tuple(sidecars_for(root, siblings)), is_sidecar(root))
-            continue
-        for folder, dirs, files in os.walk(root):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            paths = [Path(folder, f) for f in sorted(files) if not f.startswith(".")]
-            sidecars = {p for p in paths if is_sidecar(p)}
-            index = SidecarIndex([p for p in paths if p in sidecars])
-            claimed: set[Path] = set()
-            for path in paths:
-                if path not in sidecars:
-                    found = tuple(index.for_video(path))
-                    claimed.update(found)
-                    yield Job(path, found)
-            for path in sorted(sidecars - claimed):
-                yield Job(path, (), sidecar_only=True)
+        return {k: v for k, v in self.__dict__.items() if k not in ("failures", "skipped_files")}
 
 
 def sha256_of(path: Path) -> str:
-    """SHA-256 of a file, streamed."""
+    """SHA-256 of a regular file, streamed (ExtractError for a FIFO, device or folder, OSError if unreadable)."""
     digest = hashlib.sha256()
-    with open(path, "rb") as stream:
+    with open(open_regular(path), "rb") as stream:
         while chunk := stream.read(_HASH_CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
@@ -169,15 +148,18 @@ def process(job: Job, options: ScanOptions) -> dict[str, object]:
     Never raises for a bad file: whatever goes wrong (an unreadable file, a parser failure, a date or duration no
     datetime can hold) becomes that file's error result.
     """
-    result: dict[str, object] = {"path": str(job.path), "size": None, "mtime_ns": None, "sha256": None}
+    result: dict[str, object] = {"path": path_text(job.path), "size": None, "mtime_ns": None, "sha256": None}
+    if job.problem:
+        return result | _error(job.problem)
     try:
         stat = job.path.stat()
         result.update(size=stat.st_size, mtime_ns=stat.st_mtime_ns)
+        if not S_ISREG(stat.st_mode):
+            return result | _error(f"not a regular file ({file_kind(stat.st_mode)})")
         result["sha256"] = sha256_of(job.path) if options.hash else None
+        extraction = _extract(job, options.incident_pattern)
     except OSError as exc:
         return result | _error(f"cannot read: {exc.strerror or exc}")
-    try:
-        extraction = _extract(job, options.incident_pattern)
     except ExtractError as exc:
         return result | _error(str(exc) or type(exc).__name__)
     except Exception as exc:  # noqa: BLE001 - one bad file must never stop a scan
@@ -198,9 +180,23 @@ def _footage_row(result: dict[str, object], scan_id: int) -> dict[str, object]:
     return row
 
 
-def _ignore_interrupts() -> None:
-    """Workers leave Ctrl-C to the main process, which stops them cleanly."""
+def _init_worker(parent: int) -> None:
+    """Workers leave Ctrl-C to the main process, which stops them cleanly, and die with it (Linux)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _die_with_parent(parent)
+
+
+def _die_with_parent(parent: int) -> None:
+    """Ask the kernel to kill this process when its parent dies (PR_SET_PDEATHSIG), where there is one."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: workers end when the pool's pipe closes
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
 
 
 class Scanner:
@@ -213,20 +209,34 @@ class Scanner:
         self.progress = progress or (lambda path, size: None)
         self.summary = ScanSummary()
 
-    def _known(self, path: Path) -> dict[str, object] | None:
-        rows = list(self.db.query("SELECT id, size, mtime_ns, status FROM footage WHERE path = ?", [str(path)]))
+    def _known(self, path: str) -> dict[str, object] | None:
+        rows = list(self.db.query("SELECT id, size, mtime_ns, status, error FROM footage WHERE path = ?", [path]))
         return rows[0] if rows else None
 
     def _needs_work(self, job: Job) -> bool:
-        known = self._known(job.path)
+        """False (and counted) for a file to skip or one unchanged since the last scan."""
+        if job.skip:
+            self.summary.skipped += 1
+            self.summary.skipped_files.append((path_text(job.path), job.skip))
+            self.progress(path_text(job.path), 0)
+            return False
+        known = self._known(path_text(job.path))
         if known is None or self.options.rescan:
             return True
-        stat = job.path.stat()
-        if known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns:
+        if job.problem:
+            same = known["status"] == "error" and known["error"] == job.problem
+            size = 0
+        else:
+            try:
+                stat = job.path.stat()
+            except OSError:
+                return True  # gone or unreadable since discovery: process() records why
+            same = known["size"] == stat.st_size and known["mtime_ns"] == stat.st_mtime_ns
+            size = stat.st_size
+        if same:
             self.summary.unchanged += 1
-            self.progress(str(job.path), stat.st_size)
-            return False
-        return True
+            self.progress(path_text(job.path), size)
+        return not same
 
     def _moved_from(self, sha256: str | None) -> int | None:
         if not sha256:
@@ -239,7 +249,7 @@ class Scanner:
     def store(self, result: dict[str, object], scan_id: int) -> None:
         """Write one processed recording with its children in one transaction."""
         row = _footage_row(result, scan_id)
-        path = Path(str(result["path"]))
+        path = str(result["path"])
         with self.db.atomic():
             known = self._known(path)
             moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
@@ -257,14 +267,14 @@ class Scanner:
             self.summary.new += 1
         if row["status"] == "error":
             self.summary.failed += 1
-            self.summary.failures.append((str(path), str(row["error"])))
+            self.summary.failures.append((path, str(row["error"])))
         else:
             if row["time_source"] in (None, "fs.mtime"):
                 self.summary.no_time += 1
             if row["fix_count"] == 0 and row["lat"] is None:
                 self.summary.no_gps += 1
         self.summary.bytes += int(row.get("size") or 0)  # type: ignore[call-overload]
-        self.progress(str(path), int(row.get("size") or 0))  # type: ignore[call-overload]
+        self.progress(path, int(row.get("size") or 0))  # type: ignore[call-overload]
 
     def run(self, roots: list[Path]) -> ScanSummary:
         """Scan the roots; on Ctrl-C stop cleanly with everything done so far committed."""
@@ -272,7 +282,8 @@ class Scanner:
             scan_id = int(self.db.table("scans").insert(
                 {"started_utc": store.now_utc(), "roots": json.dumps([str(r) for r in roots])}).last_pk)
         try:
-            todo = (job for job in discover(roots) if self._needs_work(job))
+            jobs = discover(roots, follow_symlinks=self.options.follow_symlinks)
+            todo = (job for job in jobs if self._needs_work(job))
             if self.options.jobs <= 1:
                 for job in todo:
                     self.store(process(job, self.options), scan_id)
@@ -287,18 +298,17 @@ class Scanner:
         return self.summary
 
     def _run_pool(self, todo: Iterator[Job], scan_id: int) -> None:
+        """Process in worker processes, storing results in discovery order (so ids follow the sorted paths)."""
         window = self.options.jobs * 4
-        with ProcessPoolExecutor(self.options.jobs, initializer=_ignore_interrupts) as pool:
-            pending: set[Future[dict[str, object]]] = set()
+        with ProcessPoolExecutor(self.options.jobs, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+            pending: deque[Future[dict[str, object]]] = deque()
             try:
                 for job in todo:
-                    pending.add(pool.submit(process, job, self.options))
+                    pending.append(pool.submit(process, job, self.options))
                     if len(pending) >= window:
-                        done, pending = wait(pending, return_when=FIRST_COMPLETED)
-                        for future in done:
-                            self.store(future.result(), scan_id)
-                for future in pending:
-                    self.store(future.result(), scan_id)
+                        self.store(pending.popleft().result(), scan_id)
+                while pending:
+                    self.store(pending.popleft().result(), scan_id)
             except KeyboardInterrupt:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
@@ -306,15 +316,15 @@ class Scanner:
 
 def scan_paths(db: sqlite_utils.Database, paths: list[Path], *, tz: str | None = None, jobs: int = 1,
                hash: bool = True, rescan: bool = False, full_tracks: bool = False,
-               incident_pattern: str | None = None,
+               incident_pattern: str | None = None, follow_symlinks: bool = False,
                progress: Callable[[str, int], None] | None = None) -> ScanSummary:
-    """Index the footage under `paths` into `db`."""
+    """Index the footage under `paths` into `db`, storing in sorted path order (deterministic ids)."""
     for path in paths:
         if not path.exists():
             raise FileNotFoundError(f"no such file or folder: {path}")
     if incident_pattern is not None:
         incident_hints(Path("check"), incident_pattern)  # refuses an invalid pattern before any work
     options = ScanOptions(tz=tz, jobs=jobs, hash=hash, rescan=rescan, full_tracks=full_tracks,
-                          incident_pattern=incident_pattern)
+                          incident_pattern=incident_pattern, follow_symlinks=follow_symlinks)
     # absolute paths, so that a scan from another working directory finds the same rows
     return Scanner(db, options, progress).run([Path(os.path.abspath(path)) for path in paths])

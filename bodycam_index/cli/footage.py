@@ -48,16 +48,29 @@ def _check_zone(tz: str | None) -> None:
         raise InputError(f"unknown time zone {tz!r} (use an IANA name such as America/Los_Angeles)") from exc
 
 
+def _size(path: Path) -> int:
+    """A file's size for the progress bar (0 when it cannot be read: the scan records why)."""
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def _print_summary(summary: ScanSummary) -> None:
     click.echo(
         f"{summary.new} new, {summary.unchanged} unchanged (skipped), {summary.updated} updated, "
         f"{summary.moved} moved, {summary.failed} failed; {summary.no_time} without a usable time, "
         f"{summary.no_gps} without GPS ({human_bytes(summary.bytes)} indexed)"
+        + (f"; {summary.skipped} skipped" if summary.skipped else "")
     )
     for path, error in summary.failures[:20]:
         click.echo(f"  failed: {path}: {error}")
     if len(summary.failures) > 20:
         click.echo(f"  … and {len(summary.failures) - 20} more (bodycam-index footage list --status error)")
+    for path, reason in summary.skipped_files[:20]:
+        click.echo(f"  skipped: {path}: {reason}")
+    if len(summary.skipped_files) > 20:
+        click.echo(f"  … and {len(summary.skipped_files) - 20} more skipped (--json lists them all)")
     if summary.interrupted:
         click.echo("interrupted: everything listed above is saved; run the same scan again to resume", err=True)
 
@@ -72,10 +85,12 @@ def _print_summary(summary: ScanSummary) -> None:
 @click.option("--full-tracks", is_flag=True, help="Keep every GPS fix (default: at most one per second).")
 @click.option("--incident-pattern", metavar="REGEX",
               help="Regular expression for incident numbers in file and folder names (default: e.g. 2023-045871).")
+@click.option("--follow-symlinks", is_flag=True,
+              help="Index symlinked files and folders whose target is outside the scanned folders.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
-         full_tracks: bool, incident_pattern: str | None, as_json: bool) -> None:
+         full_tracks: bool, incident_pattern: str | None, follow_symlinks: bool, as_json: bool) -> None:
     """Index the footage under PATHS (recursively) into the database."""
     from rich.console import Console
     from rich.progress import (
@@ -97,9 +112,9 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
     with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
         total_files = total_bytes = 0
         if show_bar:
-            for job in discover(list(paths)):
+            for job in discover(list(paths), follow_symlinks=follow_symlinks):
                 total_files += 1
-                total_bytes += job.path.stat().st_size
+                total_bytes += _size(job.path)
         done = 0
         task = bar.add_task("", total=total_bytes or None, files=f"0/{total_files} files")
 
@@ -109,9 +124,11 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
             bar.update(task, advance=size, files=f"{done}/{total_files} files", description=Path(path).name[:40])
 
         summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
-                             full_tracks=full_tracks, incident_pattern=incident_pattern, progress=advance)
+                             full_tracks=full_tracks, incident_pattern=incident_pattern,
+                             follow_symlinks=follow_symlinks, progress=advance)
     if as_json:
-        click.echo(json.dumps(summary.as_dict() | {"failures": summary.failures}, indent=2))
+        click.echo(json.dumps(summary.as_dict() | {"failures": summary.failures,
+                                                   "skipped_files": summary.skipped_files}, indent=2))
     else:
         _print_summary(summary)
     if summary.interrupted:

@@ -7,8 +7,10 @@ which the benchmarks report.
 
 from __future__ import annotations
 
+import errno
 import io
 import os
+import stat
 import struct
 from pathlib import Path
 from typing import BinaryIO, Self
@@ -17,6 +19,44 @@ from ..model import ExtractError
 
 #: Largest single read any parser may ask for (a box payload, a sample table).
 MAX_READ = 64 * 1024 * 1024
+#: Largest file read whole (a sidecar): a text file bigger than this is not metadata we should load.
+MAX_WHOLE_FILE = 32 * 1024 * 1024
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+_NOATIME = getattr(os, "O_NOATIME", 0)
+
+
+def open_regular(path: str | os.PathLike[str]) -> int:
+    """A read-only descriptor of a regular file, opened without blocking and (where permitted) without updating
+    its access time; ExtractError for a FIFO, device, socket or folder, OSError when it cannot be opened."""
+    try:
+        fd = os.open(path, _OPEN_FLAGS | _NOATIME)
+    except PermissionError as exc:
+        if not _NOATIME or exc.errno != errno.EPERM:  # O_NOATIME needs ownership: retry without it
+            raise
+        fd = os.open(path, _OPEN_FLAGS)
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        raise ExtractError(f"not a regular file ({file_kind(mode)})")
+    return fd
+
+
+def file_kind(mode: int) -> str:
+    """What kind of file a stat mode is, in words."""
+    for test, name in ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "FIFO"), (stat.S_ISCHR, "character device"),
+                       (stat.S_ISBLK, "block device"), (stat.S_ISSOCK, "socket"), (stat.S_ISLNK, "symlink")):
+        if test(mode):
+            return name
+    return "regular file" if stat.S_ISREG(mode) else "special file"
+
+
+def read_whole(path: str | os.PathLike[str], limit: int = MAX_WHOLE_FILE) -> bytes:
+    """A whole (small) regular file; ExtractError when it is larger than `limit` bytes or not a regular file."""
+    with Reader.open(path) as reader:
+        if reader.size > limit:
+            raise ExtractError(f"{Path(path).name} is {reader.size} bytes, over the {limit}-byte limit")
+        reader.max_read = limit
+        return reader.read(0, reader.size)
 
 
 class Reader:
@@ -31,9 +71,10 @@ class Reader:
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Reader:
-        """Open a file for reading only (never for writing, never changing its timestamps)."""
-        stream = open(path, "rb", buffering=0)  # noqa: SIM115 - closed by close()/context manager
-        return cls(stream, os.fstat(stream.fileno()).st_size, name=str(path))
+        """Open a regular file for reading only (never for writing, never changing its timestamps where the
+        system permits O_NOATIME); ExtractError for anything but a regular file."""
+        stream = open(open_regular(path), "rb", buffering=0)  # noqa: SIM115 - closed by close()/context manager
+        return cls(stream, os.fstat(stream.fileno()).st_size, name=os.fspath(path))
 
     @classmethod
     def from_bytes(cls, data: bytes, name: str = "<bytes>") -> Reader:

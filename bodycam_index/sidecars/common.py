@@ -8,21 +8,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..extract.reader import Reader
+from ..extract.reader import MAX_WHOLE_FILE, Reader, read_whole
 from ..model import ExtractError
 
 #: Largest sidecar file read (a sidecar is text; anything bigger is not one we should load).
-MAX_SIDECAR = 256 * 1024 * 1024
+MAX_SIDECAR = MAX_WHOLE_FILE
 
 
 def read_text(path: Path, limit: int = MAX_SIDECAR) -> str:
     """The whole file as text (UTF-8, undecodable bytes replaced); ExtractError when larger than `limit`."""
     try:
-        with Reader.open(path) as reader:
-            if reader.size > limit:
-                raise ExtractError(f"{path.name} is {reader.size} bytes, over the {limit}-byte sidecar limit")
-            reader.max_read = limit
-            data = reader.read(0, reader.size)
+        data = read_whole(path, limit)
     except OSError as exc:
         raise ExtractError(f"cannot read {path.name}: {exc.strerror or exc}") from exc
     return data.decode("utf-8-sig", errors="replace")

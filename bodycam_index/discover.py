@@ -1,0 +1,156 @@
+"""Find the files a scan indexes under its roots, in sorted order, without ever stopping on a bad path.
+
+Path problems (a name that is not UTF-8, a dangling symlink or a symlink loop, a folder that cannot be listed)
+come out as jobs carrying the problem, which the scan stores as that path's error row. Symlinks whose target lies
+outside every scanned root are skipped unless the scan follows symlinks (each folder is then walked once: no
+loops); symlinked folders inside a root are not descended, as the scan walks them as themselves.
+Hidden files and folders are skipped.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .sidecars import SidecarIndex, is_sidecar
+
+
+@dataclass(frozen=True)
+class Job:
+    """One recording to index: the file, and the sidecar files that belong to it.
+
+    `problem` is a path problem found while discovering it (stored as its error); `skip` the reason it is not
+    indexed at all.
+    """
+
+    path: Path
+    sidecars: tuple[Path, ...] = ()
+    sidecar_only: bool = False
+    problem: str | None = None
+    skip: str | None = None
+
+
+def path_text(path: Path | str) -> str:
+    """A path as text that can be stored and printed: undecodable bytes of a non-UTF-8 name shown as \\xNN."""
+    text = os.fspath(path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return os.fsencode(text).decode("utf-8", "backslashreplace")
+    return text
+
+
+def _name_problem(path: Path) -> str | None:
+    if path_text(path) != os.fspath(path):
+        return "file name is not valid UTF-8 (rename the file to index it)"
+    return None
+
+
+class _Walker:
+    """One discovery pass over the roots."""
+
+    def __init__(self, roots: list[Path], follow_symlinks: bool) -> None:
+        self.roots = roots
+        self.real_roots = [Path(os.path.realpath(r)) for r in roots]
+        self.follow = follow_symlinks
+
+    def _inside(self, real: Path) -> bool:
+        return any(real == root or real.is_relative_to(root) for root in self.real_roots)
+
+    def _link_verdict(self, path: Path) -> Job | None:
+        """For a symlink: a job carrying its problem or skip reason, or None when it is to be followed."""
+        try:
+            os.stat(path)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                return Job(path, problem="symlink loop")
+            if exc.errno == errno.ENOENT:
+                return Job(path, problem=f"dangling symlink (target {path_text(os.readlink(path))} is missing)")
+            return Job(path, problem=f"cannot follow symlink: {exc.strerror or exc}")
+        if not self.follow and not self._inside(Path(os.path.realpath(path))):
+            return Job(path, skip="symlink out of the scanned folder (use --follow-symlinks to index it)")
+        return None
+
+    def _files(self, paths: list[Path]) -> Iterator[Job]:
+        """Jobs for the files of one folder: recordings with their sidecars, then unclaimed sidecars."""
+        usable: list[Path] = []
+        for path in paths:
+            problem = _name_problem(path)
+            verdict = Job(path, problem=problem) if problem else None
+            if verdict is None and os.path.islink(path):
+                verdict = self._link_verdict(path)
+            if verdict is not None:
+                yield verdict
+            else:
+                usable.append(path)
+        sidecars = {p for p in usable if is_sidecar(p)}
+        index = SidecarIndex([p for p in usable if p in sidecars])
+        claimed: set[Path] = set()
+        for path in usable:
+            if path not in sidecars:
+                found = tuple(index.for_video(path))
+                claimed.update(found)
+                yield Job(path, found)
+        for path in sorted(sidecars - claimed):
+            yield Job(path, (), sidecar_only=True)
+
+    @staticmethod
+    def _single(root: Path) -> Job:
+        problem = _name_problem(root)
+        if problem:
+            return Job(root, problem=problem)
+        try:
+            siblings = [p for p in root.parent.iterdir() if is_sidecar(p) and not _name_problem(p) and p.is_file()]
+        except OSError:
+            siblings = []
+        return Job(root, tuple(SidecarIndex(siblings).for_video(root)), is_sidecar(root))
+
+    def _tree(self, root: Path) -> Iterator[Job]:
+        errors: list[OSError] = []
+        seen = {os.path.realpath(root)}
+        for folder, dirs, files in os.walk(root, onerror=errors.append, followlinks=self.follow):
+            yield from self._folder_errors(errors)
+            kept = []
+            for name in sorted(dirs):
+                if name.startswith("."):
+                    continue
+                sub = Path(folder, name)
+                if os.path.islink(sub):
+                    real = os.path.realpath(sub)
+                    if self._inside(Path(real)):  # walked as itself
+                        continue
+                    if not self.follow:
+                        yield Job(sub, skip="symlink out of the scanned folder (use --follow-symlinks)")
+                        continue
+                elif self.follow:
+                    real = os.path.realpath(sub)
+                else:
+                    real = ""
+                if real and real in seen:  # a symlink loop, or a folder reached twice
+                    continue
+                seen.add(real)
+                kept.append(name)
+            dirs[:] = kept
+            yield from self._files([Path(folder, f) for f in sorted(files) if not f.startswith(".")])
+        yield from self._folder_errors(errors)
+
+    @staticmethod
+    def _folder_errors(errors: list[OSError]) -> Iterator[Job]:
+        for exc in errors:
+            yield Job(Path(exc.filename), problem=f"cannot list folder: {exc.strerror or exc}")
+        errors.clear()
+
+    def run(self) -> Iterator[Job]:
+        for root in self.roots:
+            if os.path.isdir(root):
+                yield from self._tree(root)
+            else:
+                yield self._single(root)
+
+
+def discover(roots: Iterable[Path], *, follow_symlinks: bool = False) -> Iterator[Job]:
+    """Every recording under the roots (recursively, in sorted order), with its sidecars."""
+    return _Walker(list(roots), follow_symlinks).run()
