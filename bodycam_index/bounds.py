@@ -40,8 +40,13 @@ def duration_in_range(value: float) -> bool:
     return math.isfinite(seconds) and 0 <= seconds <= MAX_DURATION_S
 
 
+def position_in_range(lat: float, lon: float) -> bool:
+    """True for finite WGS84 coordinates (latitude ±90, longitude ±180), which a zone lookup accepts."""
+    return math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180
+
+
 def bound_extraction(extraction: Extraction) -> None:
-    """Drop out-of-range times, fix times and durations from an extraction, each with a warning.
+    """Drop out-of-range times, positions, fix times and durations from an extraction, each with a warning.
 
     Unset times (the container's "no time") are kept as they are: they are never placed in a zone."""
     bad_times = [c for c in extraction.times if c.zone != "unset" and not time_in_range(c.value)]
@@ -55,10 +60,19 @@ def bound_extraction(extraction: Extraction) -> None:
         extraction.track = [f for f in extraction.track if f.t_utc is None or time_in_range(f.t_utc)]
         extraction.dropped_fixes += bad_fixes
         extraction.warnings.append(f"{bad_fixes} GPS fixes with a date outside {MIN_YEAR}-{MAX_YEAR} dropped")
+    off_earth = sum(1 for f in extraction.track if not position_in_range(f.lat, f.lon))
+    if off_earth:
+        extraction.track = [f for f in extraction.track if position_in_range(f.lat, f.lon)]
+        extraction.dropped_fixes += off_earth
+        extraction.warnings.append(f"{off_earth} GPS fixes outside latitude ±90 / longitude ±180 dropped")
     location = extraction.location
     if location is not None and location.t_utc is not None and not time_in_range(location.t_utc):
         extraction.location = None
         extraction.warnings.append(f"location with a date outside {MIN_YEAR}-{MAX_YEAR} dropped")
+    location = extraction.location
+    if location is not None and not position_in_range(location.lat, location.lon):
+        extraction.location = None
+        extraction.warnings.append(f"location {location.source} outside latitude ±90 / longitude ±180 dropped")
     duration = extraction.duration_s
     if duration is not None and not duration_in_range(duration):
         extraction.duration_s = None
