@@ -26,6 +26,7 @@ PARSERS: dict[str, str] = {
     "matroska": "bodycam_index.extract.matroska",
     "jpeg": "bodycam_index.extract.exif",
     "heif": "bodycam_index.extract.heif",
+    "fit": "bodycam_index.extract.fit",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
@@ -38,6 +39,8 @@ def identify(head: bytes) -> str | None:
     """The container family of a file from its first bytes, or None when not recognised."""
     if head[4:8] == b"ftyp" and head[8:12] in _HEIF_BRANDS:
         return "heif"
+    if len(head) >= 12 and head[0] in (12, 14) and head[8:12] == b".FIT":
+        return "fit"
     if len(head) >= 8 and head[4:8] in _BMFF_TYPES:
         return "isobmff"
     if head[:4] == b"RIFF" and head[8:12] in (b"AVI ", b"AVIX"):
