@@ -1,114 +1,361 @@
-"""Benchmark extraction against ExifTool and ffprobe on the same files.
+"""Whole-command scan benchmark: `bodycam-index scan --no-hash` against ExifTool and ffprobe on the same trees.
 
-    python scripts/bench_scan.py [--files 300] [--corpus ../shared/corpus/media]
+    python scripts/bench_scan.py [--sets corpus,media,gen1000,gen20000] [--repeats 3] [--work DIR]
 
-Generates a batch of MP4s with GPMF tracks (and adds the corpus's media files when present), then times:
-bodycam_index's extraction (in-process, one core), a full `scan` into a fresh database (hash included and not),
-`exiftool -ee3 -j` and `ffprobe -show_format -show_streams` over the same files. Prints files per second, the bytes
-our parsers read against the bytes of the files, and the ratios. Also checks growth is linear: the per-file cost
-for the whole batch against a half batch.
+Sets: `corpus` is ../shared/corpus/media as it sits (media, sidecars, ground-truth JSON, Markdown: everything an
+evidence folder may hold); `media` is a copy of its media files alone; `genN` is a generated batch of N files
+(GoPro MP4s with GPMF GPS, phone MOVs, Novatek dash-cam MP4s with unindexed freeGPS blocks between the video
+chunks, and non-media files), with media data written as holes so that 20,000 files of realistic size fit on disk.
+Generated batches are kept in --work and reused.
+
+Each command runs as a child process, whole (start-up, database, output): `bodycam-index --db NEW scan --no-hash
+TREE` into a fresh database, `exiftool -j -r -ee3 -n TREE`, and `ffprobe -show_format -show_streams` once per file
+(a sample of --ffprobe-max files, scaled up, on big sets). The commands alternate within each repeat; the table
+shows min and median seconds, files/s, the bytes the command read (`rchar` and `read_bytes` of /proc/PID/io, taken
+after exit and before reaping, so children are included), peak resident memory (wait4; children included) and how
+many times longer than bodycam-index each command took. A per-file line shows bodycam-index's own reads per file
+(its Reader counts, in-process): the largest for a file without timed GPS, and for files with GPS the most read
+beyond the GPS samples themselves.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import resource
+import os
+import random
 import shutil
+import statistics
+import struct
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from mp4_writer import Fix, Recording, write_mp4
+from mp4_writer import Fix, Recording, box, build_mp4, full_box
 
-from bodycam_index import db as store
-from bodycam_index.extract import extract_media
-from bodycam_index.extract.reader import Reader
-from bodycam_index.scan import scan_paths
-
-MEDIA_SUFFIXES = {".mp4", ".mov", ".avi", ".mts", ".jpg", ".raw"}
+ROOT = Path(__file__).resolve().parents[1]
+MEDIA_SUFFIXES = {".mp4", ".mov", ".avi", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".jpg", ".jpeg", ".heic",
+                  ".heif", ".cr3", ".3gp", ".lrv", ".insv", ".360", ".dv", ".mpg"}
+MB = 1e6
 
 
-def make_batch(folder: Path, count: int) -> list[Path]:
-    """`count` one-minute recordings with 10 Hz GPS, each padded with 2 MB of media data."""
-    paths = []
+@dataclass
+class Run:
+    """One command run: wall seconds, bytes read through read() calls and from storage, peak RSS in bytes."""
+
+    seconds: float
+    rchar: int
+    read_bytes: int
+    peak: int
+    status: int
+
+
+def measure(argv: list[str]) -> Run:
+    """Run `argv` to completion under GNU time, whose fork is small: a child forked from this process would count
+    this process's memory as its own peak. The io counters of `time` are read when it has exited and before it is
+    reaped (they include the command's and its children's, reaped by then); the peak is the one `time` saw."""
+    with tempfile.NamedTemporaryFile("r") as peak_file:
+        began = time.perf_counter()
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", peak_file.name, *argv],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
+        seconds = time.perf_counter() - began
+        counters = dict(line.split(": ") for line in Path(f"/proc/{proc.pid}/io").read_text().splitlines())
+        _, status, _ = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        peak_kb = int(peak_file.read().split()[-1])
+    return Run(seconds, int(counters["rchar"]), int(counters["read_bytes"]), peak_kb * 1024, proc.returncode)
+
+
+def measure_each(argv: list[str], files: list[Path], limit: int) -> tuple[Run, int]:
+    """`argv FILE` once per file (on a sample of `limit` files, scaled up to all): totals, and the files run."""
+    chosen = files if len(files) <= limit else random.Random(7).sample(files, limit)
+    runs = [measure([*argv, str(path)]) for path in chosen]
+    scale = len(files) / len(chosen)
+    return Run(sum(r.seconds for r in runs) * scale, round(sum(r.rchar for r in runs) * scale),
+               round(sum(r.read_bytes for r in runs) * scale), max(r.peak for r in runs), 0), len(chosen)
+
+
+# --- generated batches ---------------------------------------------------------------------------------------------
+
+Pieces = tuple[int, list[tuple[int, bytes]]]  # file size, and the (offset, bytes) that are not holes
+
+
+def _holes(data: bytes, hole_start: int, hole_len: int) -> Pieces:
+    return len(data), [(0, data[:hole_start]), (hole_start + hole_len, data[hole_start + hole_len:])]
+
+
+def gopro(i: int, t0: datetime) -> Pieces:
+    """A one-minute GoPro clip: GPMF GPS at 10 Hz (one payload per second), a video track, 60 MB of media data."""
+    fixes = [Fix(t0 + timedelta(seconds=k / 10), 47.6 + (i % 97) * 1e-3 + k * 1e-6, -122.3 - k * 1e-6, 20.0)
+             for k in range(600)]
+    padding = 60_000_000
+    data = build_mp4(Recording(duration_s=60, creation=t0.replace(tzinfo=None), fixes=fixes, padding=padding,
+                               video_frames=1800, gpmf_device={"CASN": f"C3441325{i:06d}", "MINF": "HERO9 Black"}))
+    return _holes(data, data.index(b"moov") - 4 - padding, padding)
+
+
+def phone(i: int, t0: datetime) -> Pieces:
+    """A 30-second phone MOV: QuickTime Keys (creation date, ISO 6709 location, make, model), 30 MB of video."""
+    keys = {"com.apple.quicktime.creationdate": (t0 - timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M:%S-0700"),
+            "com.apple.quicktime.location.ISO6709": f"+47.{6000 + i % 1000:04d}-122.3300+020.000/",
+            "com.apple.quicktime.make": "Apple", "com.apple.quicktime.model": "iPhone 12"}
+    padding = 30_000_000
+    data = build_mp4(Recording(duration_s=30, creation=t0.replace(tzinfo=None), keys=keys, padding=padding,
+                               video_frames=900))
+    return _holes(data, data.index(b"moov") - 4 - padding, padding)
+
+
+def _freegps_block(when: datetime, lat_ddmm: float, lon_ddmm: float) -> bytes:
+    """A 0x8000-byte Novatek freeGPS block, type 3 (Viofo) layout: UTC time, status A, DDMM.MMMM floats."""
+    block = bytearray(0x8000)
+    struct.pack_into(">I8sI", block, 0, 0x8000, b"freeGPS ", 0x4C)
+    struct.pack_into("<6I", block, 0x10, when.hour, when.minute, when.second, when.year - 2000, when.month, when.day)
+    block[0x28:0x2C] = b"ANW\0"
+    struct.pack_into("<4f", block, 0x2C, lat_ddmm, lon_ddmm, 20.0, 90.0)
+    return bytes(block)
+
+
+def dashcam(i: int, t0: datetime) -> Pieces:
+    """A one-minute Novatek dash-cam MP4: per second a 1 MB video chunk and a freeGPS block the moov does not index
+    (the INNOVV/XGODY case that needs a search of mdat), and a video track over the chunks."""
+    chunk, seconds = 1_000_000, 60
+    ftyp = box(b"ftyp", b"avc1", struct.pack(">I", 0), b"avc1isom")
+    pos = len(ftyp) + 8
+    pieces: list[tuple[int, bytes]] = []
+    offsets = []
+    for second in range(seconds):
+        offsets.append(pos)
+        pos += chunk
+        pieces.append((pos, _freegps_block(t0 + timedelta(seconds=second), 4736.0 + (i % 50) / 100 + second / 1e4,
+                                           12218.0 + second / 1e4)))
+        pos += 0x8000
+    mdat_end = pos
+    created = int((t0.replace(tzinfo=None) - datetime(1904, 1, 1)).total_seconds())
+    mvhd = full_box(b"mvhd", 0, 0, struct.pack(">IIII", created, created, 1000, seconds * 1000), b"\0" * 80)
+    stbl = box(b"stbl", full_box(b"stsd", 0, 0, struct.pack(">I", 1), box(b"avc1", b"\0" * 78)),
+               full_box(b"stts", 0, 0, struct.pack(">III", 1, seconds, 1000)),
+               full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, 1, 1)),
+               full_box(b"stsz", 0, 0, struct.pack(">II", chunk, seconds)),
+               full_box(b"stco", 0, 0, struct.pack(f">I{seconds}I", seconds, *offsets)))
+    mdia = box(b"mdia", full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", created, created, 1000, seconds * 1000, 0, 0)),
+               full_box(b"hdlr", 0, 0, b"\0" * 4, b"vide", b"\0" * 12, b"VideoHandler\0"),
+               box(b"minf", full_box(b"vmhd", 0, 1, b"\0" * 8), stbl))
+    moov = box(b"moov", mvhd, box(b"trak", mdia))
+    head = ftyp + struct.pack(">I", mdat_end - len(ftyp)) + b"mdat"
+    return mdat_end + len(moov), [(0, head), *pieces, (mdat_end, moov)]
+
+
+NON_MEDIA = [("notes.txt", b"Officer notes, transcribed.\n" * 20), ("export.csv", b"id,unit,time\n1,3B12,08:00\n" * 50),
+             ("metadata.json", b'{"case": "2024-000451", "files": []}\n'), ("upload.log", b"ok\n" * 300),
+             ("Thumbs.db", b"\0"), ("chain_of_custody.xml", b"<custody><item id='1'/></custody>\n")]
+
+
+def write_pieces(path: Path, pieces: Pieces) -> None:
+    """Write a file whose gaps between pieces are holes (sparse), of the given size."""
+    size, parts = pieces
+    with open(path, "wb") as out:
+        for offset, data in parts:
+            out.seek(offset)
+            out.write(data)
+        out.truncate(size)
+
+
+def make_batch(folder: Path, count: int) -> None:
+    """`count` files in folders of 100 (a unit's upload): 40 % GoPro, 25 % phone, 25 % dash-cam, 10 % non-media."""
+    marker = folder / ".complete"
+    if marker.exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
     start = datetime(2024, 5, 1, 8, 0, tzinfo=UTC)
+    templates: dict[str, list[Pieces]] = {name: [make(k, start + timedelta(minutes=k)) for k in range(8)]
+                                          for name, make in (("gopro", gopro), ("phone", phone),
+                                                             ("dashcam", dashcam))}
     for i in range(count):
-        t0 = start + timedelta(minutes=i)
-        fixes = [Fix(t0 + timedelta(seconds=k / 10), 47.6 + k * 1e-6, -122.3, 20.0) for k in range(600)]
-        paths.append(write_mp4(folder / f"GX{i:06d}.MP4", Recording(
-            duration_s=60, creation=t0.replace(tzinfo=None), fixes=fixes, gpmf_device={"CASN": f"C{i:012d}"},
-            padding=2_000_000)))
-    return paths
+        sub = folder / f"upload-{i // 100:04d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        t = start + timedelta(minutes=i)
+        slot = i % 20
+        if slot < 8:
+            path, kind = sub / f"GX01{i:04d}.MP4", "gopro"
+        elif slot < 13:
+            path, kind = sub / f"IMG_{i:05d}.MOV", "phone"
+        elif slot < 18:
+            path, kind = sub / f"{t:%Y_%m%d_%H%M%S}_{i:04d}F.MP4", "dashcam"
+        else:
+            name, text = NON_MEDIA[i % len(NON_MEDIA)]
+            (sub / f"{i:05d}_{name}").write_bytes(text)
+            continue
+        write_pieces(path, templates[kind][i % 8])
+    marker.write_text(str(count))
 
 
-def time_ours(paths: list[Path]) -> tuple[float, int]:
-    """Seconds to extract every file in-process, and the bytes read."""
-    read = 0
-    began = time.perf_counter()
-    for path in paths:
+def copy_media(corpus: Path, folder: Path) -> None:
+    """The corpus's media files alone (by suffix), copied with their relative paths."""
+    if (folder / ".complete").exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    for path in sorted(corpus.rglob("*")):
+        if path.is_file() and path.suffix.lower() in MEDIA_SUFFIXES and "_groundtruth" not in path.parts:
+            target = folder / path.relative_to(corpus)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, target)
+    (folder / ".complete").write_text("")
+
+
+# --- per-file reads ------------------------------------------------------------------------------------------------
+
+
+def per_file_reads(files: list[Path]) -> str:
+    """bodycam-index's own reads per file: the most for a file without timed GPS; with GPS, the most beyond the
+    bytes of the GPS samples (freeGPS blocks, GPMF samples) that had to be read."""
+    from bodycam_index.extract import extract_media
+    from bodycam_index.extract.reader import Reader
+    from bodycam_index.model import ExtractError
+
+    without = beyond = total = 0
+    for path in files:
         with Reader.open(path) as reader:
-            with contextlib.suppress(Exception):  # a benchmark counts, it does not judge
-                extract_media(reader)
-            read += reader.bytes_read
-    return time.perf_counter() - began, read
+            try:
+                extraction = extract_media(reader)
+            except ExtractError:
+                extraction = None
+            read = reader.bytes_read
+        total += read
+        gps_bytes = _gps_sample_bytes(path, extraction) if extraction and extraction.track else None
+        if gps_bytes is None:
+            without = max(without, read)
+        else:
+            beyond = max(beyond, read - gps_bytes)
+    return (f"largest read for a file without timed GPS {without / MB:.3f} MB; with GPS, largest read beyond the "
+            f"GPS samples {beyond / MB:.3f} MB; mean {total / max(len(files), 1) / MB:.3f} MB per file")
 
 
-def time_tool(argv: list[str], paths: list[Path]) -> float | None:
-    """Seconds for an external tool over the files (None if it is not installed)."""
-    if shutil.which(argv[0]) is None:
-        return None
-    began = time.perf_counter()
-    if argv[0] == "exiftool":
-        subprocess.run([*argv, *map(str, paths)], capture_output=True, check=False)
-    else:
-        for path in paths:
-            subprocess.run([*argv, str(path)], capture_output=True, check=False)
-    return time.perf_counter() - began
+def _gps_sample_bytes(path: Path, extraction: object) -> int:
+    """Bytes of the GPS samples in a file: its metadata tracks' samples (GPMF, CAMM, text), and freeGPS blocks
+    (taken as 0x8000 bytes each, the size Novatek writes)."""
+    from bodycam_index.extract.boxes import Track, children, first, iter_boxes
+    from bodycam_index.extract.reader import Reader
+
+    total = 0
+    for key, value in getattr(extraction, "tags", {}).items():
+        if key.startswith(("freegps.", "gpmd.freegps")) and " blocks" in value:
+            total += int(value.split()[0]) * 0x8000
+    try:
+        with Reader.open(path) as reader:
+            moov = first(list(iter_boxes(reader, 0, reader.size)), b"moov")
+            for trak in (b for b in children(reader, moov) if b.type == b"trak") if moov else ():
+                track = Track.parse(reader, trak)
+                if track.handler in (b"meta", b"text", b"sbtl", b"subt") or track.format in (b"gpmd", b"camm"):
+                    total += sum(s.size for s in track.samples)
+    except Exception:  # noqa: BLE001 - not an MP4: no tracks
+        return total
+    return total
+
+
+# --- the benchmark -------------------------------------------------------------------------------------------------
+
+
+def tool(name: str) -> str | None:
+    """Path of a command: bodycam-index beside this Python first, then $PATH."""
+    local = Path(sys.executable).with_name(name)
+    return str(local) if local.exists() else shutil.which(name)
+
+
+def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, work: Path) -> None:
+    """Time the commands over one tree and print its rows."""
+    files = sorted(p for p in tree.rglob("*") if p.is_file() and not p.name.startswith("."))
+    size = sum(p.stat().st_size for p in files)
+    ours, exiftool, ffprobe = tool("bodycam-index"), shutil.which("exiftool"), shutil.which("ffprobe")
+    db = work / f"bench-{os.getpid()}.db"
+    commands: dict[str, object] = {}
+    assert ours is not None
+    commands["bodycam-index scan --no-hash"] = [ours, "--db", str(db), "scan", "--no-hash", str(tree)]
+    if exiftool:
+        commands["exiftool -j -r -ee3 -n"] = [exiftool, "-j", "-r", "-ee3", "-n", str(tree)]
+    if ffprobe:
+        commands["ffprobe per file"] = [ffprobe, "-v", "error", "-show_format", "-show_streams", "-of", "json"]
+    runs: dict[str, list[Run]] = {name: [] for name in commands}
+    sampled = len(files)
+    names = list(commands)
+    for r in range(repeats):
+        for name in names[r % len(names):] + names[:r % len(names)]:  # alternate the order between repeats
+            argv = commands[name]
+            assert isinstance(argv, list)
+            for suffix in ("", "-wal", "-shm"):
+                Path(f"{db}{suffix}").unlink(missing_ok=True)
+            if name == "ffprobe per file":
+                run, sampled = measure_each(argv, files, ffprobe_max)
+            else:
+                run = measure(argv)
+            runs[name].append(run)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    base = min(r.seconds for r in runs["bodycam-index scan --no-hash"])
+    print(f"\n{label}: {len(files)} files, {size / MB:,.1f} MB ({tree})")
+    print(f"  {'command':<30} {'min s':>8} {'median s':>9} {'files/s':>8} {'rchar MB':>9} {'disk MB':>8} "
+          f"{'peak MB':>8} {'× ours':>7}")
+    for name, got in runs.items():
+        best = min(r.seconds for r in got)
+        median = statistics.median(r.seconds for r in got)
+        rchar = statistics.median(r.rchar for r in got)
+        disk = statistics.median(r.read_bytes for r in got)
+        note = f"  (sampled {sampled} files, scaled)" if name == "ffprobe per file" and sampled < len(files) else ""
+        bad = [r.status for r in got if r.status not in (0, 1)]
+        note += f"  exit {bad[0]}" if bad and name != "ffprobe per file" else ""
+        print(f"  {name:<30} {best:8.2f} {median:9.2f} {len(files) / best:8.0f} {rchar / MB:9.1f} {disk / MB:8.1f} "
+              f"{max(r.peak for r in got) / MB:8.0f} {best / base:7.1f}{note}")
+    print(f"  bodycam-index reads per file: {per_file_reads(files)}")
+
+
+def startup(repeats: int = 10) -> None:
+    """Seconds for `--help` and a read command (min of `repeats`)."""
+    ours = tool("bodycam-index")
+    assert ours is not None
+    with tempfile.TemporaryDirectory() as tmp:
+        db = str(Path(tmp, "empty.db"))
+        measure([ours, "--db", db, "footage", "list"])
+        for argv in ([ours, "--help"], [ours, "--db", db, "footage", "list"], [ours, "--db", db, "gaps"]):
+            best = min(measure(argv).seconds for _ in range(repeats))
+            print(f"start-up: {' '.join(['bodycam-index', *argv[1:]]).replace(db, 'EMPTY.db')}: {best:.3f} s")
 
 
 def main() -> None:
-    """Run the benchmark and print the figures."""
+    """Build the sets asked for and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--files", type=int, default=300)
-    parser.add_argument("--corpus", type=Path, default=Path(__file__).resolve().parents[2] / "shared/corpus/media")
+    parser.add_argument("--sets", default="corpus,media,gen1000", help="corpus, media, genN (comma-separated)")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--ffprobe-max", type=int, default=300, help="files ffprobe runs on per set (then scaled)")
+    parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/media")
+    parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bodycam-bench")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as tmp:
-        folder = Path(tmp, "batch")
-        paths = make_batch(folder, args.files)
-        if args.corpus.is_dir():
-            paths += [p for p in args.corpus.rglob("*") if p.suffix.lower() in MEDIA_SUFFIXES]
-        total = sum(p.stat().st_size for p in paths)
-        print(f"{len(paths)} files, {total / 1e6:.1f} MB")
-
-        half, _ = time_ours(paths[: len(paths) // 2])
-        ours, read = time_ours(paths)
-        print(f"bodycam_index extract: {ours:.2f} s, {len(paths) / ours:.0f} files/s, read {read / 1e6:.2f} MB "
-              f"({100 * read / total:.2f} % of the bytes)")
-        print(f"  linearity: per-file cost full/half batch = {(ours / len(paths)) / (half / (len(paths) // 2)):.2f}")
-
-        for hashing in (False, True):
-            db_file = Path(tmp, f"bench-{hashing}.db")
-            began = time.perf_counter()
-            summary = scan_paths(store.connect(db_file), [folder], hash=hashing, jobs=1)
-            took = time.perf_counter() - began
-            label = "scan with SHA-256" if hashing else "scan --no-hash"
-            print(f"{label}: {took:.2f} s, {summary.new / took:.0f} files/s ({summary.new} new)")
-        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-        print(f"  peak resident memory of this process: {peak_kb / 1e3:.0f} MB")
-
-        for name, argv in (("exiftool -ee3", ["exiftool", "-ee3", "-j", "-n", "-q"]),
-                           ("ffprobe", ["ffprobe", "-v", "error", "-show_format", "-show_streams", "-of", "json"])):
-            took = time_tool(argv, paths)
-            if took is None:
-                print(f"{name}: not installed")
-            else:
-                print(f"{name}: {took:.2f} s, {len(paths) / took:.0f} files/s; bodycam_index is {took / ours:.1f}× "
-                      f"faster")
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"bench_scan {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
+          f"{args.repeats} repeats, warm cache")
+    startup()
+    for name in args.sets.split(","):
+        if name == "corpus":
+            tree = args.corpus
+        elif name == "media":
+            tree = args.work / "media"
+            copy_media(args.corpus, tree)
+        elif name.startswith("gen"):
+            tree = args.work / name
+            make_batch(tree, int(name[3:]))
+        else:
+            parser.error(f"unknown set {name!r}")
+        if not tree.is_dir():
+            print(f"\n{name}: {tree} is missing; skipped")
+            continue
+        for path in tree.rglob("*"):  # warm the cache once for every command
+            if path.is_file():
+                with open(path, "rb") as stream:
+                    stream.read(1 << 20)
+        run_set(name, tree, args.repeats, args.ffprobe_max, args.work)
 
 
 if __name__ == "__main__":

@@ -40,6 +40,7 @@ class Recording:
     gpmf_device: dict[str, str] = field(default_factory=dict)  # e.g. {"MINF": "HERO9 Black", "CASN": "C1234"}
     gps_lock: bool = True
     padding: int = 0  # bytes of stand-in media data after the GPMF payloads, to make files of realistic size
+    video_frames: int = 0  # > 0: a video track whose samples (one per chunk) are the padding, as cameras index it
 
 
 def box(kind: bytes, *parts: bytes) -> bytes:
@@ -129,6 +130,26 @@ def _gpmd_track(created: int, sample_sizes: list[int], first_offset: int) -> byt
     return box(b"trak", tkhd, box(b"mdia", mdhd, hdlr, minf))
 
 
+def _video_track(created: int, duration: int, sizes: list[int], first_offset: int) -> bytes:
+    """A video track (handler `vide`, format `avc1`) whose samples, one per chunk, follow each other from
+    `first_offset`: only the sample tables, no coded pictures."""
+    count = len(sizes)
+    tkhd = full_box(b"tkhd", 0, 3, struct.pack(">IIIII", created, created, 2, 0, duration), b"\x00" * 60)
+    mdhd = full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", created, created, TIMESCALE, duration, 0x55C4, 0))
+    hdlr = full_box(b"hdlr", 0, 0, b"\x00" * 4, b"vide", b"\x00" * 12, b"VideoHandler\x00")
+    stsd = full_box(b"stsd", 0, 0, struct.pack(">I", 1), box(b"avc1", b"\x00" * 6, struct.pack(">H", 1), b"\x00" * 70))
+    stts = full_box(b"stts", 0, 0, struct.pack(">III", 1, count, max(1, duration // max(count, 1))))
+    stsc = full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, 1, 1))
+    stsz = full_box(b"stsz", 0, 0, struct.pack(f">II{count}I", 0, count, *sizes))
+    offsets, pos = [], first_offset
+    for size in sizes:
+        offsets.append(pos)
+        pos += size
+    stco = full_box(b"stco", 0, 0, struct.pack(f">I{count}I", count, *offsets))
+    minf = box(b"minf", full_box(b"vmhd", 0, 1, b"\x00" * 8), box(b"stbl", stsd, stts, stsc, stsz, stco))
+    return box(b"trak", tkhd, box(b"mdia", mdhd, hdlr, minf))
+
+
 def build_mp4(rec: Recording) -> bytes:
     """The bytes of an MP4 holding `rec`'s metadata (moov after mdat, as cameras write it)."""
     ftyp = box(b"ftyp", b"mp41", struct.pack(">I", 0), b"mp41isom")
@@ -150,6 +171,10 @@ def build_mp4(rec: Recording) -> bytes:
                     struct.pack(">9I", 0x00010000, 0, 0, 0, 0x00010000, 0, 0, 0, 0x40000000), b"\x00" * 24,
                     struct.pack(">I", 2))
     parts = [mvhd]
+    if rec.video_frames and rec.padding >= rec.video_frames:
+        each, rest = divmod(rec.padding, rec.video_frames)
+        sizes = [each] * (rec.video_frames - 1) + [each + rest]
+        parts.append(_video_track(created, duration, sizes, mdat_offset + len(mdat_body) - rec.padding))
     if payloads:
         parts.append(_gpmd_track(created, [len(p) for p in payloads], mdat_offset))
     parts.append(_udta(rec))

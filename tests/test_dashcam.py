@@ -162,6 +162,35 @@ def test_synthetic_freegps_scan_without_index_transcend_body() -> None:
     assert ex.tags["freegps.scan"] == "4 blocks, layout type17-transcend-body"
 
 
+def video_with_blocks(blocks: list[bytes], chunk: int = 200_000) -> bytes:
+    """ftyp + mdat(chunk, block, chunk, block …) + moov with a video track over the chunks only, as INNOVV/XGODY
+    cameras write unindexed freeGPS blocks."""
+    ftyp = box(b"ftyp", b"isom\0\0\0\0isom")
+    body, chunks, pos = b"", [], len(ftyp) + 8
+    for blk in blocks or [b""]:
+        chunks.append((pos, chunk))
+        body += b"\x07" * chunk + blk
+        pos += chunk + len(blk)
+    return ftyp + box(b"mdat", body) + box(b"moov", mvhd() + trak(b"vide", b"avc1", chunks))
+
+
+def test_synthetic_freegps_between_video_chunks_reads_only_the_blocks() -> None:
+    blocks = [type16(4000.0 + i, 7400.0, 1.0) for i in range(5)]
+    reader = Reader.from_bytes(video_with_blocks(blocks))
+    ex = isobmff.extract(reader)
+    assert len(ex.track) == 5 and ex.tags["freegps.scan"] == "5 blocks, layout type16-novatek"
+    assert (ex.track[4].lat, ex.track[4].lon) == pytest.approx((-(40 + 4 / 60), 74.0), abs=1e-4)
+    moov = reader.size - (len(box(b"ftyp", b"isom\0\0\0\0isom")) + 8 + 5 * (200_000 + len(blocks[0])))
+    assert reader.bytes_read <= moov + 5 * (len(blocks[0]) + 12) + 1024  # the moov, the blocks, box headers
+
+
+def test_synthetic_mdat_covered_by_sample_tables_is_not_read() -> None:
+    reader = Reader.from_bytes(video_with_blocks([], chunk=2_000_000))
+    ex = isobmff.extract(reader)
+    assert not ex.track and "freegps.scan" not in ex.tags
+    assert reader.bytes_read < 4096
+
+
 def test_synthetic_gpmd_nongopro_with_freegps_blocks() -> None:
     blocks = [type16(4000.0 + i, 7400.0, 1.0) for i in range(3)]
     ex = extract(mp4(blocks, tracks=[(b"meta", b"gpmd")])[0])

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 
 from bodycam_index.coords import ddmm_to_deg
 from bodycam_index.extract import freegps
-from bodycam_index.extract.boxes import Box
 from bodycam_index.extract.freegps import decode_block
 from bodycam_index.extract.reader import Reader
 from bodycam_index.model import ExtractError, GpsFix
@@ -275,10 +274,23 @@ def test_scan_finds_blocks_across_chunks_and_gives_up_without_any(monkeypatch: p
     monkeypatch.setattr(freegps, "SCAN_PROBE", 1000)
     blk = type3(1, 2, 3, 21, 5130.5, 12015.0, 0.0)
     data = b"\x11" * 150 + blk + b"\x22" * 77 + blk
-    mdat = Box(b"mdat", 0, 8, len(data))
-    assert freegps.scan_offsets(Reader.from_bytes(data), mdat) == [150, 150 + len(blk) + 77]
+    assert freegps.scan_offsets(Reader.from_bytes(data), [(8, len(data))]) == [150, 150 + len(blk) + 77]
     empty = b"\0" * 5000 + blk
-    assert freegps.scan_offsets(Reader.from_bytes(empty), Box(b"mdat", 0, 8, len(empty))) == []
+    assert freegps.scan_offsets(Reader.from_bytes(empty), [(8, len(empty))]) == []
+
+
+def test_scan_steps_over_blocks_reading_only_their_headers() -> None:
+    blocks = [type3(1, 2, 3 + i, 21, 5130.5, 12015.0, 0.0) for i in range(4)]
+    reader = Reader.from_bytes(b"".join(blocks))
+    assert freegps.scan_offsets(reader, [(0, reader.size)]) == [0, 0x100, 0x200, 0x300]
+    assert reader.bytes_read == 4 * 12
+
+
+def test_unindexed_regions_are_the_gaps_between_chunks_big_enough_for_a_block() -> None:
+    spans = [(100, 200), (150, 300), (300, 400), (450, 500), (700, 2000)]
+    assert freegps.unindexed(0, 1000, spans) == [(0, 100), (500, 700)]  # 400-450 is shorter than MIN_BLOCK
+    assert freegps.unindexed(100, 450, spans) == []
+    assert freegps.unindexed(0, 3000, []) == [(0, 3000)]
 
 
 def test_read_blocks_offsets_follow_block_order() -> None:
@@ -308,7 +320,7 @@ def test_mutated_blocks_decode_or_refuse(seed: bytes, cut: int, flips: list[tupl
         decoded = decode_block(bytes(data))
         reader = Reader.from_bytes(bytes(data))
         freegps.read_blocks(reader, [(0, None), (0, len(data)), (3, 999)])
-        freegps.scan_offsets(reader, Box(b"mdat", 0, 0, len(data)))
+        freegps.scan_offsets(reader, [(0, len(data))])
     except ExtractError:
         return
     if decoded is not None:

@@ -6,9 +6,11 @@ headers and the payloads asked for are read, never the media data.
 
 from __future__ import annotations
 
+import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cached_property
+from itertools import accumulate
 
 from ..model import ExtractError
 from .reader import Reader, be_u32, be_u64
@@ -165,6 +167,19 @@ class Track:
                 index += 1
         return samples
 
+    def chunk_spans(self) -> list[tuple[int, int]]:
+        """(start, end) of every chunk of media data the track indexes, from stco/co64, stsc and stsz."""
+        sizes = _sample_sizes(self._table(b"stsz"))
+        offsets = _chunk_offsets(self._table(b"stco"), self._table(b"co64"))
+        ends = list(accumulate(sizes, initial=0))
+        spans: list[tuple[int, int]] = []
+        index = 0
+        for offset, count in zip(offsets, _samples_per_chunk(self._table(b"stsc"), len(offsets))):
+            last = min(index + count, len(sizes))
+            spans.append((offset, offset + ends[last] - ends[index]))
+            index = last
+        return spans
+
 
 def _count(data: bytes, pos: int, entry: int, what: str) -> int:
     n = be_u32(data, pos)
@@ -183,16 +198,16 @@ def _sample_sizes(data: bytes | None) -> list[int]:
     if uniform:
         return [uniform] * n
     n = _count(data, 8, 4, "stsz")
-    return [be_u32(data, 12 + 4 * i) for i in range(n)]
+    return list(struct.unpack_from(f">{n}I", data, 12))
 
 
 def _chunk_offsets(stco: bytes | None, co64: bytes | None) -> list[int]:
     if co64 is not None and len(co64) >= 8:
         n = _count(co64, 4, 8, "co64")
-        return [be_u64(co64, 8 + 8 * i) for i in range(n)]
+        return list(struct.unpack_from(f">{n}Q", co64, 8))
     if stco is not None and len(stco) >= 8:
         n = _count(stco, 4, 4, "stco")
-        return [be_u32(stco, 8 + 4 * i) for i in range(n)]
+        return list(struct.unpack_from(f">{n}I", stco, 8))
     return []
 
 
@@ -200,11 +215,13 @@ def _samples_per_chunk(data: bytes | None, chunks: int) -> list[int]:
     if data is None or len(data) < 8:
         return [1] * chunks
     n = _count(data, 4, 12, "stsc")
-    entries = [(be_u32(data, 8 + 12 * i), be_u32(data, 12 + 12 * i)) for i in range(n)]
+    entries = list(struct.iter_unpack(">II4x", data[8:8 + 12 * n]))
     result: list[int] = []
     for i, (first_chunk, per_chunk) in enumerate(entries):
         last = entries[i + 1][0] - 1 if i + 1 < len(entries) else chunks
         result.extend([per_chunk] * max(0, min(last, chunks) - first_chunk + 1))
+        if len(result) >= chunks:  # entries out of order must not repeat the whole table
+            break
     return result[:chunks]
 
 
@@ -213,8 +230,7 @@ def _sample_durations(data: bytes | None, limit: int) -> list[int]:
         return []
     n = _count(data, 4, 8, "stts")
     durations: list[int] = []
-    for i in range(n):
-        count, delta = be_u32(data, 8 + 8 * i), be_u32(data, 12 + 8 * i)
+    for count, delta in struct.iter_unpack(">II", data[8:8 + 8 * n]):
         durations.extend([delta] * min(count, limit - len(durations)))
         if len(durations) >= limit:
             break

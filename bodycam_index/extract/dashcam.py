@@ -55,7 +55,7 @@ def add_dashcam_data(reader: Reader, top: list[Box], tracks: list[Track], extrac
         ("freeGPS", lambda: _freegps_index(reader, top, extraction)),
     ]
     steps += [(f"track {t.format.decode('latin-1')!r}", lambda t=t: _track(t, extraction)) for t in tracks]
-    steps.append(("freeGPS scan", lambda: _freegps_scan(reader, top, extraction)))
+    steps.append(("freeGPS scan", lambda: _freegps_scan(reader, top, tracks, extraction)))
     for name, step in steps:
         try:
             step()
@@ -371,13 +371,17 @@ def _freegps_index(reader: Reader, top: list[Box], extraction: Extraction) -> No
     _add_blocks(extraction, reader, [(o, s) for o, s in entries], "freegps.blocks")
 
 
-def _freegps_scan(reader: Reader, top: list[Box], extraction: Extraction) -> None:
+def _freegps_scan(reader: Reader, top: list[Box], tracks: list[Track], extraction: Extraction) -> None:
+    """Unindexed freeGPS blocks (INNOVV, XGODY) sit in `mdat` between the tracks' chunks: only the bytes no sample
+    table covers are looked at; a file whose tables cover its media data is not read at all."""
     make = extraction.identity.make
     if extraction.track or "freegps.index" in extraction.tags or (make and make not in DASHCAM_MAKES):
         return  # GPS found already, or a phone/action camera that names itself: no mdat scan
-    for mdat in (b for b in top if b.type == b"mdat"):
-        offsets = freegps.scan_offsets(reader, mdat)
-        if offsets:
-            _add_blocks(extraction, reader, [(o, None) for o in offsets], "freegps.scan")
-            return
-
+    if any(box.type == b"moof" for box in top):
+        return  # fragmented files are not written by Novatek cameras; their samples are in the fragments
+    spans = sorted(span for track in tracks for span in track.chunk_spans())
+    regions = [region for mdat in top if mdat.type == b"mdat"
+               for region in (freegps.unindexed(mdat.payload, mdat.end, spans) if spans else [(mdat.payload, mdat.end)])]
+    offsets = freegps.scan_offsets(reader, regions)
+    if offsets:
+        _add_blocks(extraction, reader, [(o, None) for o in offsets], "freegps.scan")

@@ -1,7 +1,8 @@
 """Novatek "freeGPS" blocks (Viofo, Kenwood, Nextbase 512G/GW, Azdome, E-ACE, Vantrue, Transcend, XGODY, 70mai
 A810…); NMEA text inside a block is read by `bodycam_index.nmea`.
 
-Blocks are found through the `moov/gps ` index, or by a bounded scan of `mdat`. Each block's payload layout is
+Blocks are found through the `moov/gps ` index, or in the parts of `mdat` that no track's sample table covers
+(blocks stepped over by their size field; a search bounded by SCAN_PROBE where no block header is found). Each block's payload layout is
 probed in a fixed order (formats.md §2.2: types 1, 2, 3/4, 15, 16/17, 18, 19, 20); binary layouts are
 little-endian except type 20; types 1 (XOR 0xAA), 2 and 18 are text.
 """
@@ -17,7 +18,6 @@ from datetime import UTC, datetime, timedelta
 from ..coords import ddmm_to_deg, make_fix
 from ..model import ExtractError, GpsFix
 from ..nmea import KNOT_MPS, nmea_fixes
-from .boxes import Box
 from .reader import Reader, be_u32
 
 KMH_MPS = 1 / 3.6
@@ -28,7 +28,7 @@ MIN_BLOCK = 82
 MAX_BLOCK = 1 << 20
 #: Most blocks read from one file (over 5 h at 1 Hz).
 MAX_BLOCKS = 20_000
-#: mdat scan: chunk size, and how far in a first block must appear before the scan gives up.
+#: mdat search: chunk size, and how many bytes may be searched before a first block is found.
 SCAN_CHUNK = 4 << 20
 SCAN_PROBE = 16 << 20
 #: Most bytes of one block read as text (type 18).
@@ -269,23 +269,60 @@ def read_block(reader: Reader, offset: int, size: int | None = None) -> bytes | 
     return reader.read_upto(offset, min(length, MAX_BLOCK))
 
 
-def scan_offsets(reader: Reader, mdat: Box) -> list[int]:
-    """Offsets of `freeGPS ` blocks in `mdat`, read in chunks; stops when none appear in the first SCAN_PROBE bytes."""
+def unindexed(start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The parts of [start, end) that no (sorted) chunk span covers and that could hold a block."""
+    gaps: list[tuple[int, int]] = []
+    pos = start
+    for span_start, span_end in spans:
+        if span_start >= end:
+            break
+        if span_start - pos >= MIN_BLOCK:
+            gaps.append((pos, span_start))
+        pos = max(pos, span_end)
+    if end - pos >= MIN_BLOCK:
+        gaps.append((pos, end))
+    return gaps
+
+
+def scan_offsets(reader: Reader, regions: list[tuple[int, int]]) -> list[int]:
+    """Offsets of `freeGPS ` blocks in the (start, end) regions. A block is stepped over by its size field (only its
+    header is read); elsewhere the region is searched in chunks, and the search gives up when SCAN_PROBE bytes
+    held no block at all."""
     offsets: list[int] = []
-    pos = mdat.payload
-    while pos < mdat.end and len(offsets) < MAX_BLOCKS:
-        if not offsets and pos - mdat.payload >= SCAN_PROBE:
+    probed = 0
+    for start, end in regions:
+        pos = start
+        while pos + 12 <= end and len(offsets) < MAX_BLOCKS:
+            head = reader.read(pos, 12)
+            if head[4:12] == MAGIC:
+                offsets.append(pos)
+                size = be_u32(head)
+                pos += size if MIN_BLOCK <= size <= end - pos else 12
+                continue
+            found, searched = _search(reader, pos, end, SCAN_PROBE - probed if not offsets else None)
+            probed += searched
+            if found is None:
+                break
+            pos = found
+        if not offsets and probed >= SCAN_PROBE:
             break
-        chunk = reader.read_upto(pos, min(SCAN_CHUNK, mdat.end - pos))
-        if not chunk:
-            break
-        at = chunk.find(MAGIC)
-        while at >= 0 and len(offsets) < MAX_BLOCKS:
-            if at >= 4 and (not offsets or pos + at - 4 > offsets[-1]):
-                offsets.append(pos + at - 4)
-            at = chunk.find(MAGIC, at + 1)
-        pos += max(len(chunk) - len(MAGIC) - 4, 1)
     return offsets
+
+
+def _search(reader: Reader, pos: int, end: int, budget: int | None) -> tuple[int | None, int]:
+    """The first block start after `pos` in [pos, end), searched in chunks (at most `budget` bytes when given),
+    and the bytes read."""
+    searched = 0
+    while pos < end and (budget is None or searched < budget):
+        chunk = reader.read_upto(pos, min(SCAN_CHUNK, end - pos))
+        searched += len(chunk)
+        at = chunk.find(MAGIC, 5)
+        if at >= 0:
+            return pos + at - 4, searched
+        if pos + len(chunk) >= end:
+            break
+        pos += len(chunk) - len(MAGIC) - 4  # overlap, so a header across two chunks is found
+    return None, searched
 
 
 def read_blocks(reader: Reader, offsets: list[tuple[int, int | None]]) -> tuple[list[Decoded], list[str]]:
