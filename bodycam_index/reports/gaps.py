@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..db import now_utc
 from ..link import ACCEPTED, EPOCH
+from .snapshot import read_snapshot
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -132,10 +133,15 @@ def _group_rows(counts: dict[str, list[int]], by: str) -> dict[str, Any]:
 
 
 def build_report(db: sqlite_utils.Database, opts: ReportOptions | None = None) -> dict[str, Any]:
-    """Compute every section of the gap report for the incidents and recordings in scope."""
+    """Compute every section of the gap report for the incidents and recordings in scope, in one read snapshot."""
     opts = opts or ReportOptions()
     if opts.by not in GROUPS:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}")
+    with read_snapshot(db):
+        return _build(db, opts)
+
+
+def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
     where, args = _scope(opts)
     times = ", ".join(f"{EPOCH.format(c + '_utc')} AS {c}" for c in ("received", "dispatched", "arrived", "cleared"))
     sql = (

@@ -10,6 +10,9 @@ import re
 from html import escape
 from typing import Any
 
+from .safe import cap, markdown_cell, visible
+from .texttable import render_table
+
 FORMATS = ("table", "csv", "json", "md", "html")
 SUMMARY_KEYS = ("incidents", "requiring_footage", "with_footage", "rate", "no_footage", "partial", "orphans",
                 "clock_issues", "uncertain_links")
@@ -86,14 +89,14 @@ def to_csv(report: dict[str, Any]) -> str:
     writer.writerow(["section", *columns])
     for key, _title, _cols, rows in sections(report):
         for row in rows:
-            writer.writerow([key, *(excel_safe(_cell(row.get(c))) for c in columns)])
+            writer.writerow([key, *(excel_safe(visible(_cell(row.get(c)))) for c in columns)])
     return out.getvalue()
 
 
 def to_markdown(report: dict[str, Any]) -> str:
     """Markdown: a heading and a pipe table per section."""
     lines = ["# Footage coverage report", "", f"Generated {report['generated_utc']}.", ""]
-    lines += [f"> {w}" for w in report["warnings"]]
+    lines += [f"> {markdown_cell(w)}" for w in report["warnings"]]
     for _key, title, cols, rows in sections(report):
         lines += [f"## {title} ({len(rows)})" if _key != "summary" else f"## {title}", ""]
         if not rows:
@@ -102,38 +105,23 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append("| " + " | ".join(cols) + " |")
         lines.append("|" + "---|" * len(cols))
         for row in rows:
-            cells = (_short(row.get(c)).replace("|", "\\|").replace("\n", " ") for c in cols)
+            cells = (markdown_cell(_short(row.get(c))) for c in cols)
             lines.append("| " + " | ".join(cells) + " |")
         lines.append("")
     return "\n".join(lines)
 
 
-def to_table(report: dict[str, Any], width: int = 120) -> str:
-    """A readable terminal rendering (rich tables), as text."""
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(file=io.StringIO(), width=width, force_terminal=False, color_system=None)
-    for warning in report["warnings"]:
-        console.print(f"warning: {warning}", markup=False)
+def to_table(report: dict[str, Any]) -> str:
+    """A readable terminal rendering: plain-text tables, control characters shown escaped, long cells capped."""
+    out = [f"warning: {cap(visible(w))}\n" for w in report["warnings"]]
     for key, title, cols, rows in sections(report):
         if not rows and key != "summary":
-            console.print(f"{title}: none", markup=False)
+            out.append(f"{title}: none\n")
             continue
-        table = Table(title=f"{title} ({len(rows)})" if key != "summary" else title, title_justify="left")
-        for col in cols:
-            table.add_column(col, overflow="fold")
-        for row in rows:
-            table.add_row(*(escape_markup(_short(row.get(c))) for c in cols))
-        console.print(table)
-    return console.file.getvalue()  # type: ignore[attr-defined]
-
-
-def escape_markup(text: str) -> str:
-    """Text shown literally by rich (no markup interpretation)."""
-    from rich.markup import escape as rich_escape
-
-    return rich_escape(text)
+        heading = f"{title} ({len(rows)})" if key != "summary" else title
+        cells = [[cap(visible(_short(row.get(c)))) for c in cols] for row in rows]
+        out.append(render_table(heading, cols, cells) + "\n")
+    return "".join(out)
 
 
 CSS = """
@@ -168,16 +156,17 @@ def _point_plot(points: list[dict[str, Any]]) -> str:
     if points:
         lats = [p["lat"] for p in points]
         lons = [p["lon"] for p in points]
+        lat0, lat1, lon0, lon1 = min(lats), max(lats), min(lons), max(lons)  # once: not per point
         scale_x = math.cos(math.radians(sum(lats) / len(lats)))
-        span = max((max(lats) - min(lats)), (max(lons) - min(lons)) * scale_x, 1e-6)
+        span = max(lat1 - lat0, (lon1 - lon0) * scale_x, 1e-6)
         for p in points:
-            x = 20 + (p["lon"] - min(lons)) * scale_x / span * (size - 40)
-            y = size - 20 - (p["lat"] - min(lats)) / span * (size - 40)
+            x = 20 + (p["lon"] - lon0) * scale_x / span * (size - 40)
+            y = size - 20 - (p["lat"] - lat0) / span * (size - 40)
             cls = "with" if p["has_footage"] else "without" if p["requires_footage"] else "other"
             parts.append(f'<circle class="{cls}" cx="{x:.1f}" cy="{y:.1f}" r="4" fill-opacity="0.6">'
                          f"<title>{escape(str(p['incident']))}</title></circle>")
-        parts.append(f'<text x="4" y="{size - 6}">{min(lats):.4f}, {min(lons):.4f}</text>')
-        parts.append(f'<text x="{size - 4}" y="14" text-anchor="end">{max(lats):.4f}, {max(lons):.4f}</text>')
+        parts.append(f'<text x="4" y="{size - 6}">{lat0:.4f}, {lon0:.4f}</text>')
+        parts.append(f'<text x="{size - 4}" y="14" text-anchor="end">{lat1:.4f}, {lon1:.4f}</text>')
     parts.append("</svg>")
     parts.append('<p><svg width="10" height="10"><circle fill="#2a7" cx="5" cy="5" r="4"/></svg> with footage '
                  '<svg width="10" height="10"><circle fill="#c33" cx="5" cy="5" r="4"/></svg> requires footage, '
