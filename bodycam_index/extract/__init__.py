@@ -27,12 +27,19 @@ PARSERS: dict[str, str] = {
     "jpeg": "bodycam_index.extract.exif",
     "heif": "bodycam_index.extract.heif",
     "fit": "bodycam_index.extract.fit",
+    "dji-csv": "bodycam_index.extract.djicsv",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
 #: Major brands of HEIF still images (`heif.BRANDS`; image sequences with a `moov` are MP4).
 _HEIF_BRANDS = {b"heic", b"heix", b"heim", b"heis", b"mif1", b"avif"}
 HEAD_BYTES = 1024
+
+
+def _looks_like_dji_csv(head: bytes) -> bool:
+    from .djicsv import looks_like_dji_csv
+
+    return looks_like_dji_csv(head)
 
 
 def identify(head: bytes) -> str | None:
@@ -51,6 +58,8 @@ def identify(head: bytes) -> str | None:
         return "jpeg"
     if head[:4] == b"DEVC":
         return "gpmf"
+    if _looks_like_dji_csv(head):
+        return "dji-csv"
     for packet in (188, 192):
         sync = 0 if packet == 188 else 4
         if len(head) > sync + 2 * packet and all(head[sync + i * packet] == 0x47 for i in range(3)):
