@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from .extract import is_recording
 from .sidecars import SidecarIndex, is_sidecar
 
 
@@ -92,6 +93,8 @@ class _Walker:
         for path in usable:
             if path not in sidecars:
                 found = tuple(index.for_video(path))
+                if found and not is_recording(path):
+                    found = ()  # a sidecar pairs only with a recording (Geotag.gpx is not Geotag.igc's)
                 claimed.update(found)
                 yield Job(path, found)
         for path in sorted(sidecars - claimed):
@@ -106,7 +109,9 @@ class _Walker:
             siblings = [p for p in root.parent.iterdir() if is_sidecar(p) and not _name_problem(p) and p.is_file()]
         except OSError:
             siblings = []
-        return Job(root, tuple(SidecarIndex(siblings).for_video(root)), is_sidecar(root))
+        own = is_sidecar(root)
+        paired = () if own or not is_recording(root) else tuple(SidecarIndex(siblings).for_video(root))
+        return Job(root, paired, own)
 
     def _tree(self, root: Path) -> Iterator[Job]:
         errors: list[OSError] = []

@@ -101,6 +101,7 @@ class Footage:
 
     `zone_kind` is `utc`, `offset`, `assumed:<IANA zone>`, `inferred:<IANA zone>` or `unknown`.
     `clock_offset_s` is header time minus GPS UTC; `drift_s` what remains after removing whole-zone offsets.
+    `flags` are doubts about the time a report should show (a zone guessed, --tz against the position's zone).
     """
 
     start_utc: datetime | None
@@ -115,6 +116,7 @@ class Footage:
     lat: float | None
     lon: float | None
     fix_count: int
+    flags: tuple[str, ...] = ()
 
 
 class InputError(Exception):

@@ -1,60 +1,47 @@
 """Choose one start time per recording, place it in UTC, and measure the camera clock against GPS.
 
-Precedence follows formats.md §7: GPS UTC fixes, then zone-aware container tags (Keys, ©day, 3GPP, XMP), MDPM,
-Matroska DateUTC, sidecars, container header times (mvhd, IDIT, EXIF), file names, and last the file's mtime.
-A wall-clock (`local`) time is placed with, in order: an offset learned from the file's own GPS UTC fixes, the zone
-at the GPS position, the `--tz` the user gave; otherwise its zone stays `unknown`. For an `unknown` zone the stored
-start holds the wall-clock reading itself, and every report that uses it flags it.
+Candidates are ranked by the declared table in `timesources.py` (formats.md §7): GPS UTC fixes, zone-aware container
+tags, MDPM, Matroska DateUTC, sidecars, container header times, file names, and last the file's mtime.
+
+A wall-clock (`local`) time is placed in UTC with, in order (DESIGN §5): an offset the file itself gives (GPMF TZON,
+Keys, EXIF OffsetTime), the offset learned from the file's own GPS UTC time (rounded to a quarter hour), the `--tz`
+the user gave, the zone at the GPS position; otherwise its zone stays `unknown` and the stored start holds the
+wall-clock reading itself. When `--tz` and the position's zone disagree, `--tz` wins and the recording is flagged.
 """
 
 from __future__ import annotations
 
-import re
 import statistics
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from functools import cache
-from zoneinfo import ZoneInfo
 
+from . import zones
 from .model import Extraction, Footage, GpsFix, TimeCandidate
+from .timesources import FILESYSTEM, NAME, source_of
+from .writers import DOUBT
 
-#: (pattern on the candidate's source, rank): lower ranks win; the first pattern that matches applies.
-_RANKS: list[tuple[re.Pattern[str], int]] = [
-    (re.compile(p), rank)
-    for p, rank in [
-        (r"(^gpmf\.|\.gps\b|gps$|\.gps9|gpsu|^nmea|^camm)", 0),
-        (r"^mp4\.(keys|udta|3gpp)|^xmp|\.xmp|^mp4\.xmp", 1),
-        (r"^mts\.", 2),
-        (r"^mkv\.", 3),
-        (r"^(axis|watchguard|srt|blackvue|dems|gpx|kml)", 4),
-        (r"^filename\.", 6),
-        (r"^fs\.", 7),
-    ]
-]
-_DEFAULT_RANK = 5  # container header times: mvhd, IDIT, EXIF DateTimeOriginal, ffprobe
 _QUARTER_HOUR = 900
 _MAX_ZONE_S = 14 * 3600
+#: Most seconds a wall-clock time may lie from the quarter hour of a GPS UTC time for the offset to be learned.
+LEARN_TOLERANCE_S = 300
+#: Flag prefixes the reports can read from a recording's warnings.
+ZONE_CONFLICT = "zone conflict"
+MTIME_ONLY = "time from file mtime"
+WRITER_UNKNOWN = "header writer unknown"
 
 
 def rank(candidate: TimeCandidate) -> tuple[int, int]:
-    """Sort key of a candidate: its source's rank, then zone-aware before wall-clock."""
-    base = next((r for pattern, r in _RANKS if pattern.search(candidate.source)), _DEFAULT_RANK)
-    return base, 0 if candidate.zone in ("utc", "offset") else 1
+    """Sort key of a candidate: its declared source's rank, then zone-aware before wall-clock."""
+    return source_of(candidate.source).rank, 0 if candidate.zone in ("utc", "offset") else 1
 
 
 def _is_gps(candidate: TimeCandidate) -> bool:
-    return rank(candidate)[0] == 0 and candidate.zone == "utc"
-
-
-@cache
-def _zone_finder() -> object:
-    from timezonefinder import TimezoneFinder
-
-    return TimezoneFinder()
+    return source_of(candidate.source).gps and candidate.zone == "utc"
 
 
 def zone_at(lat: float, lon: float) -> str | None:
     """The IANA time zone at a position, or None at sea / when unknown."""
-    return _zone_finder().timezone_at(lat=lat, lng=lon)  # type: ignore[attr-defined]
+    return zones.zone_at(lat, lon)
 
 
 def representative_point(extraction: Extraction) -> GpsFix | None:
@@ -68,26 +55,83 @@ def representative_point(extraction: Extraction) -> GpsFix | None:
     return GpsFix(statistics.median(lats), statistics.median(lons), source="track.median")
 
 
-def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | None = None) -> tuple[float, float]:
+def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | None = None,
+                 zone_s: float | None = None) -> tuple[float, float]:
     """(offset, drift) in seconds: header minus GPS UTC, and what remains after removing the camera's zone.
 
     A wall-clock header is compared as if it were UTC, so a camera on Pacific time shows about −8 h. Its zone is the
-    one given (from the GPS position or --tz), else the offset rounded to a quarter hour. An offset that is no real
-    zone (beyond ±14 h) is all drift.
+    offset given (`zone_s`), else the IANA zone given, else the offset rounded to a quarter hour. An offset that is
+    no real zone (beyond ±14 h) is all drift.
     """
     value = header.value if header.value.tzinfo else header.value.replace(tzinfo=UTC)
     offset = (value - gps_start).total_seconds()
     if header.zone != "local" or abs(offset) > _MAX_ZONE_S:
         return offset, offset
-    if zone is not None:
-        zone_s = ZoneInfo(zone).utcoffset(header.value.replace(tzinfo=None)).total_seconds()
-    else:
-        zone_s = round(offset / _QUARTER_HOUR) * _QUARTER_HOUR
+    if zone_s is None:
+        if zone is not None:
+            zone_s = zones.utc_offset(zone, header.value).total_seconds()
+        else:
+            zone_s = round(offset / _QUARTER_HOUR) * _QUARTER_HOUR
     return offset, offset - zone_s
 
 
-def _place_local(value: datetime, zone: str) -> datetime:
-    return value.replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+def learned_offset(local: datetime, gps_utc: datetime) -> float | None:
+    """The zone offset (seconds, a quarter hour multiple) between a wall-clock time and a GPS UTC time of about the
+    same moment, or None when they are too far from any real zone."""
+    offset = (local.replace(tzinfo=UTC) - gps_utc.astimezone(UTC)).total_seconds()
+    zone_s = round(offset / _QUARTER_HOUR) * _QUARTER_HOUR
+    if abs(zone_s) > _MAX_ZONE_S or abs(offset - zone_s) > LEARN_TOLERANCE_S:
+        return None
+    return zone_s
+
+
+@dataclass
+class _Placed:
+    start: datetime | None = None
+    zone_kind: str = "unknown"
+    reason: str = ""
+    zone: str | None = None       # IANA zone used, for drift
+    zone_s: float | None = None   # fixed offset used, for drift
+    flags: list[str] = field(default_factory=list)
+
+
+def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCandidate | None, tz: str | None,
+                 position_zone: str | None) -> _Placed:
+    """Place a wall-clock candidate in UTC by the zone precedence of DESIGN §5."""
+    value, source = chosen.value, chosen.source
+    given = next((c for c in usable if c.zone == "offset" and rank(c)[0] < NAME), None)
+    if given is not None and given.value.utcoffset() is not None:
+        offset = given.value.utcoffset() or timedelta()
+        return _Placed((value - offset).replace(tzinfo=UTC), "offset",
+                       f"{source} is wall-clock time; offset {zones.format_offset(offset)} from {given.source}",
+                       zone_s=offset.total_seconds())
+    if gps is not None:
+        zone_s = learned_offset(value, gps.value)
+        if zone_s is not None:
+            offset = timedelta(seconds=zone_s)
+            return _Placed((value - offset).replace(tzinfo=UTC), "offset",
+                           f"{source} is wall-clock time; offset {zones.format_offset(offset)} learned from the "
+                           f"file's GPS UTC time ({gps.source})", zone_s=zone_s)
+    if tz:
+        start, dst = zones.place(value, tz)
+        placed = _Placed(start, f"assumed:{tz}", f"{source} is wall-clock time; zone {tz} from --tz", zone=tz)
+        if position_zone is not None and zones.utc_offset(position_zone, value) != zones.utc_offset(tz, value):
+            placed.flags.append(
+                f"{ZONE_CONFLICT}: --tz {tz} ({zones.format_offset(zones.utc_offset(tz, value))}) differs from "
+                f"{position_zone} ({zones.format_offset(zones.utc_offset(position_zone, value))}) at the recording's "
+                f"GPS position; --tz kept")
+            placed.reason += f" (differs from {position_zone} at the GPS position)"
+    elif position_zone is not None:
+        start, dst = zones.place(value, position_zone)
+        placed = _Placed(start, f"inferred:{position_zone}",
+                         f"{source} is wall-clock time; zone {position_zone} from the recording's GPS position",
+                         zone=position_zone)
+    else:
+        return _Placed(value.replace(tzinfo=UTC), "unknown",
+                       f"{source} is wall-clock time in an unknown zone (stored as read, not UTC; give --tz)")
+    if dst is not None:
+        placed.flags.append(f"{source} {value.isoformat(sep=' ')} is {dst} in {placed.zone} (DST change)")
+    return placed
 
 
 def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
@@ -95,37 +139,34 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
     usable = sorted((c for c in extraction.times if c.zone != "unset"), key=rank)
     point = representative_point(extraction)
     gps = next((c for c in usable if _is_gps(c)), None)
-    header = next((c for c in usable if not _is_gps(c) and rank(c)[0] not in (6, 7)), None)
+    header = next((c for c in usable if not _is_gps(c) and rank(c)[0] not in (NAME, FILESYSTEM)), None)
+    position_zone = zones.zone_at(point.lat, point.lon) if point is not None else None
 
-    position_zone = zone_at(point.lat, point.lon) if point is not None else None
+    chosen = usable[0] if usable else None
+    placed = _Placed(reason="no usable time in the file, its sidecars or its name")
+    if chosen is not None and chosen.zone in ("utc", "offset"):
+        kind = "UTC" if chosen.zone == "utc" else "carries its UTC offset"
+        placed = _Placed(chosen.value.astimezone(UTC), chosen.zone, f"{chosen.source} ({kind})")
+    elif chosen is not None:
+        placed = _place_local(chosen, usable, gps, tz, position_zone)
+    if chosen is not None and chosen.note:
+        placed.reason += f"; {chosen.note}"
+    if chosen is not None and DOUBT in chosen.note:
+        placed.flags.append(f"{WRITER_UNKNOWN}: {chosen.source} read as wall clock, may be UTC")
+    if chosen is not None and rank(chosen)[0] == FILESYSTEM:
+        placed.flags.append(f"{MTIME_ONLY}: nothing in the file, its sidecars or its name gives a time")
+
     offset_s = drift_s = None
     if gps is not None and header is not None:
-        offset_s, drift_s = clock_offset(header, gps.value.astimezone(UTC), position_zone or tz)
-
-    start: datetime | None = None
-    source: str | None = None
-    zone_kind = "unknown"
-    reason = "no usable time in the file, its sidecars or its name"
-    chosen = usable[0] if usable else None
-    if chosen is not None:
-        source = chosen.source
-        if chosen.zone in ("utc", "offset"):
-            start = chosen.value.astimezone(UTC)
-            zone_kind = chosen.zone
-            reason = f"{chosen.source} ({'UTC' if chosen.zone == 'utc' else 'carries its UTC offset'})"
-        else:
-            if position_zone is not None:
-                start, zone_kind = _place_local(chosen.value, position_zone), f"inferred:{position_zone}"
-                reason = f"{chosen.source} is wall-clock time; zone {position_zone} from the recording's GPS position"
-            elif tz:
-                start, zone_kind = _place_local(chosen.value, tz), f"assumed:{tz}"
-                reason = f"{chosen.source} is wall-clock time; zone {tz} assumed from --tz"
-            else:
-                start = chosen.value.replace(tzinfo=UTC)
-                reason = f"{chosen.source} is wall-clock time in an unknown zone (stored as read, not UTC)"
+        # the zone removed is one known apart from the GPS (file offset, --tz, position), else the quarter hour
+        given = _place_local(header, usable, None, None, None) if header.zone == "local" else None
+        zone_s = given.zone_s if given is not None and given.zone_kind == "offset" else None
+        offset_s, drift_s = clock_offset(header, gps.value.astimezone(UTC), tz or position_zone, zone_s)
     duration = extraction.duration_s
+    start = placed.start
     end = start + timedelta(seconds=duration) if start is not None and duration is not None else None
-    return Footage(start_utc=start, end_utc=end, duration_s=duration, time_source=source, zone_kind=zone_kind,
-                   time_reason=reason, clock_offset_s=offset_s, drift_s=drift_s, identity=extraction.identity,
+    return Footage(start_utc=start, end_utc=end, duration_s=duration,
+                   time_source=chosen.source if chosen else None, zone_kind=placed.zone_kind,
+                   time_reason=placed.reason, clock_offset_s=offset_s, drift_s=drift_s, identity=extraction.identity,
                    lat=point.lat if point else None, lon=point.lon if point else None,
-                   fix_count=len(extraction.track))
+                   fix_count=len(extraction.track), flags=tuple(placed.flags))

@@ -13,25 +13,21 @@ import hashlib
 import json
 import os
 import signal
-from collections.abc import Callable, Iterator
 from collections import deque
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
 
 from . import db as store
-from .bounds import bound_extraction
+from . import recording
 from .discover import Job, discover, path_text
-from .extract import extract_recording
 from .extract.reader import file_kind, open_regular
-from .filenames import from_filename, incident_hints
+from .filenames import incident_hints
 from .incidents.normalize import canonical_number
-from .model import ExtractError, Extraction, TimeCandidate
-from .resolve import resolve
-from .sidecars import read_sidecar
+from .model import ExtractError, Extraction
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -92,24 +88,6 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _mtime_candidate(stat: os.stat_result) -> list[TimeCandidate]:
-    try:
-        when = datetime.fromtimestamp(stat.st_mtime, UTC)
-    except (OverflowError, OSError, ValueError):  # an mtime no datetime can hold
-        return []
-    return [TimeCandidate("fs.mtime", when, "utc", "file modification time: last resort, often the copy time")]
-
-
-def _extract(job: Job, incident_pattern: str | None) -> Extraction:
-    if job.sidecar_only:
-        found = read_sidecar(job.path)
-        if found is None:
-            raise ExtractError("not a recognised media or sidecar file")
-        found.merge(from_filename(job.path, incident_pattern))
-        return found
-    return extract_recording(job.path, job.sidecars, incident_pattern)
-
-
 def _error(message: str) -> dict[str, object]:
     """The result fields of a file that could not be indexed (message bounded in length)."""
     if len(message) > MAX_ERROR_CHARS:
@@ -119,9 +97,8 @@ def _error(message: str) -> dict[str, object]:
 
 def _resolved(extraction: Extraction, stat: os.stat_result, options: ScanOptions) -> dict[str, object]:
     """Resolve an extraction and turn it into the footage columns and child rows to store."""
-    extraction.times.extend(_mtime_candidate(stat))
-    bound_extraction(extraction)
-    footage = resolve(extraction, options.tz)
+    found = recording.finish(extraction, stat, options.tz)
+    footage = found.footage
     ident = footage.identity
     columns = {
         "container": extraction.container, "start_utc": store.iso_utc(footage.start_utc),
@@ -131,7 +108,7 @@ def _resolved(extraction: Extraction, stat: os.stat_result, options: ScanOptions
         "model": ident.model, "serial": ident.serial, "firmware": ident.firmware, "officer": ident.officer,
         "unit": ident.unit, "lat": footage.lat, "lon": footage.lon, "fix_count": footage.fix_count,
         "dropped_fixes": extraction.dropped_fixes,
-        "warnings": json.dumps(extraction.warnings) if extraction.warnings else None,
+        "warnings": json.dumps(found.warnings) if found.warnings else None,
     }
     track = extraction.track if options.full_tracks else store.thin_track(extraction.track)
     return {
@@ -157,7 +134,7 @@ def process(job: Job, options: ScanOptions) -> dict[str, object]:
         if not S_ISREG(stat.st_mode):
             return result | _error(f"not a regular file ({file_kind(stat.st_mode)})")
         result["sha256"] = sha256_of(job.path) if options.hash else None
-        extraction = _extract(job, options.incident_pattern)
+        extraction = recording.extract(job.path, job.sidecars, job.sidecar_only, options.incident_pattern)
     except OSError as exc:
         return result | _error(f"cannot read: {exc.strerror or exc}")
     except ExtractError as exc:

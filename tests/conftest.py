@@ -21,3 +21,13 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
         if os.environ.get("BODYCAM_REQUIRE_CORPUS") == "1":
             pytest.fail(f"BODYCAM_REQUIRE_CORPUS=1 but {reason}")
         pytest.skip(reason)
+
+
+def require_ffmpeg() -> None:
+    """Skip the calling test when the ffmpeg CLI is absent (fail instead when BODYCAM_REQUIRE_CORPUS=1)."""
+    import shutil
+
+    if shutil.which("ffmpeg") is None:
+        if os.environ.get("BODYCAM_REQUIRE_CORPUS") == "1":
+            pytest.fail("BODYCAM_REQUIRE_CORPUS=1 but the ffmpeg CLI is not installed")
+        pytest.skip("the ffmpeg CLI is not installed")

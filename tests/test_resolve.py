@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta, timezone
 
 from bodycam_index.model import Extraction, GpsFix, TimeCandidate
-from bodycam_index.resolve import clock_offset, rank, resolve
+from bodycam_index.resolve import ZONE_CONFLICT, clock_offset, rank, resolve
 
 
 def _ex(*times: TimeCandidate, location: GpsFix | None = None, duration: float | None = 10.0) -> Extraction:
@@ -51,10 +51,20 @@ def test_keys_creationdate_beats_mvhd() -> None:
     assert rank(keys) < rank(mvhd)
 
 
-def test_wall_clock_time_is_placed_by_gps_position_then_tz_then_left_unknown() -> None:
+def test_wall_clock_time_is_placed_by_tz_then_gps_position_then_left_unknown() -> None:
+    # DESIGN §5: --tz states the zone the fleet's clocks follow; it wins over the position's zone, with a flag.
     mvhd = TimeCandidate("mp4.mvhd.creation", datetime(2024, 7, 1, 10, 0, 0), "local")
     seattle = GpsFix(47.6153, -122.3162)
-    inferred = resolve(_ex(mvhd, location=seattle), tz="Europe/Berlin")
+    assumed = resolve(_ex(mvhd, location=seattle), tz="Europe/Berlin")
+    assert assumed.zone_kind == "assumed:Europe/Berlin"
+    assert assumed.start_utc == datetime(2024, 7, 1, 8, 0, 0, tzinfo=UTC)  # CEST, +2 h in July
+    assert len(assumed.flags) == 1 and assumed.flags[0].startswith(ZONE_CONFLICT)
+    assert "America/Los_Angeles" in assumed.flags[0]
+
+    agreeing = resolve(_ex(mvhd, location=seattle), tz="America/Vancouver")  # same offset: no conflict
+    assert agreeing.zone_kind == "assumed:America/Vancouver" and agreeing.flags == ()
+
+    inferred = resolve(_ex(mvhd, location=seattle))
     assert inferred.zone_kind == "inferred:America/Los_Angeles"
     assert inferred.start_utc == datetime(2024, 7, 1, 17, 0, 0, tzinfo=UTC)  # PDT, −7 h in July
 
@@ -66,6 +76,42 @@ def test_wall_clock_time_is_placed_by_gps_position_then_tz_then_left_unknown() -
     assert unknown.zone_kind == "unknown"
     assert unknown.start_utc == datetime(2024, 7, 1, 10, 0, 0, tzinfo=UTC)  # the wall-clock reading, flagged
     assert "unknown zone" in unknown.time_reason
+
+
+def test_an_offset_the_file_gives_wins_over_tz_and_position() -> None:
+    # GoPro TZON / EXIF OffsetTime: the file's own offset places a wall-clock time of the same file.
+    srt = TimeCandidate("srt.dji", datetime(2024, 7, 1, 10, 0, 0), "local")
+    exif = TimeCandidate("exif.datetimeoriginal", datetime(2024, 7, 1, 10, 0, 5, tzinfo=timezone(timedelta(hours=2))),
+                         "offset")
+    footage = resolve(_ex(srt, exif, location=GpsFix(47.6153, -122.3162)), tz="America/New_York")
+    assert footage.time_source == "srt.dji" and footage.zone_kind == "offset"
+    assert footage.start_utc == datetime(2024, 7, 1, 8, 0, 0, tzinfo=UTC)
+    assert "+02:00" in footage.time_reason
+
+
+def test_offset_learned_from_gps_utc_beats_tz() -> None:
+    # exiftool/Ricoh2.jpg: DateTimeOriginal 2006:05:26 11:48:48, GPS 10:47:24Z → +01:00 (84 s after the last fix).
+    dto = TimeCandidate("exif.datetimeoriginal", datetime(2006, 5, 26, 11, 48, 48), "local")
+    gps = TimeCandidate("exif.gps", datetime(2006, 5, 26, 10, 47, 24, tzinfo=UTC), "utc")
+    footage = resolve(_ex(dto, gps), tz="America/Chicago")
+    assert footage.time_source == "exif.datetimeoriginal" and footage.zone_kind == "offset"
+    assert footage.start_utc == datetime(2006, 5, 26, 10, 48, 48, tzinfo=UTC)
+    assert "learned" in footage.time_reason
+    # 22 h off (Nikon DSCN0010.jpg) is no zone: nothing is learned, --tz applies
+    far = TimeCandidate("exif.gps", datetime(2006, 5, 27, 9, 47, 24, tzinfo=UTC), "utc")
+    assert resolve(_ex(dto, far), tz="America/Chicago").zone_kind == "assumed:America/Chicago"
+
+
+def test_dst_ambiguous_and_nonexistent_local_times_are_flagged() -> None:
+    # America/Los_Angeles: 2024-11-03 01:30 happens twice; 2024-03-10 02:30 never happens.
+    twice = TimeCandidate("avi.idit", datetime(2024, 11, 3, 1, 30), "local")
+    footage = resolve(_ex(twice), tz="America/Los_Angeles")
+    assert footage.start_utc == datetime(2024, 11, 3, 8, 30, tzinfo=UTC)  # first occurrence, PDT
+    assert any("ambiguous" in f for f in footage.flags)
+    never = TimeCandidate("avi.idit", datetime(2024, 3, 10, 2, 30), "local")
+    footage = resolve(_ex(never), tz="America/Los_Angeles")
+    assert footage.start_utc == datetime(2024, 3, 10, 10, 30, tzinfo=UTC)  # offset before the change, PST
+    assert any("nonexistent" in f for f in footage.flags)
 
 
 def test_unset_times_are_never_chosen_and_file_names_rank_last() -> None:

@@ -58,7 +58,7 @@ def test_scan_indexes_every_file_and_records_the_damaged_one(batch: Path, tmp_pa
 
     dash = rows["2024_0301_143000_0007F.MP4"]
     assert dash["time_source"].startswith("filename.")
-    assert dash["zone_kind"] == "inferred:America/Los_Angeles"         # placed by its own position
+    assert dash["zone_kind"] == "assumed:America/Los_Angeles"          # --tz, which its position agrees with
     assert dash["start_utc"] == "2024-03-01T22:30:00.000000Z"
 
     damaged = rows["2024_0301_090000_0006F.MP4"]

@@ -110,7 +110,7 @@ def test_any_failure_after_extraction_becomes_the_files_error_row(poison: Path, 
     def exploding_resolve(*args: object) -> None:
         raise OverflowError("date value out of range")
 
-    monkeypatch.setattr(scan, "resolve", exploding_resolve)
+    monkeypatch.setattr(scan.recording, "resolve", exploding_resolve)
     db = store.connect(tmp_path / "index.db")
     summary = scan_paths(db, [poison], jobs=1)
     assert (summary.new, summary.failed) == (7, 7)
@@ -124,7 +124,7 @@ def test_error_messages_are_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPa
         raise ValueError("x" * 10_000_000)
 
     (tmp_path / "a.mp4").write_bytes(b"\x00" * 64)
-    monkeypatch.setattr(scan, "_extract", huge_error)
+    monkeypatch.setattr(scan.recording, "extract", huge_error)
     summary = scan_paths(store.connect(tmp_path / "index.db"), [tmp_path / "a.mp4"], jobs=1)
     assert len(summary.failures[0][1]) == scan.MAX_ERROR_CHARS
 

@@ -146,15 +146,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def probe_file(path: Path, tz: str | None = None) -> dict[str, Any]:
-    """Everything extracted from one file, and the resolved record, as plain data."""
-    from ..extract import extract_recording
-    from ..resolve import resolve
-    from ..sidecars import sidecars_for
+    """Everything extracted from one file and the record `scan` would store, from the same recording stage."""
+    from ..recording import record
+    from ..scan import discover
 
-    siblings = [p for p in path.parent.iterdir() if p.is_file()]
-    extraction = extract_recording(path, sidecars_for(path, siblings))
-    footage = resolve(extraction, tz)
-    return _jsonable({"path": str(path), "extraction": asdict(extraction), "resolved": asdict(footage)})
+    job = next(discover([path]))
+    found = record(job.path, job.sidecars, job.sidecar_only, tz)
+    return _jsonable({"path": str(path), "sidecars": [str(p) for p in job.sidecars],
+                      "extraction": asdict(found.extraction), "resolved": asdict(found.footage),
+                      "warnings": found.warnings})
 
 
 @click.command()
@@ -198,7 +198,9 @@ def _print_probe(result: dict[str, Any]) -> None:
         console.print(f"  tag  {key:<28} {str(value)[:80]}")
     for hint in ex["incident_hints"]:
         console.print(f"  incident number hint {hint}")
-    for warning in ex["warnings"]:
+    for sidecar in result["sidecars"]:
+        console.print(f"  sidecar {sidecar}")
+    for warning in result["warnings"]:
         console.print(f"  warning: {warning}")
 
 

@@ -74,6 +74,18 @@ def classify(path: Path, head: bytes) -> Classification:
     return _classify(path, head)
 
 
+def is_recording(path: Path) -> bool:
+    """Whether a file is a recording a sidecar may belong to: media a parser reads, or a file worth a probe."""
+    try:
+        with Reader.open(path) as reader:
+            head = reader.read_upto(0, HEAD_BYTES)
+    except (OSError, ExtractError):
+        return False
+    from .classify import classify as _classify  # (importing the submodule rebinds the package's `classify`)
+
+    return _classify(path, head).kind in ("media", "probe")
+
+
 def extract_media(reader: Reader) -> Extraction:
     """Run the parser for the reader's container family, or the in-process FFmpeg fallback for other files that
     may be media; ExtractError when neither applies."""

@@ -111,6 +111,7 @@ class Track:
     box: Box
     handler: bytes = b""
     handler_name: str = ""
+    vendor: bytes = b""
     format: bytes = b""
     timescale: int = 0
     stbl: Box | None = None
@@ -128,6 +129,7 @@ class Track:
         if hdlr is not None and hdlr.payload_size >= 12:
             data = payload(reader, hdlr)
             track.handler = data[8:12]
+            track.vendor = data[12:16]
             track.handler_name = data[24:].strip(b"\x00").lstrip(b"\x0b").decode("utf-8", "replace").strip()
         mdhd = first(mdia_boxes, b"mdhd")
         if mdhd is not None and mdhd.payload_size >= 24:

@@ -16,6 +16,7 @@ from defusedxml import ElementTree
 from ..coords import parse_iso6709
 from ..isotime import parse_date
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
+from ..writers import DOUBT, WriterFacts, WriterRule, header_rule
 from . import gpmf
 from .boxes import Box, Track, children, first, iter_boxes, payload
 from .reader import Reader, be_u16, be_u32, be_u64
@@ -86,6 +87,7 @@ def extract(reader: Reader) -> Extraction:
     from .dashcam import add_dashcam_data
 
     add_dashcam_data(reader, top, tracks, extraction)
+    _header_times(found, extraction, header_rule(_writer_facts(reader, ftyp, tracks, found, extraction)))
     return extraction
 
 
@@ -347,14 +349,35 @@ def _gpmf_track(reader: Reader, track: Track, found: _Found, extraction: Extract
 
 # --- times, identity, location --------------------------------------------------------------------------------
 
-def _times(found: _Found, extraction: Extraction) -> None:
-    phone = _is_phone(found.keys)
+def _writer_facts(reader: Reader, ftyp: Box | None, tracks: list[Track], found: _Found,
+                  extraction: Extraction) -> WriterFacts:
+    """What the file says about its writer, for the header-time rule."""
+    brands: list[str] = []
+    if ftyp is not None and ftyp.payload_size >= 4:
+        data = reader.read_upto(ftyp.payload, min(ftyp.payload_size, 256))
+        brands = [data[i : i + 4].decode("latin-1").lower() for i in (0, *range(8, len(data) - 3, 4))]
+    encoders = [found.udta.get(k) for k in ("too", "swr", "enc")]
+    encoders.append(found.keys.get("com.apple.quicktime.software"))
+    return WriterFacts(
+        encoders=tuple(e.strip().lower() for e in encoders if e),
+        brands=tuple(brands),
+        handlers=tuple(t.handler_name.lower() for t in tracks if t.handler_name),
+        vendors=tuple(t.vendor.decode("latin-1").lower() for t in tracks if t.vendor.strip(b"\x00 ")),
+        make=(extraction.identity.make or "").lower(),
+        phone_keys=_is_phone(found.keys),
+        gopro=found.gopro,
+    )
+
+
+def _header_times(found: _Found, extraction: Extraction, rule: WriterRule) -> None:
+    """mvhd creation time (tkhd/mdhd when mvhd is unset) as UTC or wall clock by the writer's rule."""
     header = [("mp4.mvhd.creation", found.mvhd[0])] if found.mvhd is not None else []
     if not header or header[0][1] == 0:
         header += [(source, value) for source, value in found.header_times if value][:1]
     if found.mvhd is not None:
         for name, raw in zip(("creation", "modification"), found.mvhd[:2]):
             extraction.tags[f"mp4.mvhd.{name}"] = f"{header_time(raw)[0].isoformat()} (raw {raw})"
+    extraction.tags["mp4.writer_rule"] = rule.name
     for source, raw in header:
         value, note = header_time(raw)
         if raw == 0:
@@ -362,16 +385,21 @@ def _times(found: _Found, extraction: Extraction) -> None:
             continue
         if note:
             extraction.warnings.append(f"{source}: {note}")
-        if phone:
-            extraction.times.append(TimeCandidate(source, value.replace(tzinfo=UTC), "utc",
-                                                  _join(note, "phone writer (Apple/Android keys): UTC")))
+        why = f"writer rule {rule.name!r}: {'UTC' if rule.semantics == 'utc' else 'wall clock'}"
+        if rule.flagged:
+            why += f" ({DOUBT})"
+        if rule.semantics == "utc":
+            extraction.times.append(TimeCandidate(source, value.replace(tzinfo=UTC), "utc", _join(note, why)))
             continue
-        why = "GoPro writes camera-local time" if found.gopro else "writer unknown, zone not recorded"
         extraction.times.append(TimeCandidate(source, value, "local", _join(note, why)))
         if found.tzon_min is not None:
             zoned = value.replace(tzinfo=timezone(timedelta(minutes=found.tzon_min)))
             extraction.times.append(TimeCandidate(f"{source}+gpmf.tzon", zoned, "offset",
                                                   f"camera-local time with GPMF TZON {found.tzon_min} min"))
+
+
+def _times(found: _Found, extraction: Extraction) -> None:
+    """Zone-aware text times (Keys, ©day, 3GPP date, XMP) and the GoPro GPS start; tags for probe."""
     texts = [("mp4.keys.creationdate", found.keys.get("com.apple.quicktime.creationdate")),
              ("mp4.udta.day", found.udta.get("day")), ("mp4.udta.date", found.udta.get("date"))]
     texts += [("xmp.createdate", _xmp_value(xmp, "xmp", "CreateDate")) for xmp in found.xmp]

@@ -36,9 +36,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import TypeVar
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ..model import InputError
+from ..zones import TimeZoneConverter  # one home for zone conversion (re-exported here)
 
 _CACHE_LIMIT = 100_000
 _HOUR = timedelta(hours=1)
@@ -222,48 +221,6 @@ class TimeParser:
             self.form = parser
             return result
         raise ValueError(f"unrecognised date/time {text!r}")
-
-
-def zone(name: str) -> ZoneInfo:
-    """The IANA zone named, or InputError."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {name!r} (use an IANA name such as America/Los_Angeles)") from exc
-
-
-class TimeZoneConverter:
-    """Local wall-clock time in one zone → UTC text, DST-aware, cached per local hour.
-
-    An ambiguous time (the repeated hour when clocks go back) takes the first occurrence (daylight time); a
-    non-existent one (the skipped hour) takes the offset in force before the change; both are flagged.
-    """
-
-    def __init__(self, tz: str) -> None:
-        self.zone = zone(tz)
-        self._hours: dict[tuple[int, int, int, int], tuple[timedelta, str | None]] = {}
-
-    def offset(self, local: datetime) -> tuple[timedelta, str | None]:
-        """The UTC offset in force during the local hour of `local`, and `ambiguous`, `nonexistent` or None."""
-        key = (local.year, local.month, local.day, local.hour)
-        hit = self._hours.get(key)
-        if hit is None:
-            probe = datetime(*key, 30)
-            first = probe.replace(tzinfo=self.zone, fold=0).utcoffset() or timedelta()
-            second = probe.replace(tzinfo=self.zone, fold=1).utcoffset() or timedelta()
-            flag = None
-            if first != second:
-                back = (probe - first).replace(tzinfo=UTC).astimezone(self.zone).replace(tzinfo=None)
-                flag = "ambiguous" if back == probe else "nonexistent"
-            hit = remember(self._hours, key, (first, flag))
-        return hit
-
-    def to_utc(self, value: datetime) -> tuple[datetime, str | None]:
-        """The UTC datetime (naive) of a local or aware value, and a DST flag or None."""
-        if value.tzinfo is not None:
-            return value.astimezone(UTC).replace(tzinfo=None), None
-        offset, flag = self.offset(value)
-        return value - offset, flag
 
 
 class ColumnTimes:
