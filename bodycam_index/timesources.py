@@ -43,6 +43,10 @@ _TABLE: list[TimeSource] = [
     TimeSource("nmea.gps", GPS, "utc", "NMEA text track, first RMC fix", gps=True),
     TimeSource("nextbase.gps", GPS, "utc", "Nextbase text track, first RMC fix", gps=True),
     TimeSource("gpmd.nmea.gps", GPS, "utc", "NMEA in a non-GoPro `gpmd` track, first RMC fix", gps=True),
+    TimeSource("gpmf.gps9", GPS, "utc", "GoPro GPMF GPS9 time of the first fix", gps=True),
+    TimeSource("gpmf.syst", GPS, "utc", "GoPro Karma GPRI/GLPI fix timed by SYST, first fix", gps=True),
+    TimeSource("fit.record", GPS, "utc", "Garmin FIT record messages, first timed fix", gps=True),
+    TimeSource("fit.gps_metadata", GPS, "utc", "Garmin FIT (VIRB) gps_metadata, first timed fix", gps=True),
     TimeSource("track.first_fix", GPS, "utc", "a track file on its own: its first timed fix", gps=True),
     # Zone-aware container tags.
     TimeSource("mp4.keys.creationdate", ZONED_TAG, "varies", "QuickTime Keys com.apple.quicktime.creationdate"),
@@ -65,6 +69,7 @@ _TABLE: list[TimeSource] = [
     TimeSource("srt.dji", SIDECAR, "local", "DJI SRT first dated cue minus its start (camera clock)"),
     TimeSource("blackvue.sttm", SIDECAR, "local", "BlackVue `sttm`: ms since 1970 in local time"),
     TimeSource("freegps.localtime", SIDECAR, "local", "Novatek freeGPS camera clock"),
+    TimeSource("fit.time_created", SIDECAR, "utc", "Garmin FIT file_id time_created"),
     # Container header times.
     TimeSource("mp4.mvhd.creation", HEADER, "writer", "QuickTime/MP4 mvhd creation time"),
     TimeSource("mp4.tkhd.creation", HEADER, "writer", "QuickTime/MP4 tkhd creation time (mvhd unset)"),
@@ -73,7 +78,8 @@ _TABLE: list[TimeSource] = [
     TimeSource("avi", HEADER, "local", "AVI LIST/INFO text date (ICRD)"),
     TimeSource("exif.datetimeoriginal", HEADER, "varies", "EXIF DateTimeOriginal (+ SubSec, OffsetTimeOriginal)"),
     TimeSource("exif.datetime", HEADER, "local", "EXIF IFD0 DateTime (no DateTimeOriginal)"),
-    TimeSource("ffprobe.creation_time", HEADER, "local", "FFmpeg's creation_time of a file no parser reads"),
+    TimeSource("ffmpeg.creation_time", HEADER, "writer", "FFmpeg's creation_time of a file no parser reads "
+               "(UTC for Lavf-written files and formats defined as UTC, else wall clock)"),
     # Last resorts.
     TimeSource("exif.gps", NAME, "utc", "EXIF GPSDateStamp+GPSTimeStamp: the last fix, used for the zone offset; "
                "the shot time only when the still has no camera clock", gps=True),

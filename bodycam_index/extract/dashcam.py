@@ -75,7 +75,11 @@ def _add_fixes(extraction: Extraction, fmt: str, fixes: list[GpsFix], dropped: i
         extraction.track.extend(fixes)
     first = next((f for f in fixes if f.t_utc is not None and f.t_offset_s is not None), None)
     if first is not None and first.t_utc is not None and first.t_offset_s is not None:
-        start = first.t_utc - timedelta(seconds=first.t_offset_s)
+        try:
+            start = first.t_utc - timedelta(seconds=first.t_offset_s)
+        except OverflowError:
+            extraction.warnings.append(f"{fmt}: first fix offset {first.t_offset_s} s is out of range")
+            return
         extraction.times.append(TimeCandidate(f"{fmt}.gps", start, "utc", "first GPS fix minus its offset"))
 
 
