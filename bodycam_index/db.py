@@ -19,7 +19,14 @@ from .model import GpsFix, TimeCandidate
 if TYPE_CHECKING:
     import sqlite_utils
 
-SCHEMA_VERSION = 1
+#: Schema changes after version 1, in order: step i brings a database to version i + 2. Append only; each step is
+#: one or more statements separated by `;`, run in one transaction.
+MIGRATIONS: tuple[str, ...] = (
+    # 2: each unit's own dispatched / arrived / cleared times on an incident (CAD unit history, officer lists)
+    "ALTER TABLE incident_units ADD COLUMN dispatched_utc TEXT; ALTER TABLE incident_units ADD COLUMN arrived_utc TEXT;"
+    " ALTER TABLE incident_units ADD COLUMN cleared_utc TEXT",
+)
+SCHEMA_VERSION = 1 + len(MIGRATIONS)
 DEFAULT_DB = "bodycam_index.db"
 
 SCHEMA = """
@@ -210,9 +217,31 @@ def connect(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database
     db.execute("PRAGMA synchronous = NORMAL")
     db.conn.executescript(SCHEMA)
     if db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
-        db.execute("INSERT INTO schema_version (version) VALUES (?)", [SCHEMA_VERSION])
-        db.conn.commit()
+        db.execute("INSERT INTO schema_version (version) VALUES (1)")
+    _migrate(db)
     return db
+
+
+def _version(db: sqlite_utils.Database) -> int:
+    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 1)
+
+
+def _migrate(db: sqlite_utils.Database) -> None:
+    """Bring the schema to SCHEMA_VERSION with the MIGRATIONS not yet applied, in one write transaction (a
+    concurrent `connect` waits and then finds nothing left to do)."""
+    if _version(db) >= SCHEMA_VERSION:
+        return
+    conn = db.conn
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for step in MIGRATIONS[_version(db) - 1:]:
+            for statement in step.split(";"):
+                conn.execute(statement)
+        conn.execute("UPDATE schema_version SET version = ?", [SCHEMA_VERSION])
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
 
 
 def iso_utc(value: datetime | None) -> str | None:

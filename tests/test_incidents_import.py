@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import csv
 import multiprocessing
+import sqlite3
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from conftest import CAD
 
-from bodycam_index.db import connect
+from bodycam_index.db import SCHEMA_VERSION, connect
 from bodycam_index.incidents import importer
 from bodycam_index.incidents.csvread import CsvFile
 from bodycam_index.incidents.importer import import_incidents
-from bodycam_index.incidents.normalize import canonical_number, incident_key
+from bodycam_index.incidents.normalize import canonical_number, incident_key, utc_text
 from bodycam_index.incidents.store import find_incident
 
 SEATTLE_UOF = CAD / "seattle_use_of_force_galenegan.tsv"
@@ -119,3 +122,82 @@ def test_two_imports_at_once_take_different_ids(tmp_path, monkeypatch):
     db = connect(db_path)
     assert db.execute("SELECT COUNT(*), COUNT(DISTINCT number) FROM incidents").fetchone() == (4000, 4000)
     assert db.execute("SELECT COUNT(*) FROM incident_aliases").fetchone()[0] == 4000
+
+
+# ------------------------------------------------------------------------------------------------ per-unit times
+
+DALLAS = CAD / "dallas_active_calls_are8-xahz_ghfox.csv"
+CHICAGO = ZoneInfo("America/Chicago")
+
+
+def _unit_history(path):
+    """The Dallas rows (one per assigned unit) with each unit's own dispatch, arrival and clear times added, local
+    Central time as a CAD unit-history export writes them; returns the expected UTC times per (number, unit)."""
+    reader = CsvFile(DALLAS)
+    header = reader.header + ["Unit Dispatched", "Unit Arrived", "Unit Cleared"]
+    rows, expected = [], {}
+    for i, row in enumerate(reader.rows()):
+        cells = row.cells
+        start = datetime.fromisoformat(cells[2])
+        times = [start + timedelta(minutes=m) for m in (1 + i % 4, 6 + i % 9, 30 + 3 * i)]
+        rows.append(cells + [t.strftime("%m/%d/%Y %I:%M:%S %p") for t in times])
+        expected[(cells[4], cells[10])] = [utc_text(t.replace(tzinfo=CHICAGO).astimezone(UTC).replace(tzinfo=None))
+                                           for t in times]
+    _write(path, header, rows)
+    return expected
+
+
+UNIT_MAP = {"dispatched": "Unit Dispatched", "arrived": "Unit Arrived", "cleared": "Unit Cleared"}
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("batch", [2, 20_000])
+def test_corpus_unit_history_keeps_each_units_times(tmp_path, monkeypatch, batch):
+    monkeypatch.setattr(importer, "BATCH", batch)
+    path = tmp_path / "units.csv"
+    expected = _unit_history(path)
+    db = connect(tmp_path / "t.db")
+    report = import_incidents(db, path, preset="dallas-active", mapping=UNIT_MAP, tz="America/Chicago")
+    assert (report.rows, report.new) == (63, 45)
+    stored = {(n, u): [d, a, c] for n, u, d, a, c in db.execute(
+        "SELECT i.number_raw, u.unit, u.dispatched_utc, u.arrived_utc, u.cleared_utc "
+        "FROM incident_units u JOIN incidents i ON i.id = u.incident_id")}
+    assert stored == expected
+    marfa = find_incident(db, "18-0052951")  # four units: the incident spans the first dispatch to the last clear
+    mine = [t for (n, _), t in expected.items() if n == "18-0052951"]
+    assert len(mine) == 4
+    assert marfa["dispatched_utc"] == min(t[0] for t in mine) and marfa["arrived_utc"] == min(t[1] for t in mine)
+    assert marfa["cleared_utc"] == max(t[2] for t in mine)
+    again = import_incidents(db, path, preset="dallas-active", mapping=UNIT_MAP, tz="America/Chicago")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 45)
+
+
+def test_a_unit_on_two_rows_keeps_first_dispatch_and_last_clear(tmp_path):
+    path = tmp_path / "u.csv"
+    _write(path, ["Event", "Unit", "Dispatched", "Arrived", "Cleared"], [
+        ["24-1", "B1", "2024-03-01 10:05", "2024-03-01 10:20", "2024-03-01 10:40"],
+        ["24-1", "B1", "2024-03-01 10:02", "", "2024-03-01 11:10"],
+        ["24-1", "B2", "2024-03-01 10:30", "", ""],
+    ])
+    db = connect(tmp_path / "t.db")
+    import_incidents(db, path, mapping={"number": "Event", "unit": "Unit", "dispatched": "Dispatched",
+                                        "arrived": "Arrived", "cleared": "Cleared"}, tz="UTC")
+    assert db.execute("SELECT unit, dispatched_utc, arrived_utc, cleared_utc FROM incident_units ORDER BY unit"
+                      ).fetchall() == [
+        ("B1", "2024-03-01T10:02:00.000000Z", "2024-03-01T10:20:00.000000Z", "2024-03-01T11:10:00.000000Z"),
+        ("B2", "2024-03-01T10:30:00.000000Z", None, None)]
+
+
+def test_version_1_database_gains_unit_time_columns(tmp_path):
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.executescript("CREATE TABLE schema_version (version INTEGER NOT NULL); INSERT INTO schema_version VALUES (1);"
+                       "CREATE TABLE incident_units (incident_id INTEGER NOT NULL, unit TEXT, officer TEXT,"
+                       " UNIQUE (incident_id, unit, officer)); INSERT INTO incident_units VALUES (7, 'B1', NULL);")
+    conn.commit()
+    conn.close()
+    db = connect(path)
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+    assert db.execute("SELECT * FROM incident_units").fetchall() == [(7, "B1", None, None, None, None)]
+    connect(path)  # nothing left to do
+    assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]

@@ -94,6 +94,19 @@ VALUE_KEYS = ("type", "type_description", "priority", "received", "dispatched", 
               "precinct", "sector", "beat")
 _SLOT = {k: i for i, k in enumerate(VALUE_KEYS)}
 _CLEARED, _LAT, _LON = _SLOT["cleared"], _SLOT["lat"], _SLOT["lon"]
+_UNIT_TIMES = ("dispatched", "arrived", "cleared")  # each unit's own times, in incident_units
+_UNIT_SLOTS = tuple(_SLOT[k] for k in _UNIT_TIMES)
+_TIME_SLOTS = tuple((_SLOT[k], k, f"date_only:{k}") for k in TIME_FIELDS)
+
+UnitKey = tuple[str | None, str | None]  # (unit, officer)
+UnitTimes = list[str | None]  # dispatched, arrived, cleared (UTC text)
+
+
+def _merge_unit_times(mine: UnitTimes, other: UnitTimes) -> None:
+    """One unit met on two rows: the earlier dispatch and arrival, the later clear."""
+    for i, value in enumerate(other):
+        if value is not None and (mine[i] is None or (value > mine[i] if i == 2 else value < mine[i])):
+            mine[i] = value
 
 
 @dataclass(slots=True)
@@ -106,18 +119,41 @@ class Incident:
     values: list[Any]
     flags: list[str]
     aliases: dict[str, str]
-    units: set[tuple[str | None, str | None]]
+    units: dict[UnitKey, UnitTimes]
+    day_end: str | None = None  # end of the local day of a date-only received time
 
     def merge(self, other: Incident) -> None:
-        """Add a later row of the same incident: its units and aliases, and any field still empty."""
-        values = self.values
+        """Add a later row of the same incident: its units and aliases, any field still empty, the earlier
+        received / dispatched / arrived and the later cleared time; a time of day replaces a date-only value."""
+        values, flags = self.values, self.flags
+        dropped: set[str] = set()
+        for slot, name, date_only in _TIME_SLOTS:
+            value, mine = other.values[slot], values[slot]
+            if value is None:
+                continue
+            other_day, my_day = date_only in other.flags, date_only in flags
+            if mine is None or (my_day and not other_day):
+                values[slot] = value
+                if my_day and not other_day:
+                    flags.remove(date_only)
+            elif other_day and not my_day:
+                dropped.add(date_only)
+            elif not my_day and (value > mine if name == "cleared" else value < mine):
+                values[slot] = value
         for i, value in enumerate(other.values):
             if values[i] is None and value is not None:
                 values[i] = value
-        self.flags.extend(f for f in other.flags if f not in self.flags)
+        flags.extend(f for f in other.flags if f not in flags and f not in dropped)
+        if other.day_end and self.day_end is None:
+            self.day_end = other.day_end
         for alias, raw in other.aliases.items():
             self.aliases.setdefault(alias, raw)
-        self.units |= other.units
+        for key, times in other.units.items():
+            mine_times = self.units.get(key)
+            if mine_times is None:
+                self.units[key] = times
+            else:
+                _merge_unit_times(mine_times, times)
 
 
 class RowBuilder:
@@ -174,8 +210,6 @@ class RowBuilder:
                 day_end = day_end or end
             else:
                 values[slot] = utc
-        if day_end and values[_CLEARED] is None:
-            values[_CLEARED] = day_end
         values[_LAT], values[_LON] = self._latlon(cells, flags)
         aliases = {number: raw}
         for i in self.alias_pos:
@@ -183,14 +217,16 @@ class RowBuilder:
             key = canonical_number(text) if text else None
             if key:
                 aliases.setdefault(key, text)
-        units: set[tuple[str | None, str | None]] = set()
+        units: dict[UnitKey, UnitTimes] = {}
         if self.has_units:
             unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
             if unit or officer:
                 unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
                 officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
-                units = {(u or None, o or None) for u in unit_list for o in officer_list}
-        return Incident(number, raw, line, values, flags, aliases, units)
+                times = [None if flags and f"date_only:{name}" in flags else values[slot]
+                         for slot, name in zip(_UNIT_SLOTS, _UNIT_TIMES, strict=True)]
+                units = {(u or None, o or None): list(times) for u in unit_list for o in officer_list}
+        return Incident(number, raw, line, values, flags, aliases, units, day_end)
 
     def _time(self, text: str, cells: list[str], name: str, column: ColumnTimes, clock_at: int | None,
               flags: list[str]) -> tuple[str | None, str | None]:
@@ -315,8 +351,8 @@ class _Written:
         return [n for n in numbers if bits[(h := hash(n) & mask) >> 3] & (1 << (h & 7))]
 
 
-# An incident ready to write: (number, stored row without id, content hash, other aliases, units).
-Ready = tuple[str, list[Any], str, list[tuple[str, str]], list[tuple[str | None, str | None]]]
+# An incident ready to write: (number, stored row without id, content hash, other aliases, units with their times).
+Ready = tuple[str, list[Any], str, list[tuple[str, str]], list[tuple[str | None, ...]]]
 # What the parser hands the writer: rows read, rows that met their incident under another written form of its number,
 # rows skipped (line, reason), incidents ready.
 Batch = tuple[int, int, list[tuple[int, str]], list[Ready]]
@@ -340,15 +376,18 @@ class _Finisher:
     def __call__(self, inc: Incident) -> Ready:
         """The incident as `Ready`."""
         v = inc.values
+        if inc.day_end and v[_CLEARED] is None and "date_only:received" in inc.flags:
+            v[_CLEARED] = inc.day_end  # a date-only incident keeps its whole local day
         fields = [inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
                   *v[7:], self._requires_footage(v), self.uof]
         content = _FIELDS_TEXT % tuple(fields)
-        if len(inc.aliases) > 1 or inc.units:
-            content += repr((sorted(inc.aliases), sorted(inc.units, key=repr)))
+        units = [(*key, *times) for key, times in inc.units.items()]
+        if len(inc.aliases) > 1 or units:
+            content += repr((sorted(inc.aliases), sorted(units, key=repr)))
         digest = hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
         fields += (self.file, inc.line, digest, self.stamp)
         others = [(a, r) for a, r in inc.aliases.items() if a != inc.number] if len(inc.aliases) > 1 else []
-        return inc.number, fields, digest, others, list(inc.units)
+        return inc.number, fields, digest, others, units
 
 
 def _batches(csv_file: CsvFile, builder: RowBuilder, finish: _Finisher) -> Iterator[Batch]:
@@ -412,6 +451,17 @@ def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz
         helper.join()
 
 
+_ROW_TIMES = slice(7, 10)  # dispatched, arrived, cleared in a stored row without id; time_flags follows
+
+
+def _span(row: list[Any]) -> list[str | None]:
+    """A stored row's dispatched, arrived and cleared times, leaving out date-only values (and a cleared time that
+    stands in for a date-only day)."""
+    flags = row[10] or ""
+    return [None if f"date_only:{name}" in flags or (name == "cleared" and "date_only:received" in flags) else value
+            for name, value in zip(_UNIT_TIMES, row[_ROW_TIMES], strict=True)]
+
+
 class _Writer:
     """Writes each batch in one `BEGIN IMMEDIATE` transaction: one lookup of the batch's numbers, content hashes
     compared in memory, `executemany` for inserts, updates, aliases and units (own numbers as aliases with one
@@ -451,10 +501,11 @@ class _Writer:
         with store.immediate(self.conn):
             found = self._lookup(numbers)
             first_id = next_id = store.next_id(self.conn)
-            inserts, updates, aliases, units = [], [], [], []
+            inserts, updates, aliases, units, more_units, spans = [], [], [], [], [], []
             report = self.report
             for number, row, digest, others, its_units in batch:
                 old = found.get(number)
+                fresh = True
                 if old is None:
                     id_ = next_id
                     next_id += 1
@@ -466,7 +517,10 @@ class _Writer:
                     id_ = old[0]
                     report.aliased += row[1] != old[2]
                     if self._touch(id_):
-                        aliases.append((id_, number, row[1]))  # written earlier in this run: only units and aliases
+                        # written earlier in this run: only units, aliases and a wider dispatched…cleared span
+                        aliases.append((id_, number, row[1]))
+                        spans.append((*_span(row), id_))
+                        fresh = False
                     else:
                         if old[1] == digest:
                             report.unchanged += 1
@@ -478,12 +532,14 @@ class _Writer:
                 if others:
                     aliases += [(id_, a, r) for a, r in others]
                 if its_units:
-                    units += [(id_, u, o) for u, o in its_units]
+                    (units if fresh else more_units).extend((id_, *u) for u in its_units)
             store.insert(self.conn, inserts)
             store.add_own_aliases(self.conn, first_id, next_id - 1)
             store.update(self.conn, updates)
             store.add_aliases(self.conn, aliases)
-            store.add_units(self.conn, units)
+            store.widen_spans(self.conn, spans)
+            store.insert_units(self.conn, units)
+            store.add_units(self.conn, more_units)
         self.version = store.data_version(self.conn)
         if self.written is not None:
             self.written.add(numbers)

@@ -27,8 +27,13 @@ INCIDENT_COLUMNS = (
 _INSERT = f"INSERT INTO incidents (id, {', '.join(INCIDENT_COLUMNS)}) VALUES (?{', ?' * len(INCIDENT_COLUMNS)})"
 _UPDATE = f"UPDATE incidents SET {', '.join(c + ' = ?' for c in INCIDENT_COLUMNS)} WHERE id = ?"
 _ALIAS = "INSERT OR IGNORE INTO incident_aliases (incident_id, alias, raw) VALUES (?, ?, ?)"
-_UNIT = ("INSERT INTO incident_units (incident_id, unit, officer) SELECT ?1, ?2, ?3 WHERE NOT EXISTS "  # NULL-safe
-         "(SELECT 1 FROM incident_units WHERE incident_id = ?1 AND unit IS ?2 AND officer IS ?3)")
+UNIT_COLUMNS = ("incident_id", "unit", "officer", "dispatched_utc", "arrived_utc", "cleared_utc")
+_UNIT_WHERE = "incident_id = ?1 AND unit IS ?2 AND officer IS ?3"  # NULL-safe: an empty unit or officer is NULL
+_UNIT_UPDATE = ("UPDATE incident_units SET dispatched_utc = COALESCE(MIN(dispatched_utc, ?4), dispatched_utc, ?4), "
+                "arrived_utc = COALESCE(MIN(arrived_utc, ?5), arrived_utc, ?5), "
+                f"cleared_utc = COALESCE(MAX(cleared_utc, ?6), cleared_utc, ?6) WHERE {_UNIT_WHERE}")
+_UNIT_INSERT = (f"INSERT INTO incident_units ({', '.join(UNIT_COLUMNS)}) SELECT ?1, ?2, ?3, ?4, ?5, ?6 "
+                f"WHERE NOT EXISTS (SELECT 1 FROM incident_units WHERE {_UNIT_WHERE})")
 
 
 def existing(conn: sqlite3.Connection, source: str, numbers: Iterable[str]) -> dict[str, tuple[int, str, str | None]]:
@@ -108,9 +113,24 @@ def add_own_aliases(conn: sqlite3.Connection, first_id: int, last_id: int) -> No
                  "FROM incidents WHERE id BETWEEN ? AND ?", [first_id, last_id])
 
 
-def add_units(conn: sqlite3.Connection, rows: Iterable[tuple[int, str | None, str | None]]) -> None:
-    """Add `(incident_id, unit, officer)` rows, leaving out ones already there (an empty unit or officer too)."""
-    conn.executemany(_UNIT, rows)
+def widen_spans(conn: sqlite3.Connection, rows: list[tuple[str | None, str | None, str | None, int]]) -> None:
+    """`(dispatched, arrived, cleared, id)`: an incident met again takes the earlier dispatched and arrived and the
+    later cleared time."""
+    conn.executemany("UPDATE incidents SET dispatched_utc = COALESCE(MIN(dispatched_utc, ?1), dispatched_utc, ?1), "
+                     "arrived_utc = COALESCE(MIN(arrived_utc, ?2), arrived_utc, ?2), "
+                     "cleared_utc = COALESCE(MAX(cleared_utc, ?3), cleared_utc, ?3) WHERE id = ?4", rows)
+
+
+def insert_units(conn: sqlite3.Connection, rows: list[tuple[int, str | None, ...]]) -> None:
+    """Insert `UNIT_COLUMNS` rows of incidents that have no units stored yet."""
+    conn.executemany(f"INSERT INTO incident_units ({', '.join(UNIT_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?)", rows)
+
+
+def add_units(conn: sqlite3.Connection, rows: list[tuple[int, str | None, ...]]) -> None:
+    """Add `UNIT_COLUMNS` rows; a unit already there (an empty unit or officer too) keeps the earlier dispatched
+    and arrived and the later cleared time."""
+    conn.executemany(_UNIT_UPDATE, rows)
+    conn.executemany(_UNIT_INSERT, rows)
 
 
 def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
@@ -141,8 +161,8 @@ def incident_details(db: sqlite_utils.Database, incident_id: int) -> tuple[list[
     """An incident's aliases and its units/officers."""
     aliases = _dicts(db.execute("SELECT alias, raw FROM incident_aliases WHERE incident_id = ? ORDER BY alias",
                                 [incident_id]))
-    units = _dicts(db.execute("SELECT unit, officer FROM incident_units WHERE incident_id = ? ORDER BY unit, officer",
-                              [incident_id]))
+    units = _dicts(db.execute("SELECT unit, officer, dispatched_utc, arrived_utc, cleared_utc FROM incident_units "
+                              "WHERE incident_id = ? ORDER BY unit, officer", [incident_id]))
     return aliases, units
 
 
