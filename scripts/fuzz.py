@@ -13,11 +13,13 @@ insert. Anything escaping other than `ExtractError` is a crash, as is a hang (`-
 `-rss_limit_mb`.
 
 Seeds are read at run time from ../shared/corpus/media, sample_media and small files made with the ffmpeg CLI,
-cut to a few KiB (an MP4 keeps its boxes, only `mdat` is cut), and written to a scratch folder that libFuzzer
-grows; nothing is written next to them. Mutations alternate between libFuzzer's structural ones and a semantic
-mutator that sets dates, durations, timescales, counts and lengths to extremes (0, 2^31, 2^62, year 1/9999, 1e300,
-NaN). With `--keep-going` the target records each distinct crash (type and innermost project frame) with its input
-in the scratch folder and carries on, so one run finds them all; without it libFuzzer stops at the first.
+cut to a few KiB (an MP4 keeps its boxes, only `mdat` is cut; a JPEG keeps its EXIF segment), plus files built
+here from the spec where the corpus has none (FIT, Axis, WatchGuard), and written to a scratch folder that
+libFuzzer grows; nothing is written next to them. Mutations alternate between libFuzzer's structural ones and a
+semantic mutator that sets dates, durations, timescales, counts and lengths to extremes (0, 2^31, 2^62, year
+1/9999, 1e300, NaN). With `--keep-going` the target records each distinct crash (type, innermost project frame,
+message) with its input in the scratch folder and carries on, so one run finds them all; without it libFuzzer
+stops at the first.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from pathlib import Path
 
 import atheris
 
-with atheris.instrument_imports(include=["bodycam_index"]):
+with atheris.instrument_imports(include=["bodycam_index", "garmin_fit_sdk"]):
     from bodycam_index import filenames, scan
     from bodycam_index.extract import PARSERS, extract_media, identify
     from bodycam_index.extract.reader import Reader
@@ -50,6 +52,7 @@ with atheris.instrument_imports(include=["bodycam_index"]):
     for _module in PARSERS.values():  # imported lazily by the scan; imported here to be instrumented
         importlib.import_module(_module)
     importlib.import_module("bodycam_index.extract.dashcam")
+    importlib.import_module("garmin_fit_sdk")
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = Path(os.environ.get("BODYCAM_CORPUS", ROOT.parent / "shared" / "corpus")) / "media"
@@ -165,6 +168,38 @@ def _jpeg_exif_head(data: bytes) -> bytes:
     return data[:pos] + b"\xff\xd9"
 
 
+_FIT_CRC = (0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
+            0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400)
+
+
+def _fit_crc(data: bytes) -> int:
+    """The FIT protocol's CRC-16 (nibble table, low nibble first)."""
+    crc = 0
+    for byte in data:
+        for nibble in (byte & 0xF, byte >> 4):
+            crc = ((crc >> 4) & 0x0FFF) ^ _FIT_CRC[crc & 0xF] ^ _FIT_CRC[nibble]
+    return crc
+
+
+def _fit_seed() -> bytes:
+    """A FIT file from the protocol description: file_id (maker, product, serial, time_created) and three `record`
+    messages (timestamp, latitude and longitude in semicircles, altitude, speed), little-endian, with both CRCs."""
+    def definition(local: int, number: int, fields: list[tuple[int, int, int]]) -> bytes:
+        return bytes([0x40 | local, 0, 0]) + struct.pack("<HB", number, len(fields)) + b"".join(
+            bytes(field) for field in fields)
+
+    fit_time = 1078237800  # 2024-03-01T14:30:00Z in seconds since 1989-12-31T00:00:00Z
+    body = definition(0, 0, [(0, 1, 0x00), (1, 2, 0x84), (2, 2, 0x84), (3, 4, 0x8C), (4, 4, 0x86)])
+    body += b"\x00" + struct.pack("<BHHII", 4, 1, 2713, 3_900_000_001, fit_time)
+    body += definition(1, 20, [(253, 4, 0x86), (0, 4, 0x85), (1, 4, 0x85), (2, 2, 0x84), (6, 2, 0x84)])
+    for i in range(3):
+        lat, lon = round((41.88 + i * 1e-4) * 2**31 / 180), round((-87.63 + i * 1e-4) * 2**31 / 180)
+        body += b"\x01" + struct.pack("<IiiHH", fit_time + i, lat, lon, 2500 + 5 * i, 4000)
+    header = struct.pack("<BBHI4s", 14, 0x20, 2132, len(body), b".FIT")
+    header += struct.pack("<H", _fit_crc(header))
+    return header + body + struct.pack("<H", _fit_crc(header + body))
+
+
 def _ffmpeg_seeds(folder: Path) -> list[Path]:
     """Tiny clips in the containers the corpus has few of, with creation times and durations to mutate."""
     if shutil.which("ffmpeg") is None:
@@ -222,6 +257,9 @@ def seeds(family: str, folder: Path) -> int:
             count += 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    if family == "fit":  # the corpus has no FIT file
+        (folder / f"seed-{count:03d}").write_bytes(_fit_seed())
+        count += 1
     if family == "sidecar":
         for name, text in SYNTHETIC_SIDECARS.items():
             kind = next(i for i, (pattern, _, _) in enumerate(SIDECARS) if re.search(pattern, name))
@@ -320,12 +358,14 @@ FAMILIES: dict[str, Callable[[bytes], None]] = {
     "mpegts": media_target("00001.MTS"),
     "matroska": media_target("clip.mkv"),
     "jpeg": media_target("IMG_0001.JPG"),
+    "fit": media_target("2024-03-01-14-30-00.fit"),
     "sidecar": sidecar_target,
 }
 
 
 def keep_going(target: Callable[[bytes], None], folder: Path) -> Callable[[bytes], None]:
-    """Record each distinct crash (exception type and innermost project frame) with its input, and carry on."""
+    """Record each distinct crash (type, innermost project frame, message without its numbers) with its input,
+    and carry on."""
     seen: set[str] = set()
 
     def wrapped(data: bytes) -> None:
@@ -334,7 +374,8 @@ def keep_going(target: Callable[[bytes], None], folder: Path) -> Callable[[bytes
         except Exception as exc:  # noqa: BLE001 - every escaping exception is the finding
             frames = [f for f in traceback.extract_tb(exc.__traceback__) if "bodycam_index" in f.filename]
             where = f"{Path(frames[-1].filename).name}:{frames[-1].lineno}" if frames else "?"
-            key = f"{type(exc).__name__} at {where}"
+            shape = re.sub(r"\d+(\.\d+)?", "N", str(exc))[:60]  # same cause, other values: one finding
+            key = f"{type(exc).__name__} at {where}: {shape}"
             if key not in seen:
                 seen.add(key)
                 name = f"crash-{len(seen):03d}"
