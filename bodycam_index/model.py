@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
@@ -56,7 +56,10 @@ class Identity:
 
     def merged(self, other: Identity) -> Identity:
         """Fill this identity's empty fields from `other` (own values win)."""
-        return replace(self, **{f.name: getattr(self, f.name) or getattr(other, f.name) for f in fields(self)})
+        theirs = vars(other)
+        if not any(theirs.values()):  # the common case, once per GPMF payload: nothing to add
+            return self
+        return replace(self, **{k: v or theirs[k] for k, v in vars(self).items()})
 
 
 @dataclass

@@ -10,6 +10,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 
 from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
@@ -29,10 +30,10 @@ _FORMATS = {
 }
 _FIXED_POINT = {"q": 65536.0, "Q": 4294967296.0}
 _GPS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_HEADER = struct.Struct(">4sBBH")
 
 
-@dataclass(frozen=True)
-class Klv:
+class Klv(NamedTuple):
     """One KLV item: key, type char (`\\0` for nested), struct size, repeat count and its data (unpadded)."""
 
     key: bytes
@@ -70,8 +71,7 @@ def iter_klv(data: bytes, depth: int = 0) -> Iterator[Klv]:
     for _ in range(MAX_ITEMS):
         if pos + 8 > len(data) or data[pos : pos + 4] == b"\x00\x00\x00\x00":
             return
-        key, kind, size = data[pos : pos + 4], data[pos + 4], data[pos + 5]
-        repeat = int.from_bytes(data[pos + 6 : pos + 8], "big")
+        key, kind, size, repeat = _HEADER.unpack_from(data, pos)
         length = size * repeat
         if pos + 8 + length > len(data):
             raise ExtractError(f"GPMF {key!r} at {pos}: {length} bytes run past its parent")
@@ -185,7 +185,8 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult, 
     rows = data_klv.numbers(type_string)
     scale = [float(v) for row in sticky[b"SCAL"].numbers() for v in row] if b"SCAL" in sticky else [1.0]
     scale = [s or 1.0 for s in scale]
-    scaled = [[v / _divisor(scale, i) for i, v in enumerate(row)] for row in rows]
+    divisors = [_divisor(scale, i) for i in range(len(rows[0]) if rows else 0)]
+    scaled = [[v / d for v, d in zip(row, divisors)] for row in rows]
     if data_klv.key == b"SYST":
         clock.extend((row[0], row[1]) for row in scaled if len(row) >= 2)
         return
@@ -203,22 +204,28 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult, 
         gps.dropped += len(scaled)
         return
     step = duration_s / len(scaled) if scaled else 0.0
+    source = f"gpmf.{gps.key.decode().lower()}"
+    gps9 = gps.key == b"GPS9"
+    fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
+    quality = _quality(fix, dop)
     for i, row in enumerate(scaled):
-        if len(row) < 5 or (gps.key == b"GPS9" and len(row) < 9):
+        if len(row) < 5 or (gps9 and len(row) < 9):
             raise ExtractError(f"GPMF {gps.key!r}: {len(row)} values per sample, expected at least 5")
         lat, lon, alt, speed = row[0], row[1], row[2], row[3]
-        if gps.key == b"GPS9":
+        if gps9:
             fix, dop = int(row[8]), row[7]
             t_utc = _gps9_time(row[5], row[6]) if fix else None
+            quality = _quality(fix, dop)
         else:
-            fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
             t_utc = _after(gpsu, i * step)
         if fix == 0 or not valid_position(lat, lon):
             gps.dropped += 1
             continue
-        quality = f"fix={fix}" + (f" dop={dop:g}" if dop is not None else "")
-        gps.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality,
-                                f"gpmf.{gps.key.decode().lower()}"))
+        gps.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality, source))
+
+
+def _quality(fix: int, dop: float | None) -> str:
+    return f"fix={fix}" + (f" dop={dop:g}" if dop is not None else "")
 
 
 def _karma(key: bytes, rows: list[list[float]], start_s: float, duration_s: float) -> _Gps:
@@ -296,6 +303,9 @@ def _gpsu(klv: Klv | None) -> datetime | None:
         return None
     text = klv.data[:16].decode("latin-1")
     try:
+        if len(text) == 16 and text[12] == "." and text[:12].isdigit() and text[13:].isdigit():  # the usual form
+            return datetime(2000 + int(text[:2]), int(text[2:4]), int(text[4:6]), int(text[6:8]), int(text[8:10]),
+                            int(text[10:12]), int(text[13:]) * 1000, tzinfo=UTC)
         return datetime.strptime("20" + text, "%Y%m%d%H%M%S.%f").replace(tzinfo=UTC)
     except ValueError:
         return None
