@@ -28,6 +28,7 @@ PARSERS: dict[str, str] = {
     "heif": "bodycam_index.extract.heif",
     "fit": "bodycam_index.extract.fit",
     "dji-csv": "bodycam_index.extract.djicsv",
+    "dv": "bodycam_index.extract.dv",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
@@ -58,6 +59,8 @@ def identify(head: bytes) -> str | None:
         return "jpeg"
     if head[:4] == b"DEVC":
         return "gpmf"
+    if head[:3] == b"\x1f\x07\x00" and head[3:4] in (b"\x3f", b"\xbf"):
+        return "dv"
     if _looks_like_dji_csv(head):
         return "dji-csv"
     for packet in (188, 192):
