@@ -30,7 +30,7 @@ def list_cmd(obj: Any, as_json: bool) -> None:
         details = row["details"]
         text = ", ".join(f"{k}={v}" for k, v in details.items()) if isinstance(details, dict) else str(details)
         click.echo(f"{row['id']:>5}  {row['ts_utc'][:19]}Z  {row['user']}  {row['action']}  {text}")
-    click.echo(f"{len(rows)} entries", err=True)
+    click.echo(_entries(len(rows)), err=True)
 
 
 @audit_group.command("verify")
@@ -43,9 +43,13 @@ def verify_cmd(obj: Any) -> None:
         click.echo(finding)
     head = log.head(db)
     if findings:
-        click.echo(f"audit log NOT intact: {len(findings)} findings ({head.id} entries)", err=True)
+        click.echo(f"audit log NOT intact: {len(findings)} findings ({_entries(head.id)})", err=True)
         sys.exit(1)
-    click.echo(f"audit log intact: {head.id} entries, head {head.hash}")
+    click.echo(f"audit log intact: {_entries(head.id)}, head {head.hash}")
+
+
+def _entries(count: int) -> str:
+    return f"{count} entr{'y' if count == 1 else 'ies'}"
 
 
 COMMANDS = [audit_group]
