@@ -1,6 +1,6 @@
 """Sidecar files that travel with a recording: which files they are, which video they belong to, and
-what they say (DJI SRT, GPX, KML, NMEA logs, BlackVue `.gps`, Axis metadata and GNSS trails, WatchGuard
-JSON + VTT). See formats.md §3 and §4.
+what they say (DJI SRT, GPX, KML, NMEA logs, BlackVue `.gps`, IGC flight logs, Garmin TCX/logbook XML, Bramor
+gEO text logs, Axis metadata and GNSS trails, WatchGuard JSON + VTT). See formats.md §3 and §4.
 """
 
 from __future__ import annotations
@@ -10,10 +10,10 @@ import re
 from pathlib import Path
 
 from ..model import Extraction
-from . import axis, gpx, kml, nmea, srt, watchguard
+from . import axis, bramor, garmin_xml, gpx, igc, kml, nmea, srt, watchguard
 from .common import read_head, read_text
 
-_ALWAYS = {".srt", ".gpx", ".kml", ".nmea", ".vtt", ".gps"}
+_ALWAYS = {".srt", ".gpx", ".kml", ".nmea", ".vtt", ".gps", ".igc", ".tcx"}
 _NMEA_TEXT = {".log", ".txt"}
 _BLACKVUE_VIDEO = re.compile(r"^(\d{8}_\d{6}_[A-Z])[FRIO][LS]?$", re.IGNORECASE)
 _AXIS_META = ".metadata.json"
@@ -35,9 +35,16 @@ def _kind(path: Path) -> str | None:
             ".nmea": "nmea",
             ".vtt": "watchguard",
             ".gps": "blackvue-gps",
+            ".igc": "igc",
+            ".tcx": "garmin-xml",
         }[suffix]
     if suffix in _NMEA_TEXT:
-        return "nmea" if nmea.looks_like_nmea(read_head(path)) else None
+        head = read_head(path)
+        if nmea.looks_like_nmea(head):
+            return "nmea"
+        return "bramor" if bramor.looks_like_bramor(head) else None
+    if suffix == ".xml":
+        return "garmin-xml" if garmin_xml.looks_like_garmin_xml(read_head(path)) else None
     if suffix == ".json":
         is_watchguard = "datapoints" in read_head(path).lower() or _companion(path, ".vtt") is not None
         return "watchguard" if is_watchguard else None
@@ -131,6 +138,12 @@ def read_sidecar(path: Path) -> Extraction | None:
         return kml.parse(text)
     if kind in ("nmea", "blackvue-gps"):
         return nmea.parse(text, blackvue=kind == "blackvue-gps")
+    if kind == "igc":
+        return igc.parse(text)
+    if kind == "garmin-xml":
+        return garmin_xml.parse(text)
+    if kind == "bramor":
+        return bramor.parse(text)
     if kind == "axis-metadata":
         return axis.parse_metadata(text)
     return axis.parse_gpstrail(text)
