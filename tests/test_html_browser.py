@@ -102,13 +102,16 @@ def test_html_report_in_chromium_matches_json(tmp_path: Path):
     found = _Ids()
     found.feed(dom)
     for key, value in report["summary"].items():
+        if key == "exclusions":
+            continue
         shown = found.text[f"summary-{key}"].strip()
-        assert shown == ("" if value is None else f"{value:g}" if isinstance(value, float) else str(value)), key
-    for section in ("no_footage", "partial", "orphans", "clocks", "by_group", "by_month"):
+        text = "" if value is None else f"{value:g}" if isinstance(value, float) else str(value)
+        assert shown == (f"{text} %" if key.endswith("_pct") and text else text), key
+    for section in ("no_footage", "partial", "in_doubt", "orphans", "clocks", "by_group", "by_month", "incidents"):
         assert int(found.text[f"count-{section}"]) == len(report[section]["rows"] if section.startswith("by_")
                                                              else report[section])
         if found.text[f"count-{section}"] != "0":
             assert found.rows[f"table-{section}"] == int(found.text[f"count-{section}"])
     assert report["summary"]["no_footage"] == 1 and report["summary"]["partial"] == 1
     assert "<td>&lt;b&gt;THEFT&lt;/b&gt; &amp; more</td>" in dom and "<b>" not in dom
-    assert re.search(r'<circle class="without"', dom)
+    assert re.search(r"<circle class=\"no-footage\"", dom)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from bodycam_index import db as store
 from bodycam_index.cli import main
 from bodycam_index.link import relink
 from bodycam_index.reports.gaps import ReportOptions, build_report
+from bodycam_index.reports.policy import Policy
 from bodycam_index.reports.render import excel_safe, render
 
 FAR = (47.70, -122.40)
@@ -46,17 +48,26 @@ def world(tmp_path: Path):
 
 def test_report_sections(world):
     _path, db, _ids, fids = world
-    report = build_report(db, ReportOptions(min_coverage=0.8))
+    report = build_report(db, ReportOptions(policy=Policy(covered=0.8)))
     s = report["summary"]
-    assert (s["incidents"], s["requiring_footage"], s["with_footage"]) == (5, 4, 2)
-    assert s["rate"] == 0.5
-    # "march" has no position, so the drifted recording is only a time-only candidate: not coverage.
-    assert [r["incident"] for r in report["no_footage"]] == ["2023000000003", "2023000000005"]
+    assert (s["incidents"], s["required"], s["not_required"]) == (5, 4, 1)
+    assert (s["covered"], s["partial"], s["in_doubt"], s["no_footage"]) == (1, 1, 1, 1)
+    assert s["covered_pct"] == 25.0 and s["recorded_pct"] == 50.0
+    assert s["denominator"] == "4 required incidents of 5 in scope"
+    assert s["exclusions"] == {"not a required call": 1}
+    states = {r["number"]: r["state"] for r in report["incidents"]}
+    assert states == {"2023000000001": "covered", "2023000000002": "partial", "2023000000003": "no footage",
+                      "2023000000004": "not required", "2023000000005": "in doubt"}
+    assert [r["incident"] for r in report["no_footage"]] == ["2023000000003"]
+    # "march" has no position: the drifted recording without position is only a time-only match, in doubt twice.
+    (doubt,) = report["in_doubt"]
+    assert doubt["incident"] == "2023000000005" and doubt["why"] == ["recording clock drift"]
+    assert doubt["footage"] == [fids["drift"]]
     (partial,) = report["partial"]
     assert partial["incident"] == "2023000000002"
-    assert partial["coverage"] == pytest.approx(10 / 35, abs=1e-3)
+    assert partial["coverage_pct"] == round(100 * 10 / 35, 1)
+    assert (partial["covered_s"], partial["window_s"], partial["missing_s"]) == (600.0, 2100.0, 1500.0)
     assert partial["activation_delay_s"] == 15 * 60 and partial["early_stop_s"] == 10 * 60
-    assert partial["missing_s"] == 25 * 60
     assert {o["footage_id"] for o in report["orphans"]} == {fids["orphan"], fids["clock"], fids["drift"]}
     assert next(o for o in report["orphans"] if o["footage_id"] == fids["drift"])["candidates"] == 1
     assert report["orphans_by_camera"][0] == {"camera": "CAM3", "officer": "(none)", "count": 2}
@@ -64,19 +75,21 @@ def test_report_sections(world):
     assert clock == {"camera": "CAM3", "recordings": 2, "unknown_zone": 1, "max_abs_drift_s": 400.0,
                      "footage": [fids["clock"], fids["drift"]]}
     units = {r["group"]: r for r in report["by_group"]["rows"]}
-    assert units["3B12"]["with_footage"] == 2 and units["(none)"]["requiring_footage"] == 2
+    assert units["3B12"]["covered"] == 1 and units["3B12"]["partial"] == 1 and units["3B12"]["covered_pct"] == 50.0
+    assert units["(none)"]["required"] == 2 and units["(none)"]["meets_goal"] is False
     assert [r["group"] for r in report["by_month"]["rows"]] == ["2023-06", "2023-07"]
 
 
 def test_accepting_time_only_and_filters(world):
     _path, db, *_ = world
-    report = build_report(db, ReportOptions(accept_time_only=True))
-    assert [r["incident"] for r in report["no_footage"]] == ["2023000000003"]
+    report = build_report(db, ReportOptions(policy=Policy(time_only_counts=True)))
+    # Time-only now counts, but the recording's clock is 400 s off: still in doubt, not covered.
+    assert [r["incident"] for r in report["in_doubt"]] == ["2023000000005"]
     only_west = build_report(db, ReportOptions(precinct="west"))
     assert only_west["summary"]["incidents"] == 1
     june = build_report(db, ReportOptions(since="2023-06-05T00:00:00.000000Z", until="2023-07-01T00:00:00.000000Z"))
     assert june["summary"]["incidents"] == 3
-    assert build_report(db, ReportOptions(requires_footage_only=True))["summary"]["incidents"] == 4
+    assert len(build_report(db, ReportOptions(requires_footage_only=True))["incidents"]) == 4
 
 
 def test_csv_escapes_formulas_but_not_numbers(world):
@@ -96,11 +109,13 @@ def test_html_is_self_contained_and_escaped(world):
     report = build_report(db)
     html = render(report, "html")
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert "http" not in html and "<link" not in html and "src=" not in html
-    assert 'id="summary-no_footage">2<' in html and 'id="chart-month"' in html and 'id="map"' in html
-    assert html.count('class="without"') == 1  # the one placed incident without footage
+    # No script, no stylesheet or font from elsewhere; the only network use is the OpenStreetMap basemap tiles.
+    assert "<link" not in html and "<script" not in html
+    assert set(re.findall(r'src="([a-z]+://[^/]+)/', html)) == {"https://tile.openstreetmap.org"}
+    assert 'id="summary-no_footage">1<' in html and 'id="chart-month"' in html and 'id="map"' in html
+    assert html.count('<circle class="no-footage"') == 1  # the one placed incident without footage
     md = render(report, "md")
-    assert "## Partial coverage (1)" in md and "| 2023000000002 |" in md
+    assert "## Required incidents partly recorded (1)" in md and "| 2023000000002 |" in md
     table = render(report, "table")
     assert "2023000000003" in table and "Clock problems per camera (1)" in table
     assert json.loads(render(report, "json"))["summary"] == report["summary"]
@@ -113,7 +128,7 @@ def test_cli_gaps_show_link_export(world, tmp_path: Path):
     result = runner.invoke(main, ["--db", str(path), "gaps", "--format", "json", "--output", str(out),
                                   "--fail-on-gaps"])
     assert result.exit_code == 1
-    assert json.loads(out.read_text())["summary"]["no_footage"] == 2
+    assert json.loads(out.read_text())["summary"]["no_footage"] == 1
     result = runner.invoke(main, ["--db", str(path), "show", "2023000000002"])
     assert result.exit_code == 0, result.output
     assert "time+place 0.80 accepted" in result.output and "coverage of [arrived, cleared]: 28.6%" in result.output
@@ -125,7 +140,7 @@ def test_cli_gaps_show_link_export(world, tmp_path: Path):
     result = runner.invoke(main, ["--db", str(path), "show", str(fids["orphan"])])
     assert "2023000000003  manual 1.00 accepted manual: seen on the video" in result.output
     result = runner.invoke(main, ["--db", str(path), "gaps", "--requires-footage-only", "--format", "json"])
-    assert [r["incident"] for r in json.loads(result.output)["no_footage"]] == ["2023000000005"]
+    assert json.loads(result.output)["no_footage"] == []
     result = runner.invoke(main, ["--db", str(path), "link", "remove", "x.mp4", "2023000000003", "--reason", "r"])
     assert result.exit_code == 2 and "no recording matches" in result.output
     result = runner.invoke(main, ["--db", str(path), "export", "geojson"])
@@ -154,16 +169,17 @@ def test_float_cells_keep_their_digits(world):
         assert "1234567.8" in render(report, fmt) and "e+06" not in render(report, fmt)
 
 
-def test_footage_in_an_unknown_zone_is_flagged_in_orphans_and_partial(tmp_path: Path):
+def test_footage_in_an_unknown_zone_is_in_doubt_and_flagged_in_orphans(tmp_path: Path):
     db = store.connect(tmp_path / "z.db")
     add_incident(db, "2023000000011", 0)
-    # By number, 10 of the 35 minutes: partial, with its time in doubt; and an orphan in an unknown zone.
+    # By number, but its clock zone is unknown: only uncertain evidence; and an orphan in an unknown zone.
     add_footage(db, "a.mp4", 10, 10, hints=["2023000000011"], zone_kind="unknown")
     lost = add_footage(db, "b.mp4", 9000, 10, zone_kind="unknown")
     relink(db)
     report = build_report(db)
-    (partial,) = report["partial"]
-    assert partial["uncertain"] is True
+    assert report["partial"] == []
+    (doubt,) = report["in_doubt"]
+    assert doubt["why"] == ["recording zone unknown"]
     (orphan,) = report["orphans"]
     assert orphan["footage_id"] == lost and orphan["zone_unknown"] is True
     assert "zone_unknown" in render(report, "csv").splitlines()[0]

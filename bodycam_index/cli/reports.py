@@ -14,6 +14,7 @@ from .. import db as store
 from ..link import ACCEPTED, EPOCH, LinkOptions, add_manual, find_footage, find_incident, relink, remove_link
 from ..model import InputError
 from ..reports import geo
+from ..reports import policy as policies
 from ..reports.gaps import GROUPS, ReportOptions, build_report, coverage_span, has_gaps, union_seconds
 from ..reports.render import FORMATS, render
 
@@ -105,39 +106,50 @@ def link_remove(ctx: click.Context, footage: str, incident: str, reason: str) ->
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
 @click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
+              help="Footage policy (TOML); default: the shipped default_policy.toml.")
+@click.option("--as-of", help="Judge as of this UTC time (default now); fix it to reproduce a report.")
+@click.option("--tz", help="Agency time zone for local times beside UTC (overrides the policy's).")
 @click.option("--by", type=click.Choice(GROUPS), default="unit", show_default=True, help="Summary grouping.")
 @click.option("--since", help="Incidents from this date/time (UTC).")
 @click.option("--until", help="Incidents before this time; a date includes the whole day (UTC).")
 @click.option("--type", "type_", help="Only this incident type.")
 @click.option("--priority", help="Only this priority.")
 @click.option("--precinct", help="Only this precinct.")
-@click.option("--requires-footage-only", is_flag=True, help="Leave out incidents not requiring footage.")
-@click.option("--min-coverage", type=click.FloatRange(0, 1), default=0.8, show_default=True,
-              help="Coverage of [arrived, cleared] below this is partial.")
+@click.option("--requires-footage-only", is_flag=True, help="List only required incidents.")
+@click.option("--min-coverage", type=click.FloatRange(0, 1), help="Override the policy's covered share.")
 @click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
-              help="Count time-only candidates as coverage.")
-@click.option("--drift-threshold", default="2m", show_default=True, help="Clock drift reported beyond this.")
-@click.option("--default-duration", default="60m", show_default=True, help="Incident length when not cleared.")
-@click.option("--fail-on-gaps", is_flag=True, help="Exit 1 when incidents lack footage or are partly covered.")
+              help="Count time-only candidates as evidence (overrides the policy).")
+@click.option("--drift-threshold", help="Override the policy's clock drift threshold.")
+@click.option("--default-duration", help="Override the policy's incident length when not cleared.")
+@click.option("--fail-on-gaps", is_flag=True, help="Exit 1 when a required incident has no or partial footage.")
 @click.pass_context
-def gaps(ctx: click.Context, fmt: str, output: Path | None, by: str, since: str | None, until: str | None,
-         type_: str | None, priority: str | None, precinct: str | None, requires_footage_only: bool,
-         min_coverage: float, accept: tuple[str, ...], drift_threshold: str, default_duration: str,
-         fail_on_gaps: bool) -> None:
-    """The auditor's report: incidents without footage, partial coverage, orphans, clocks, summary."""
+def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | None, as_of: str | None,
+         tz: str | None, by: str, since: str | None, until: str | None, type_: str | None, priority: str | None,
+         precinct: str | None, requires_footage_only: bool, min_coverage: float | None, accept: tuple[str, ...],
+         drift_threshold: str | None, default_duration: str | None, fail_on_gaps: bool) -> None:
+    """The auditor's report: every incident's state under a policy, gaps, orphans, clocks, manifest."""
+    base = policies.load(policy_file)
+    if tz:
+        policies.from_toml({"agency": {"zone": tz}}, "check")
+    policy = base.with_overrides(
+        zone=tz, covered=min_coverage, time_only_counts=True if accept else None,
+        drift_threshold_s=parse_duration(drift_threshold) if drift_threshold else None,
+        default_duration_s=parse_duration(default_duration) if default_duration else None,
+    )
     opts = ReportOptions(
         since=parse_when(since), until=parse_when(until, end=True), type=type_, priority=priority,
-        precinct=precinct, requires_footage_only=requires_footage_only, min_coverage=min_coverage, by=by,
-        accept_time_only="time-only" in accept, drift_threshold_s=parse_duration(drift_threshold),
-        default_duration_s=parse_duration(default_duration),
+        precinct=precinct, requires_footage_only=requires_footage_only, by=by,
+        as_of=parse_when(as_of), policy=policy,
     )
     report = build_report(_db(ctx), opts)
     text = render(report, fmt)
     if output:
         output.write_text(text, encoding="utf-8", newline="")
         s = report["summary"]
-        click.echo(f"wrote {output}: {s['no_footage']} without footage, {s['partial']} partial, "
-                   f"{s['orphans']} orphans", err=True)
+        click.echo(f"wrote {output}: of {s['required']} required incidents {s['covered']} covered, "
+                   f"{s['partial']} partial, {s['in_doubt']} in doubt, {s['no_footage']} without footage; "
+                   f"{s['orphans']} orphan recordings", err=True)
     else:
         click.echo(text, nl=False)
     if fail_on_gaps and has_gaps(report):
@@ -183,7 +195,7 @@ def _show_incident(db: Any, iid: int, accept_time_only: bool) -> None:
         click.echo(f"       {method} {score:.2f} {state}{flags}: {reason}")
         if ok and s is not None:
             spans.append((s, e if e is not None else s))
-    default = ReportOptions().default_duration_s
+    default = policies.Policy().default_duration_s
     span = coverage_span(*epochs, default)
     if span is not None:
         start, end = span

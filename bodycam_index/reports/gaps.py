@@ -1,45 +1,45 @@
-"""The auditor's gap report: which incidents lack footage, how well linked footage covers each incident, orphans
-and clock problems, with summaries by group and month.
+"""The auditor's gap report: every incident in exactly one state, rates over required incidents, orphans, clocks,
+import and clock warnings, and the manifest that makes it reproducible.
 
-`build_report` returns plain data; its JSON form (`render.to_json`) has these stable keys:
+States (`STATES`), judged under a `Policy` (`reports/policy.py`):
 
-- `report` ("bodycam-index gaps"), `version` (1), `generated_utc`, `filters` and `options` as given.
-- `summary`: `incidents` (in scope), `requiring_footage`, `with_footage` (requiring incidents with at least one
-  accepted link), `rate` (with_footage / requiring_footage, null when none), `no_footage`, `partial`, `orphans`,
-  `clock_issues` (recordings), `uncertain_links` (accepted links whose window was widened).
-- `by_group` and `by_month`: `{"by": name, "rows": [{"group", "incidents", "requiring_footage", "with_footage",
-  "rate"}]}`; an incident with several units or officers counts in each; `(none)` when it has none; months are UTC.
-- `no_footage`: `[{"incident", "type", "priority", "precinct", "received_utc", "arrived_utc", "units", "lat",
-  "lon"}]` for incidents requiring footage with no accepted link.
-- `partial`: `[{"incident", "type", "priority", "precinct", "arrived_utc", "cleared_utc", "coverage" (0–1),
-  "activation_delay_s", "early_stop_s", "missing_s", "footage" (ids), "uncertain"}]`: coverage of `[arrived,
-  cleared]` (falling back to dispatched/received and a default duration) below `min_coverage`; `uncertain` is true
-  when a linked recording's time is in doubt (zone unknown or drift beyond `drift_threshold_s`), and with it the
-  coverage figures.
-- `orphans`: `[{"footage_id", "path" (`dems:<id>` for an inventory entry), "camera", "officer", "unit",
-  "start_utc", "end_utc", "zone_unknown", "candidates"}]`, readable recordings (status not `error`) with no accepted
-  link; `zone_unknown` is true when the recording's start is wall-clock time in an unknown zone (its times are as
-  read, not UTC); `candidates` counts time-only suggestions.
-- `orphans_by_camera`: `[{"camera", "officer", "count"}]`.
-- `clocks`: `[{"camera", "recordings", "unknown_zone", "max_abs_drift_s", "footage"}]` per camera serial.
-- `points`: `[{"incident", "lat", "lon", "requires_footage", "has_footage"}]` for the map.
-- `warnings`: notes about the data (e.g. no incident marked as requiring footage).
+- `not required`: the policy does not require footage (the rule is named and counted in `summary.exclusions`);
+- `covered`: certain evidence records at least `policy.covered` of the window `[arrived − before, cleared + after]`;
+- `partial`: certain evidence, below that share (0 % when the linked recordings miss the window);
+- `in doubt`: only uncertain evidence (recording zone unknown, clock drift beyond the threshold, a link made over a
+  widened window, a time-only match, a recording without a time);
+- `no footage`: nothing linked.
+
+`build_report` returns plain data; its JSON keys: `report`, `version` (2), `manifest`, `policy`, `filters`,
+`summary` (counts per state, `required`, `covered_pct` and `recorded_pct` over required incidents, the
+`denominator` in words, `exclusions` per rule), `by_group`, `by_month`, `incidents` (every incident in scope with its
+state), `no_footage`, `partial`, `in_doubt`, `orphans`, `orphans_by_camera`, `clocks`, `data_warnings`, `points`,
+`warnings`. Percentages are 0–100 with one decimal; times are UTC (`…_utc`) with the agency's local time beside
+them (`…_local`) when the policy names its zone.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
+from functools import cache
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
-from ..db import now_utc
 from ..link import ACCEPTED, EPOCH
+from ..model import TimeCandidate
+from ..resolve import rank
+from . import policy as policies
+from .manifest import manifest
 from .snapshot import read_snapshot
 
 if TYPE_CHECKING:
     import sqlite_utils
 
 GROUPS = ("unit", "officer", "precinct", "type", "month")
+STATES = ("covered", "partial", "in doubt", "no footage", "not required")
 #: SQL over `footage f`: its times are in doubt (zone unknown, or clock drift beyond `:drift` seconds).
 _DOUBTFUL_TIME = "(f.zone_kind IS NULL OR f.zone_kind = 'unknown' OR ABS(COALESCE(f.drift_s, 0)) > :drift)"
 NONE = "(none)"
@@ -47,7 +47,7 @@ NONE = "(none)"
 
 @dataclass(frozen=True)
 class ReportOptions:
-    """Filters (ISO UTC bounds, exact matches) and thresholds for one report."""
+    """Filters (ISO UTC bounds, exact matches), grouping, the as-of time and the policy for one report."""
 
     since: str | None = None
     until: str | None = None
@@ -55,16 +55,14 @@ class ReportOptions:
     priority: str | None = None
     precinct: str | None = None
     requires_footage_only: bool = False
-    min_coverage: float = 0.8
     by: str = "unit"
-    accept_time_only: bool = False
-    drift_threshold_s: float = 120.0
-    default_duration_s: float = 3600.0
+    as_of: str | None = None
+    policy: policies.Policy = field(default_factory=policies.Policy)
 
 
-def _scope(opts: ReportOptions) -> tuple[str, list[Any]]:
+def _scope(opts: ReportOptions, as_of: str) -> tuple[str, list[Any]]:
     ref = "COALESCE(received_utc, dispatched_utc, arrived_utc)"
-    where, args = ["1"], []
+    where, args = [f"({ref} IS NULL OR {ref} <= ?)"], [as_of]
     for column, value in (("type", opts.type), ("priority", opts.priority), ("precinct", opts.precinct)):
         if value is not None:
             where.append(f"UPPER({column}) = UPPER(?)")
@@ -75,8 +73,6 @@ def _scope(opts: ReportOptions) -> tuple[str, list[Any]]:
     if opts.until:
         where.append(f"{ref} < ?")
         args.append(opts.until)
-    if opts.requires_footage_only:
-        where.append("requires_footage = 1")
     return " AND ".join(where), args
 
 
@@ -100,36 +96,121 @@ def coverage_span(
     start = next((t for t in (arrived, dispatched, received) if t is not None), None)
     if start is None:
         return None
-    return start, cleared if cleared is not None else start + default_duration_s
+    return start, cleared if cleared is not None and cleared >= start else start + default_duration_s
 
 
-def _coverage(
-    row: dict[str, Any], spans: list[tuple[float, float]], opts: ReportOptions
-) -> dict[str, Any] | None:
-    span = coverage_span(row["received"], row["dispatched"], row["arrived"], row["cleared"], opts.default_duration_s)
-    if span is None:
-        return None
-    start, end = span
-    length = max(end - start, 1.0)
-    covered = union_seconds(spans, start, end)
-    first, last = min(s for s, _ in spans), max(e for _, e in spans)
-    return {
-        "coverage": round(covered / length, 4),
-        "activation_delay_s": round(max(0.0, first - start), 1),
-        "early_stop_s": round(max(0.0, end - last), 1),
+def pct(part: float, whole: float) -> float | None:
+    """`part / whole` as a percentage with one decimal; None when `whole` is 0."""
+    return round(100.0 * part / whole, 1) if whole else None
+
+
+def requirement(row: dict[str, Any], policy: policies.Policy) -> tuple[bool, str]:
+    """Whether the policy requires footage for an incident, and the rule that decided it (plain words)."""
+    if policy.use_of_force and row["use_of_force"]:
+        return True, "use of force"
+    for text in (row["type"], row["type_description"]):
+        pattern = policies.matches(text, policy.exclude_call_types)
+        if pattern:
+            return False, f"excluded call type {pattern}"
+    pattern = policies.matches(row["type_description"], policy.exclude_clearance)
+    if pattern:
+        return False, f"excluded clearance {pattern}"
+    if policy.min_on_scene_s and row["arrived"] is not None and row["cleared"] is not None \
+            and row["cleared"] - row["arrived"] < policy.min_on_scene_s:
+        return False, f"under {policy.min_on_scene_s:g} s on scene"
+    if row["priority"] is not None and str(row["priority"]).strip().upper() in policy.priorities:
+        return True, f"priority {row['priority']}"
+    for text in (row["type"], row["type_description"]):
+        pattern = policies.matches(text, policy.call_types)
+        if pattern:
+            return True, f"call type {pattern}"
+    if policy.import_flag and row["requires_footage"]:
+        return True, "marked at import"
+    return False, "not a required call"
+
+
+@cache
+def gps_timed(source: str | None) -> bool:
+    """True when a recording's chosen start time is GPS time (the resolver's top rank)."""
+    if not source:
+        return False
+    return rank(TimeCandidate(source, datetime(2000, 1, 1, tzinfo=UTC), "utc"))[0] == 0
+
+
+@dataclass
+class Evidence:
+    """One accepted link's recording, with whether its times can be trusted."""
+
+    footage_id: int
+    method: str
+    start: float | None
+    end: float | None
+    doubt: str | None  # why the evidence is uncertain, None when certain
+
+
+def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[int, list[Evidence]], int]:
+    """Accepted links per incident (time-only included, as uncertain unless the policy counts them)."""
+    out: dict[int, list[Evidence]] = defaultdict(list)
+    widened = 0
+    sql = (
+        f"SELECT l.incident_id, l.footage_id, l.method, l.uncertain, {EPOCH.format('f.start_utc')},"
+        f" {EPOCH.format('f.end_utc')}, f.duration_s, (f.zone_kind IS NULL OR f.zone_kind = 'unknown'),"
+        f" ABS(COALESCE(f.drift_s, 0)) > :drift, f.time_source"
+        f" FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED} ORDER BY l.incident_id, l.footage_id"
+    )
+    for iid, fid, method, uncertain, start, end, duration, zone_unknown, drifted, source in db.execute(
+        sql, {"time_only": 1, "drift": policy.drift_threshold_s}
+    ):
+        widened += uncertain
+        if gps_timed(source):  # the start came from GPS time: a drifting camera clock does not put it in doubt
+            drifted = uncertain = 0
+        if start is not None and end is None:
+            end = start + (duration or 0.0)
+        doubt = ("recording time unknown" if start is None else "recording zone unknown" if zone_unknown
+                 else "recording clock drift" if drifted else "matched over a widened window" if uncertain
+                 else "time-only match" if method == "time-only" and not policy.time_only_counts else None)
+        out[iid].append(Evidence(fid, method, start, end, doubt))
+    return out, widened
+
+
+def judge(window: tuple[float, float] | None, evidence: list[Evidence], covered_share: float
+          ) -> tuple[str, dict[str, Any]]:
+    """State and coverage figures of a required incident from its evidence."""
+    certain = [e for e in evidence if e.doubt is None]
+    if not evidence:
+        return "no footage", {}
+    if not certain:
+        return "in doubt", {"doubt": sorted({e.doubt for e in evidence if e.doubt})}
+    if window is None:
+        return "in doubt", {"doubt": ["incident has no times"]}
+    start, end = window
+    length = round(max(end - start, 1.0), 3)  # to the millisecond: julianday arithmetic is good to ~50 µs
+    spans = [(e.start, e.end) for e in certain]  # type: ignore[misc]
+    covered = round(union_seconds(spans, start, end), 3)  # type: ignore[arg-type]
+    first = min(s for s, _ in spans)
+    last = max(e for _, e in spans)
+    figures = {
+        "coverage_pct": round(100.0 * covered / length, 1),
+        "covered_s": round(covered, 1),
+        "window_s": round(length, 1),
         "missing_s": round(length - covered, 1),
+        "activation_delay_s": round(first - start, 1),
+        "early_stop_s": round(end - last, 1),
     }
+    return ("covered" if covered / length >= covered_share else "partial"), figures
 
 
-def _group_rows(counts: dict[str, list[int]], by: str) -> dict[str, Any]:
-    rows = []
-    for group in sorted(counts, key=lambda g: (g == NONE, g)):
-        total, requiring, covered = counts[group]
-        rows.append({
-            "group": group, "incidents": total, "requiring_footage": requiring, "with_footage": covered,
-            "rate": round(covered / requiring, 4) if requiring else None,
-        })
-    return {"by": by, "rows": rows}
+class _Clock:
+    """UTC text → agency local text, cached per distinct value."""
+
+    def __init__(self, zone: str) -> None:
+        self.zone = ZoneInfo(zone) if zone else None
+
+    def local(self, utc_text: str | None) -> str | None:
+        if not utc_text or self.zone is None:
+            return None
+        value = datetime.fromisoformat(utc_text).astimezone(self.zone)
+        return value.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def build_report(db: sqlite_utils.Database, opts: ReportOptions | None = None) -> dict[str, Any]:
@@ -141,110 +222,130 @@ def build_report(db: sqlite_utils.Database, opts: ReportOptions | None = None) -
         return _build(db, opts)
 
 
-def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
-    where, args = _scope(opts)
+def _incidents(db: sqlite_utils.Database, opts: ReportOptions, as_of: str) -> list[dict[str, Any]]:
+    where, args = _scope(opts, as_of)
     times = ", ".join(f"{EPOCH.format(c + '_utc')} AS {c}" for c in ("received", "dispatched", "arrived", "cleared"))
     sql = (
-        f"SELECT id, number, type, priority, precinct, received_utc, arrived_utc, cleared_utc, lat, lon,"
-        f" requires_footage, COALESCE(received_utc, dispatched_utc, arrived_utc) AS ref, {times}"
-        f" FROM incidents WHERE {where} ORDER BY ref, number"
+        f"SELECT id, number, COALESCE(number_raw, number) AS number_raw, type, type_description, priority,"
+        f" precinct, received_utc, arrived_utc, cleared_utc, lat, lon, requires_footage, use_of_force, time_flags,"
+        f" COALESCE(received_utc, dispatched_utc, arrived_utc) AS ref, {times}"
+        f" FROM incidents WHERE {where} ORDER BY ref, number, id"
     )
     cursor = db.execute(sql, args)
     names = [d[0] for d in cursor.description]
-    incidents = [dict(zip(names, r, strict=True)) for r in cursor]
-    flag = {"time_only": int(opts.accept_time_only)}
-    spans: dict[int, list[tuple[float, float]]] = defaultdict(list)
-    footage_of: dict[int, list[int]] = defaultdict(list)
-    uncertain = 0
-    unsure_of: set[int] = set()
-    for iid, fid, start, end, unsure, doubtful in db.execute(
-        f"SELECT l.incident_id, l.footage_id, {EPOCH.format('f.start_utc')}, {EPOCH.format('f.end_utc')},"
-        f" l.uncertain, {_DOUBTFUL_TIME} FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED}",
-        {**flag, "drift": opts.drift_threshold_s},
-    ):
-        footage_of[iid].append(fid)
-        uncertain += unsure
-        if doubtful:
-            unsure_of.add(iid)
-        if start is not None:
-            spans[iid].append((start, end if end is not None else start))
+    return [dict(zip(names, r, strict=True)) for r in cursor]
+
+
+def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
+    policy = opts.policy
+    as_of = opts.as_of or now_as_of()
+    as_of_epoch = datetime.fromisoformat(as_of).timestamp()
+    clock = _Clock(policy.zone)
+    incidents = _incidents(db, opts, as_of)
+    evidence, widened = _evidence(db, policy)
     units: dict[int, list[tuple[str | None, str | None]]] = defaultdict(list)
     for iid, unit, officer in db.execute("SELECT incident_id, unit, officer FROM incident_units"):
         units[iid].append((unit, officer))
 
-    no_footage, partial, points = [], [], []
-    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    months: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    requiring = covered_count = 0
+    counts = dict.fromkeys(STATES, 0)
+    exclusions: dict[str, int] = defaultdict(int)
+    groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATES, 0))
+    months: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATES, 0))
+    rows, no_footage, partial, in_doubt, points = [], [], [], [], []
     for row in incidents:
-        iid, needs = row["id"], bool(row["requires_footage"])
-        has = iid in footage_of
-        requiring += needs
-        covered_count += needs and has
+        iid = row["id"]
+        required, rule = requirement(row, policy)
+        window = coverage_span(row["received"], row["dispatched"], row["arrived"], row["cleared"],
+                               policy.default_duration_s)
+        if window is not None:
+            window = (window[0] - policy.before_s, window[1] + policy.after_s)
+        if required and window is not None and window[1] > as_of_epoch - policy.upload_grace_s:
+            required, rule = False, "within the upload grace period"
+        if required:
+            state, figures = judge(window, evidence.get(iid, []), policy.covered)
+        else:
+            state, figures = "not required", {}
+            exclusions[rule] += 1
+        counts[state] += 1
         for key in _group_keys(row, units[iid], opts.by):
-            _count(groups[key], needs, has)
-        _count(months[(row["ref"] or "")[:7] or NONE], needs, has)
-        unit_list = sorted({u for u, _ in units[iid] if u})
-        if needs and not has:
-            no_footage.append({
-                "incident": row["number"], "type": row["type"], "priority": row["priority"],
-                "precinct": row["precinct"], "received_utc": row["received_utc"], "arrived_utc": row["arrived_utc"],
-                "units": unit_list, "lat": row["lat"], "lon": row["lon"],
-            })
-        if has and spans[iid]:
-            metrics = _coverage(row, spans[iid], opts)
-            if metrics is not None and metrics["coverage"] < opts.min_coverage:
-                partial.append({
-                    "incident": row["number"], "type": row["type"], "priority": row["priority"],
-                    "precinct": row["precinct"], "arrived_utc": row["arrived_utc"],
-                    "cleared_utc": row["cleared_utc"], **metrics, "footage": sorted(footage_of[iid]),
-                    "uncertain": iid in unsure_of,
-                })
+            groups[key][state] += 1
+        months[(row["ref"] or "")[:7] or NONE][state] += 1
+        base = {
+            "incident": row["number_raw"], "number": row["number"], "type": row["type"],
+            "priority": row["priority"], "precinct": row["precinct"],
+            "received_utc": row["received_utc"], "received_local": clock.local(row["received_utc"]),
+        }
+        linked = sorted({e.footage_id for e in evidence.get(iid, [])})
+        rows.append({**base, "state": state, "rule": rule, "coverage_pct": figures.get("coverage_pct"),
+                     "footage": linked})
+        if state == "no footage":
+            no_footage.append({**base, "arrived_utc": row["arrived_utc"],
+                               "units": sorted({u for u, _ in units[iid] if u}), "lat": row["lat"],
+                               "lon": row["lon"]})
+        elif state == "partial":
+            partial.append({**base, "arrived_utc": row["arrived_utc"], "cleared_utc": row["cleared_utc"],
+                            **figures, "footage": linked})
+        elif state == "in doubt":
+            in_doubt.append({**base, "why": figures["doubt"], "footage": linked})
         if row["lat"] is not None and row["lon"] is not None:
-            points.append({"incident": row["number"], "lat": row["lat"], "lon": row["lon"],
-                           "requires_footage": needs, "has_footage": has})
+            points.append({"incident": row["number_raw"], "lat": row["lat"], "lon": row["lon"], "state": state})
 
-    orphans = _orphans(db, opts, flag)
+    required_n = len(incidents) - counts["not required"]
+    orphans = _orphans(db, opts, as_of)
     by_camera: dict[tuple[str, str], int] = defaultdict(int)
     for o in orphans:
         by_camera[(o["camera"] or NONE, o["officer"] or NONE)] += 1
-    clocks = _clocks(db, opts)
+    clocks = _clocks(db, policy)
     warnings = []
-    if incidents and not requiring:
-        warnings.append("no incident in scope is marked as requiring footage: the no-footage list is empty")
+    if incidents and not required_n:
+        warnings.append("no incident in scope requires footage under this policy: nothing can be missing")
     return {
         "report": "bodycam-index gaps",
-        "version": 1,
-        "generated_utc": now_utc(),
-        "filters": {k: v for k, v in asdict(opts).items() if k in ("since", "until", "type", "priority", "precinct",
-                                                                    "requires_footage_only")},
-        "options": {k: v for k, v in asdict(opts).items() if k in ("min_coverage", "by", "accept_time_only",
-                                                                    "drift_threshold_s", "default_duration_s")},
+        "version": 2,
+        "manifest": manifest(db, as_of, policy),
+        "policy": {"source": policy.source, "sha256": policy.digest(), "rules": policy.as_dict()},
+        "filters": {"since": opts.since, "until": opts.until, "type": opts.type, "priority": opts.priority,
+                    "precinct": opts.precinct, "requires_footage_only": opts.requires_footage_only, "by": opts.by},
         "summary": {
-            "incidents": len(incidents), "requiring_footage": requiring, "with_footage": covered_count,
-            "rate": round(covered_count / requiring, 4) if requiring else None,
-            "no_footage": len(no_footage), "partial": len(partial), "orphans": len(orphans),
-            "clock_issues": sum(c["recordings"] for c in clocks), "uncertain_links": uncertain,
+            "incidents": len(incidents), "required": required_n, **{k.replace(" ", "_"): v for k, v in counts.items()},
+            "covered_pct": pct(counts["covered"], required_n),
+            "recorded_pct": pct(counts["covered"] + counts["partial"], required_n),
+            "goal_pct": round(100 * policy.goal, 1),
+            "denominator": f"{required_n} required incidents of {len(incidents)} in scope",
+            "exclusions": dict(sorted(exclusions.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "orphans": len(orphans), "clock_issues": sum(c["recordings"] for c in clocks),
+            "uncertain_links": widened,
         },
-        "by_group": _group_rows(groups, opts.by),
-        "by_month": _group_rows(months, "month"),
+        "by_group": _group_rows(groups, opts.by, policy.goal),
+        "by_month": _group_rows(months, "month", policy.goal),
+        "incidents": [r for r in rows if r["state"] != "not required" or not opts.requires_footage_only],
         "no_footage": no_footage,
         "partial": partial,
+        "in_doubt": in_doubt,
         "orphans": orphans,
         "orphans_by_camera": [
             {"camera": cam, "officer": off, "count": n}
             for (cam, off), n in sorted(by_camera.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "clocks": clocks,
+        "data_warnings": _data_warnings(incidents, db),
         "points": points,
         "warnings": warnings,
     }
 
 
-def _count(cell: list[int], needs: bool, has: bool) -> None:
-    cell[0] += 1
-    cell[1] += needs
-    cell[2] += needs and has
+def _group_rows(counts: dict[str, dict[str, int]], by: str, goal: float) -> dict[str, Any]:
+    rows = []
+    for group in sorted(counts, key=lambda g: (g == NONE, g)):
+        c = counts[group]
+        required = sum(c.values()) - c["not required"]
+        rate = pct(c["covered"], required)
+        rows.append({
+            "group": group, "incidents": sum(c.values()), "required": required, "covered": c["covered"],
+            "partial": c["partial"], "in_doubt": c["in doubt"], "no_footage": c["no footage"], "covered_pct": rate,
+            "meets_goal": None if rate is None else rate >= round(100 * goal, 1),
+        })
+    return {"by": by, "rows": rows}
 
 
 def _group_keys(row: dict[str, Any], units: list[tuple[str | None, str | None]], by: str) -> list[str]:
@@ -259,8 +360,9 @@ def _group_keys(row: dict[str, Any], units: list[tuple[str | None, str | None]],
     return [k for k in keys if k] or [NONE]
 
 
-def _orphans(db: sqlite_utils.Database, opts: ReportOptions, flag: dict[str, int]) -> list[dict[str, Any]]:
-    where, args = ["f.status != 'error'"], dict(flag)
+def _orphans(db: sqlite_utils.Database, opts: ReportOptions, as_of: str) -> list[dict[str, Any]]:
+    where, args = ["f.status != 'error'", "(f.start_utc IS NULL OR f.start_utc <= :as_of)"], {
+        "time_only": int(opts.policy.time_only_counts), "as_of": as_of}
     if opts.since:
         where.append("f.start_utc >= :since")
         args["since"] = opts.since
@@ -284,24 +386,60 @@ def _orphans(db: sqlite_utils.Database, opts: ReportOptions, flag: dict[str, int
     return rows
 
 
-def _clocks(db: sqlite_utils.Database, opts: ReportOptions) -> list[dict[str, Any]]:
+def _clocks(db: sqlite_utils.Database, policy: policies.Policy) -> list[dict[str, Any]]:
     sql = f"""
         SELECT COALESCE(f.serial, '{NONE}'), f.id, f.zone_kind, f.drift_s FROM footage f
         WHERE f.status != 'error' AND f.start_utc IS NOT NULL AND {_DOUBTFUL_TIME}
         ORDER BY 1, f.id
     """
     cams: dict[str, dict[str, Any]] = {}
-    for camera, fid, zone, drift in db.execute(sql, {"drift": opts.drift_threshold_s}):
+    for camera, fid, zone, drift in db.execute(sql, {"drift": policy.drift_threshold_s}):
         cam = cams.setdefault(camera, {"camera": camera, "recordings": 0, "unknown_zone": 0,
                                        "max_abs_drift_s": None, "footage": []})
         cam["recordings"] += 1
         cam["unknown_zone"] += zone in (None, "unknown")
-        if drift is not None and abs(drift) > opts.drift_threshold_s:
+        if drift is not None and abs(drift) > policy.drift_threshold_s:
             cam["max_abs_drift_s"] = max(cam["max_abs_drift_s"] or 0.0, round(abs(drift), 1))
         cam["footage"].append(fid)
     return list(cams.values())
 
 
+_FLAG_WORDS = {
+    "date_only": "only a date was given (time of day unknown)",
+    "ambiguous": "local time falls in the repeated DST hour",
+    "nonexistent": "local time falls in the skipped DST hour",
+}
+
+
+def _data_warnings(incidents: list[dict[str, Any]], db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Import warnings (incident time flags) and footage zone problems, one row each, for their own section."""
+    out: list[dict[str, Any]] = []
+    for row in incidents:
+        if not row["time_flags"]:
+            continue
+        try:
+            flags = json.loads(row["time_flags"])
+        except ValueError:
+            flags = [row["time_flags"]]
+        for flag in flags if isinstance(flags, list) else [flags]:
+            out.append({"kind": "import", "subject": row["number_raw"], "issue": str(flag),
+                        "detail": _FLAG_WORDS.get(str(flag).split(":")[0], str(flag))})
+    for fid, path, zone, time_source in db.execute(
+        "SELECT id, COALESCE(path, 'dems:' || dems_id), zone_kind, time_source FROM footage"
+        " WHERE status != 'error' AND start_utc IS NOT NULL AND (zone_kind IS NULL OR zone_kind = 'unknown')"
+        " ORDER BY id"
+    ):
+        out.append({"kind": "clock", "subject": f"recording {fid}: {path}", "issue": "zone unknown",
+                    "detail": f"start time from {time_source or 'an unnamed source'} is wall-clock time in an unknown"
+                              " zone: its UTC time is in doubt (scan with --tz)"})
+    return out
+
+
 def has_gaps(report: dict[str, Any]) -> bool:
-    """True when the report lists incidents without footage or with partial coverage."""
+    """True when a required incident has no footage or only partial coverage."""
     return bool(report["no_footage"] or report["partial"])
+
+
+def now_as_of() -> str:
+    """The current time as the report's as-of text (whole seconds, so it is easy to repeat with --as-of)."""
+    return datetime.now(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%S.%fZ")

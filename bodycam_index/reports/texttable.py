@@ -7,7 +7,6 @@ and longer cells continue on the next lines of their row.
 from __future__ import annotations
 
 
-
 def cell_len(text: str) -> int:
     """Terminal cells `text` takes (wide characters count two)."""
     if text.isascii():
@@ -33,7 +32,7 @@ def _pieces(text: str, width: int) -> list[str]:
     return pieces
 
 
-def render_table(title: str, columns: list[str], rows: list[list[str]], fold: int = 60) -> str:
+def render_table(title: str, columns: list[str], rows: list[list[str]], fold: int = 80) -> str:
     """A titled table with a header rule; columns as wide as their widest cell, at most `fold`."""
     widths = [min(fold, cell_len(c)) for c in columns]
     for row in rows:

@@ -1,0 +1,111 @@
+"""The manifest that makes a report reproducible: tool version, as-of time, database and its content digest, the
+imported files with their SHA-256, the policy digest and the audit log's head."""
+
+from __future__ import annotations
+
+import hashlib
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from .. import audit
+
+if TYPE_CHECKING:
+    import sqlite_utils
+
+    from .policy import Policy
+
+#: Tables whose content a report depends on, each with the bookkeeping columns left out of the digest (when a row
+#: was written says nothing about what it says). GPS fixes and time candidates are summarised in `footage`.
+DIGEST_TABLES = {
+    "incidents": ("imported_utc",),
+    "incident_aliases": (),
+    "incident_units": (),
+    "assignments": (),
+    "footage": ("scan_id", "indexed_utc"),
+    "footage_hints": (),
+    "links": ("created_utc",),
+    "audit_log": (),
+}
+
+
+def tool_version() -> str:
+    """The installed bodycam-index version."""
+    try:
+        return version("bodycam-index")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def content_digest(db: sqlite_utils.Database) -> str:
+    """SHA-256 over the rows of DIGEST_TABLES in a fixed order (independent of WAL state or page layout)."""
+    digest = hashlib.sha256()
+    present = set(db.table_names())
+    for table, skip in DIGEST_TABLES.items():
+        if table not in present:
+            continue
+        columns = [c.name for c in db[table].columns if c.name not in skip]
+        digest.update(f"\x00{table}:{','.join(columns)}\n".encode())
+        quoted = ", ".join(f'"{c}"' for c in columns)
+        for row in db.execute(f'SELECT {quoted} FROM "{table}" ORDER BY rowid'):
+            digest.update(repr(row).encode("utf-8", "surrogatepass"))
+            digest.update(b"\n")
+    return digest.hexdigest()
+
+
+def file_sha256(path: str) -> str | None:
+    """SHA-256 of a file as it is now, None when it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
+
+
+def imported_files(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Each file incidents, inventory entries or roster rows came from, with its row count and current SHA-256."""
+    counts: dict[tuple[str, str], int] = {}
+    for kind, sql in (
+        ("incidents", "SELECT source_file, COUNT(*) FROM incidents WHERE source_file IS NOT NULL GROUP BY 1"),
+        ("inventory", "SELECT source_file, COUNT(*) FROM footage WHERE origin = 'dems' AND source_file IS NOT NULL"
+                      " GROUP BY 1"),
+        ("roster", "SELECT source_file, COUNT(*) FROM assignments WHERE source_file IS NOT NULL GROUP BY 1"),
+    ):
+        for path, n in db.execute(sql):
+            counts[(kind, path)] = n
+    return [{"kind": kind, "file": path, "rows": n, "sha256": file_sha256(path)}
+            for (kind, path), n in sorted(counts.items())]
+
+
+def database_path(db: sqlite_utils.Database) -> str:
+    """The main database file's absolute path (`:memory:` for an in-memory one)."""
+    for _seq, name, file in db.execute("PRAGMA database_list"):
+        if name == "main":
+            return str(Path(file).resolve()) if file else ":memory:"
+    return ":memory:"
+
+
+def audit_head(db: sqlite_utils.Database) -> dict[str, Any]:
+    """The audit log's newest entry id and hash (`audit.head` where the audit module provides it)."""
+    head = getattr(audit, "head", None)
+    if head is not None:
+        found = head(db)
+        return {"entry": found.id, "hash": found.hash}
+    row = db.execute("SELECT id, hash FROM audit_log ORDER BY id DESC LIMIT 1").fetchone()
+    return {"entry": row[0], "hash": row[1]} if row else {"entry": 0, "hash": audit.GENESIS}
+
+
+def manifest(db: sqlite_utils.Database, as_of: str, policy: Policy) -> dict[str, Any]:
+    """Everything needed to reproduce or verify a report."""
+    return {
+        "tool": "bodycam-index",
+        "version": tool_version(),
+        "as_of": as_of,
+        "database": {"path": database_path(db), "content_sha256": content_digest(db)},
+        "imported_files": imported_files(db),
+        "policy": {"source": policy.source, "sha256": policy.digest()},
+        "audit_head": audit_head(db),
+    }
