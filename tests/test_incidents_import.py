@@ -201,3 +201,70 @@ def test_version_1_database_gains_unit_time_columns(tmp_path):
     assert db.execute("SELECT * FROM incident_units").fetchall() == [(7, "B1", None, None, None, None)]
     connect(path)  # nothing left to do
     assert db.execute("SELECT version FROM schema_version").fetchall() == [(SCHEMA_VERSION,)]
+
+
+# ------------------------------------------------------------------------------------------------ header and junk rows
+
+@pytest.mark.corpus
+def test_corpus_repeated_headers_and_footers_are_skipped_with_a_reason(tmp_path):
+    """NOPD use-of-force rows with the header repeated inside (upper case without spaces, as a second export
+    appended writes it; and once with two names changed), totals and a report footer: none becomes an incident."""
+    reader = CsvFile(NOPD_UOF)
+    rows = [r.cells for r in reader.rows()][:300]
+    shouting = [h.upper().replace(" ", "") for h in reader.header]
+    changed = list(reader.header)
+    changed[1], changed[5] = "DATE OF OCCURRENCE", "UNIT NAME"
+    width = len(reader.header)
+    out = rows[:100] + [shouting] + rows[100:200] + [changed] + rows[200:] + [
+        ["Total", "300"] + [""] * (width - 2), ["Report generated on 12/02/2021 08:00"] + [""] * (width - 1),
+        ["Page 3 of 3"]]
+    path = tmp_path / "uof.csv"
+    _write(path, reader.header, out)
+    db = connect(tmp_path / "t.db")
+    report = import_incidents(db, path, preset="nopd-uof", tz="America/Chicago")
+    expected = len({importer.incident_key(r[0].strip()) for r in rows})
+    assert report.new == expected
+    reasons = sorted((s.line, s.reason) for s in report.skipped_rows)
+    assert reasons == [(102, "repeated header row"), (203, "repeated header row"), (304, "totals or footer line"),
+                       (305, "totals or footer line"), (306, "totals or footer line")]
+    assert report.rows == len(out)
+    assert find_incident(db, "PIBFILENUMBER") is None and find_incident(db, "Total") is None
+
+
+# ------------------------------------------------------------------------------------------------ split date and time
+
+SF = CAD / "portal_samples" / "hz9m-tj6z.csv"
+
+
+@pytest.mark.corpus
+def test_corpus_split_date_and_time_placeholder_midnight_is_never_a_time(tmp_path):
+    """San Francisco calls (separate date and time columns) as a CSV export writes them: the date column carries
+    a `12:00:00 AM` placeholder. A blank time gives a date-only incident (whole local day, flagged), a later row of
+    the same call with its time fills it, a spreadsheet's day-zero date before a time is ignored."""
+    reader = CsvFile(SF)
+    at = {n: reader.header.index(n) for n in ("crime_id", "call_date", "call_time")}
+    rows = [r.cells for r in reader.rows()]
+    out = []
+    for cells in rows:
+        day = datetime.fromisoformat(cells[at["call_date"]]).strftime("%m/%d/%Y") + " 12:00:00 AM"
+        out.append([cells[at["crime_id"]], day, cells[at["call_time"]]])
+    first, second, third = out[0], out[1], out[2]  # 160913285 19:49, 160913298 19:54, then a third call
+    first_time, third_time = first[2], third[2]
+    first[2] = ""  # blank: this call's time is on a later row
+    out.append([first[0], first[1], first_time])
+    second[2] = "12/30/1899 " + datetime.strptime(second[2], "%H:%M").strftime("%I:%M:%S %p")
+    third[2] = ""  # blank and never given
+    path = tmp_path / "sf.csv"
+    _write(path, ["Crime Id", "Call Date", "Call Time"], out)
+    db = connect(tmp_path / "t.db")
+    report = import_incidents(db, path, preset="sf-cfs", tz="America/Los_Angeles")
+    assert (report.rows, report.new, report.skipped) == (len(out), len(rows), 0)
+    filled = find_incident(db, first[0])
+    assert filled["received_utc"] == "2016-04-01T02:49:00.000000Z"  # 19:49 PDT on 3/31
+    assert filled["time_flags"] is None and filled["cleared_utc"] is None
+    assert find_incident(db, second[0])["received_utc"] == "2016-04-01T02:54:00.000000Z"
+    day_only = find_incident(db, third[0])
+    assert third_time  # the export had one: the test blanked it
+    assert day_only["received_utc"] == "2016-03-31T07:00:00.000000Z"  # local midnight, never 12:00:00 AM as a time
+    assert day_only["cleared_utc"] == "2016-04-01T07:00:00.000000Z"  # the whole local day
+    assert "date_only:received" in day_only["time_flags"]

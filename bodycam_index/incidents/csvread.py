@@ -2,7 +2,8 @@
 
 Handles a UTF-8 BOM (or a Windows-1252 file), CRLF / LF / bare-CR line ends, a delimiter sniffed from the header
 line (comma, TAB, semicolon or pipe, whatever the extension says), quoted cells spanning lines, header rows repeated
-inside the data, null tokens (`NULL`, `-`, `N/A`, `X`, empty) and garbage cells (`System.Xml.XmlElement`, `#VALUE!`).
+inside the data (loosely: case, spaces and punctuation ignored, or most cells naming columns) and totals or footer
+lines (left out and noted in `dropped` with the reason), null tokens (`NULL`, `-`, `N/A`, `X`, empty) and garbage cells (`System.Xml.XmlElement`, `#VALUE!`).
 Rows come out one at a time with the line they start on, so memory stays flat whatever the file size.
 """
 
@@ -21,13 +22,34 @@ DELIMITERS = ",\t;|"
 NULL_TOKENS = frozenset({"", "null", "-", "--", "n/a", "x", "none", "nan"})
 _GARBAGE = re.compile(r"^(?:System\.[A-Za-z.]+|#(?:VALUE!|REF!|N/A|NAME\?|DIV/0!|NULL!))$")
 _SAMPLE = 64 * 1024
+_NON_ALNUM = re.compile(r"[^a-z0-9]")
+_FOOTER = re.compile(
+    r"^\W*(?:grand\s+)?(?:totals?|sum|count|record\s+count|records|rows|end\s+of\s+(?:report|file|data|list)|"
+    r"page\s+\d+|(?:report\s+)?(?:generated|printed|run|created)\s+(?:on|at|by)|report\s+(?:generated|printed|run))\b",
+    re.IGNORECASE)
 
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
 
 def header_key(name: str) -> str:
     """A column name reduced for loose matching: lower case, letters and digits only (`Case #` → `case`)."""
-    return re.sub(r"[^a-z0-9]", "", name.lower())
+    return _NON_ALNUM.sub("", name.lower())
+
+
+def junk_reason(cells: list[str], keys: list[str], names: frozenset[str]) -> str | None:
+    """Why a data row is not data, or None: it repeats the header (every cell as `keys` once reduced by
+    `header_key`, or most of its non-empty cells name columns), or it is a totals / footer line (`Total`, `Count:
+    16648`, `Page 3 of 9`, `Report generated on …` with at most half the cells filled)."""
+    first = next((c for c in cells if c.strip()), "")
+    first_key = header_key(first) if len(first) < 100 else ""
+    if first_key in names:
+        filled = [header_key(c) for c in cells if c.strip()]
+        if [header_key(c) for c in cells] == keys or sum(k in names for k in filled) * 2 > len(filled) >= 2 or (
+                len(keys) == 1 and filled == keys):
+            return "repeated header row"
+    if _FOOTER.match(first) and sum(bool(c.strip()) for c in cells) * 2 <= max(len(keys), 2):
+        return "totals or footer line"
+    return None
 
 
 def clean(cell: str) -> str | None:
@@ -105,15 +127,18 @@ class CsvFile:
                     break
         if not self.header:
             raise InputError(f"{path}: empty file, no header row")
+        self.dropped: list[tuple[int, str]] = []  # (line, reason) of rows `records` left out as not data
 
     def rows(self) -> Iterator[Row]:
         """Data rows in file order; the header, repeated header rows and blank lines are left out."""
         return (Row(line, cells) for line, cells in self.records())
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """`rows()` as plain `(line, cells)` tuples (the importers' fast path)."""
+        """`rows()` as plain `(line, cells)` tuples (the importers' fast path); repeated headers and footer lines
+        go to `dropped` instead."""
         keys = [header_key(c) for c in self.header]
-        first = self.header[0].lower()
+        names = frozenset(k for k in keys if k)
+        dropped = self.dropped
         with self.path.open(encoding=self.encoding, errors="replace", newline="") as fh:
             reader = csv.reader(fh, delimiter=self.delimiter)
             end = 0
@@ -125,10 +150,8 @@ class CsvFile:
                 if in_header:
                     in_header = not any(c.strip() for c in cells)
                     continue
-                if (
-                    cells[0].strip().lower() == first
-                    and len(cells) == len(keys)
-                    and [header_key(c) for c in cells] == keys
-                ):
+                reason = None if cells[0][:1].isdigit() else junk_reason(cells, keys, names)  # names start with letters
+                if reason:
+                    dropped.append((start, reason))
                     continue
                 yield start, cells

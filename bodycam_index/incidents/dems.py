@@ -103,6 +103,9 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
                 _store(db, preset, pending, time_source, report)
             pending[dems_id] = (record, (typed, canonical_number(typed)) if typed else None)
         _store(db, preset, pending, time_source, report)
+    for line, reason in csv_file.dropped:
+        report.rows += 1
+        report.skip(str(path), line, reason)
     return report
 
 

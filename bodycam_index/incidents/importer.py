@@ -15,11 +15,12 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -47,6 +48,8 @@ if TYPE_CHECKING:
 
     import sqlite_utils
 
+#: The date a spreadsheet writes before a bare time of day (its day zero): `12/30/1899 3:04:00 PM`.
+_EPOCH_DAY = re.compile(r"^(?:1899-12-3[01]|12/3[01]/1899|1900-01-0[01]|0?1/0?[01]/1900)[ T]+")
 BATCH = 20_000
 HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
 _TEXT_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
@@ -237,10 +240,10 @@ class RowBuilder:
             return None, None
         try:
             value, has_time = column.parse(text)
-            if clock_at is not None:
+            if clock_at is not None:  # the date column's own time of day is a placeholder (`12:00:00 AM`)
                 clock_text = clean(cells[clock_at])
-                if clock_text is not None:
-                    value, has_time = datetime.combine(value.date(), parse_clock(clock_text), value.tzinfo), True
+                clock = parse_clock(_EPOCH_DAY.sub("", clock_text)) if clock_text is not None else None
+                value, has_time = datetime.combine(value.date(), clock or time(), value.tzinfo), clock is not None
         except ValueError:
             flags.append(f"bad_time:{name}")
             return None, None
@@ -396,8 +399,13 @@ def _batches(csv_file: CsvFile, builder: RowBuilder, finish: _Finisher) -> Itera
     skipped: list[tuple[int, str]] = []
     rows = aliased = 0
     build = builder.build
+    dropped = csv_file.dropped
     for line, cells in csv_file.records():
         rows += 1
+        if dropped:  # rows the reader left out (repeated headers, footers) are skipped rows too
+            rows += len(dropped)
+            skipped += dropped
+            dropped.clear()
         built = build(line, cells)
         if isinstance(built, str):
             skipped.append((line, built))
@@ -411,7 +419,8 @@ def _batches(csv_file: CsvFile, builder: RowBuilder, finish: _Finisher) -> Itera
             if len(pending) >= BATCH:
                 yield rows, aliased, skipped, [finish(inc) for inc in pending.values()]
                 pending, skipped, rows, aliased = {}, [], 0, 0
-    yield rows, aliased, skipped, [finish(inc) for inc in pending.values()]
+    rows += len(dropped)
+    yield rows, aliased, skipped + dropped, [finish(inc) for inc in pending.values()]
 
 
 def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,

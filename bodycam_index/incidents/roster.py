@@ -86,6 +86,9 @@ def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC
                 _store(db, pending, str(path), report)
             pending[key] = (end, line)
         _store(db, pending, str(path), report)
+    for line, reason in csv_file.dropped:
+        report.rows += 1
+        report.skip(str(path), line, reason)
     return report
 
 
