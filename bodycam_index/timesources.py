@@ -47,6 +47,7 @@ _TABLE: list[TimeSource] = [
     TimeSource("gpmf.syst", GPS, "utc", "GoPro Karma GPRI/GLPI fix timed by SYST, first fix", gps=True),
     TimeSource("fit.record", GPS, "utc", "Garmin FIT record messages, first timed fix", gps=True),
     TimeSource("fit.gps_metadata", GPS, "utc", "Garmin FIT (VIRB) gps_metadata, first timed fix", gps=True),
+    TimeSource("djicsv.datetime_utc", GPS, "utc", "DJI flight-log CSV (Airdata) datetime(utc), first fix", gps=True),
     TimeSource("track.first_fix", GPS, "utc", "a track file on its own: its first timed fix", gps=True),
     # Zone-aware container tags.
     TimeSource("mp4.keys.creationdate", ZONED_TAG, "varies", "QuickTime Keys com.apple.quicktime.creationdate"),
@@ -70,12 +71,14 @@ _TABLE: list[TimeSource] = [
     TimeSource("blackvue.sttm", SIDECAR, "local", "BlackVue `sttm`: ms since 1970 in local time"),
     TimeSource("freegps.localtime", SIDECAR, "local", "Novatek freeGPS camera clock"),
     TimeSource("fit.time_created", SIDECAR, "utc", "Garmin FIT file_id time_created"),
+    TimeSource("djicsv.updatetime_local", SIDECAR, "local", "DJI log viewer CSV CUSTOM.updateTime: phone clock"),
     # Container header times.
     TimeSource("mp4.mvhd.creation", HEADER, "writer", "QuickTime/MP4 mvhd creation time"),
     TimeSource("mp4.tkhd.creation", HEADER, "writer", "QuickTime/MP4 tkhd creation time (mvhd unset)"),
     TimeSource("mp4.mdhd.creation", HEADER, "writer", "QuickTime/MP4 mdhd creation time (mvhd unset)"),
     TimeSource("avi.idit", HEADER, "local", "AVI IDIT text date"),
     TimeSource("avi", HEADER, "local", "AVI LIST/INFO text date (ICRD)"),
+    TimeSource("dv.recdatetime", HEADER, "local", "DV packs 0x62/0x63: camcorder recording date and time"),
     TimeSource("exif.datetimeoriginal", HEADER, "varies", "EXIF DateTimeOriginal (+ SubSec, OffsetTimeOriginal)"),
     TimeSource("exif.datetime", HEADER, "local", "EXIF IFD0 DateTime (no DateTimeOriginal)"),
     TimeSource("ffmpeg.creation_time", HEADER, "writer", "FFmpeg's creation_time of a file no parser reads "

@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import pytest
 
 from bodycam_index.extract import extract_media, identify
-from bodycam_index.extract.classify import classify_unknown
+from bodycam_index.extract.filekind import classify_unknown
 from bodycam_index.extract.reader import Reader
+from bodycam_index.timesources import lookup
 
 AIRDATA = (
     "time(millisecond),datetime(utc),latitude,longitude,height_above_takeoff(feet),"
@@ -47,6 +48,7 @@ def test_synthetic_airdata_csv_fixes_are_utc() -> None:
     (start,) = found.times
     assert (start.source, start.zone, start.value) == ("djicsv.datetime_utc", "utc", first.t_utc)
     assert found.duration_s == 2.0
+    assert all(lookup(t.source) is not None for t in found.times)  # declared in timesources.py
 
 
 def test_synthetic_log_viewer_csv_keeps_the_phone_clock_as_wall_clock() -> None:
@@ -59,6 +61,7 @@ def test_synthetic_log_viewer_csv_keeps_the_phone_clock_as_wall_clock() -> None:
     assert (start.source, start.zone, start.value) == ("djicsv.updatetime_local", "local",
                                                        datetime(2021, 7, 29, 16, 32, 50, 500000))
     assert found.duration_s == pytest.approx(2.1)
+    assert all(lookup(t.source) is not None for t in found.times)
 
 
 def test_other_csv_is_not_a_flight_log() -> None:

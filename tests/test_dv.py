@@ -16,6 +16,7 @@ from bodycam_index.extract import extract_media, identify
 from bodycam_index.extract.dv import recording_time
 from bodycam_index.extract.reader import Reader
 from bodycam_index.model import ExtractError
+from bodycam_index.timesources import lookup
 
 REQUIRED = os.environ.get("BODYCAM_REQUIRE_CORPUS") == "1"
 needs_ffmpeg = pytest.mark.skipif(shutil.which("ffmpeg") is None and not REQUIRED, reason="needs the ffmpeg CLI")
@@ -67,6 +68,7 @@ def test_synthetic_dv_packs_give_wall_clock_and_duration() -> None:
     assert found.times[0].value == datetime(1998, 12, 19, 23, 5, 59)
     assert found.duration_s == pytest.approx(3 / 25)  # three PAL frames of 144,000 bytes at 25 fps
     assert found.tags["dv.frames"] == "3"
+    assert all(lookup(t.source) is not None for t in found.times)  # declared in timesources.py
 
 
 def test_synthetic_dv_unset_date_is_a_warning() -> None:

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from bodycam_index.extract import extract_media, identify
 from bodycam_index.extract.reader import Reader
 from bodycam_index.model import ExtractError
+from bodycam_index.timesources import lookup
 
 FIT_EPOCH = datetime(1989, 12, 31, tzinfo=UTC)
 _CRC_TABLE = (0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
@@ -89,6 +90,7 @@ def test_synthetic_fit_track_times_and_identity() -> None:
     assert found.duration_s == 2.0
     assert (found.identity.make, found.identity.model, found.identity.serial) == (
         "garmin", "virb_ultra_30", "3987654321")
+    assert all(lookup(t.source) is not None for t in found.times)  # declared in timesources.py
 
 
 def test_synthetic_fit_invalid_position_is_dropped_and_counted() -> None:

@@ -15,7 +15,7 @@ from ..model import ExtractError, Extraction
 from .reader import Reader
 
 if TYPE_CHECKING:
-    from .classify import Classification
+    from .filekind import Classification
 
 #: Container family → module implementing `extract(reader)`.
 PARSERS: dict[str, str] = {
@@ -71,8 +71,8 @@ def identify(head: bytes) -> str | None:
 
 
 def classify(path: Path, head: bytes) -> Classification:
-    """Media, sidecar, worth a probe, or not media (with a reason): see `classify.classify`."""
-    from .classify import classify as _classify
+    """Media, sidecar, worth a probe, or not media (with a reason): see `filekind.classify`."""
+    from .filekind import classify as _classify
 
     return _classify(path, head)
 
@@ -84,7 +84,7 @@ def is_recording(path: Path) -> bool:
             head = reader.read_upto(0, HEAD_BYTES)
     except (OSError, ExtractError):
         return False
-    from .classify import classify as _classify  # (importing the submodule rebinds the package's `classify`)
+    from .filekind import classify as _classify
 
     return _classify(path, head).kind in ("media", "probe")
 
@@ -95,7 +95,7 @@ def extract_media(reader: Reader) -> Extraction:
     head = reader.read_upto(0, HEAD_BYTES)
     family = identify(head)
     if family is None:
-        from .classify import classify_unknown
+        from .filekind import classify_unknown
 
         kind = classify_unknown(head)
         path = reader.path

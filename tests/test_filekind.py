@@ -8,7 +8,7 @@ import pytest
 from conftest import MEDIA, SAMPLE_MEDIA
 
 from bodycam_index.extract import HEAD_BYTES, classify
-from bodycam_index.extract.classify import classify_unknown, text_kind
+from bodycam_index.extract.filekind import classify_unknown, text_kind
 
 
 def _classify(path: Path):
