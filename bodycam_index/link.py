@@ -11,6 +11,7 @@ re-linking and win over automatic rows of the same pair.
 from __future__ import annotations
 
 import heapq
+import json
 import math
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
@@ -142,23 +143,34 @@ class _Grid:
         return found
 
 
-def _load_incidents(db: sqlite_utils.Database, opts: LinkOptions) -> list[tuple[float, float, _Incident]]:
-    cols = ", ".join(EPOCH.format(c) for c in ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc"))
-    rows = []
-    for iid, rec, dis, arr, clr, lat, lon in db.execute(f"SELECT id, {cols}, lat, lon FROM incidents"):
+#: Recordings per sweep batch, and GPS fixes per batch (a batch closes at whichever comes first).
+BATCH_FOOTAGE = 5_000
+BATCH_FIXES = 200_000
+#: Recordings whose padded span exceeds this are swept on their own, so that one long recording or one badly
+#: drifting clock does not make every batch index a long stretch of incidents.
+WIDE_S = 2 * 86400.0
+
+
+def _incident_stream(db: sqlite_utils.Database, opts: LinkOptions) -> Iterator[tuple[float, float, _Incident]]:
+    """(window start, window end, incident) of every incident with a window, in window-start order (SQLite sorts)."""
+    epochs = [EPOCH.format(c) for c in ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc")]
+    first = f"COALESCE({epochs[1]}, {epochs[0]}, {epochs[2]})"
+    sql = f"SELECT id, {', '.join(epochs)}, lat, lon FROM incidents WHERE {first} IS NOT NULL ORDER BY {first}"
+    for iid, rec, dis, arr, clr, lat, lon in db.execute(sql):
         window = incident_window(rec, dis, arr, clr, opts)
         if window is not None:
-            rows.append((window[0], window[1], _Incident(iid, lat, lon)))
-    return rows
+            yield window[0], window[1], _Incident(iid, lat, lon)
 
 
-def _load_units(db: sqlite_utils.Database) -> dict[tuple[str, str], set[int]]:
-    keys: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for iid, unit, officer in db.execute("SELECT incident_id, unit, officer FROM incident_units"):
+def _unit_keys(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
+    """The unit and officer keys of the given incidents."""
+    keys: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    sql = "SELECT incident_id, unit, officer FROM incident_units WHERE incident_id IN (SELECT value FROM json_each(?))"
+    for iid, unit, officer in db.execute(sql, [json.dumps(ids)]):
         if unit:
-            keys[("unit", unit.strip().upper())].add(iid)
+            keys[iid].append(("unit", unit.strip().upper()))
         if officer:
-            keys[("officer", officer.strip().upper())].add(iid)
+            keys[iid].append(("officer", officer.strip().upper()))
     return keys
 
 
@@ -173,51 +185,96 @@ def _load_roster(db: sqlite_utils.Database) -> dict[str, list[tuple[float, float
     return roster
 
 
-def _footage_rows(db: sqlite_utils.Database) -> Iterator[tuple[tuple[Any, ...], list[tuple[Any, ...]]]]:
-    """Footage with a start time, each with its GPS fixes (merge of two id-ordered streams)."""
+def _footage_stream(db: sqlite_utils.Database, opts: LinkOptions, wide: bool) -> Iterator[tuple[Any, ...]]:
+    """Recordings with a start time, narrow or wide ones (WIDE_S), in order of their padded start (SQLite sorts):
+    (id, start, end, duration, zone_kind, drift, serial, officer, unit, lat, lon, path, pad, fix_count)."""
+    pad = ("CASE WHEN zone_kind IS NULL OR zone_kind IN ('', 'unknown') THEN :unknown"
+           " WHEN drift_s IS NOT NULL AND abs(drift_s) > :threshold THEN abs(drift_s) ELSE 0.0 END")
     sql = (
-        f"SELECT id, {EPOCH.format('start_utc')}, {EPOCH.format('end_utc')}, duration_s, zone_kind, drift_s,"
-        " serial, officer, unit, lat, lon, path FROM footage WHERE start_utc IS NOT NULL ORDER BY id"
+        f"SELECT * FROM (SELECT id, {EPOCH.format('start_utc')} AS s, {EPOCH.format('end_utc')} AS e, duration_s,"
+        f" zone_kind, drift_s, serial, officer, unit, lat, lon, path, {pad} AS pad, fix_count FROM footage"
+        " WHERE start_utc IS NOT NULL) WHERE s IS NOT NULL"
+        " AND (COALESCE(e, s + COALESCE(duration_s, 0.0)) - s + 2 * pad > :wide) = :is_wide ORDER BY s - pad"
     )
-    fixes = db.conn.execute(
-        f"SELECT footage_id, {EPOCH.format('t_utc')}, t_offset_s, lat, lon FROM gps_fixes ORDER BY footage_id"
-    )
-    pending = fixes.fetchone()
-    for row in db.conn.execute(sql):
-        own: list[tuple[Any, ...]] = []
-        while pending is not None and pending[0] <= row[0]:
-            if pending[0] == row[0]:
-                own.append(pending)
-            pending = fixes.fetchone()
-        yield row, own
+    yield from db.execute(sql, {"unknown": opts.unknown_zone_s, "threshold": opts.drift_threshold_s,
+                                "wide": WIDE_S, "is_wide": int(wide)})
+
+
+def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    """Rows in batches of at most BATCH_FOOTAGE recordings or (past the first) BATCH_FIXES fixes."""
+    batch: list[tuple[Any, ...]] = []
+    fixes = 0
+    for row in rows:
+        if batch and (len(batch) >= BATCH_FOOTAGE or fixes + (row[13] or 0) > BATCH_FIXES):
+            yield batch
+            batch, fixes = [], 0
+        batch.append(row)
+        fixes += row[13] or 0
+    if batch:
+        yield batch
+
+
+def _fixes_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[tuple[Any, ...]]]:
+    """The GPS fixes of the given recordings."""
+    found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    sql = (f"SELECT footage_id, {EPOCH.format('t_utc')}, t_offset_s, lat, lon FROM gps_fixes"
+           " WHERE footage_id IN (SELECT value FROM json_each(?)) ORDER BY footage_id, rowid")
+    for row in db.execute(sql, [json.dumps(ids)]):
+        found[row[0]].append(row)
+    return found
+
+
+def sweep(db: sqlite_utils.Database, opts: LinkOptions) -> Iterator[tuple[int, dict[int, tuple[str, float, str]],
+                                                                      bool]]:
+    """(footage id, its candidates, uncertain) for every recording with a start time.
+
+    Recordings (by padded start) and incidents (by window start) are read in time order; each batch of recordings
+    is matched against the incidents whose windows meet its span, so memory holds one batch and the incidents
+    around it, whatever the totals."""
+    roster = _load_roster(db)
+    for wide in (False, True):
+        incidents = _incident_stream(db, opts)
+        pending = next(incidents, None)
+        active: list[tuple[float, float, _Incident]] = []
+        units: dict[int, list[tuple[str, str]]] = {}
+        for batch in _batches(_footage_stream(db, opts, wide)):
+            lo = batch[0][1] - batch[0][12]
+            hi = max(row[2] if row[2] is not None else row[1] + (row[3] or 0.0) for row in batch)
+            hi += max(row[12] for row in batch)
+            active = [r for r in active if r[1] >= lo]
+            added = []
+            while pending is not None and pending[0] <= hi:
+                if pending[1] >= lo:
+                    active.append(pending)
+                    added.append(pending[2].id)
+                pending = next(incidents, None)
+            units = {r[2].id: units[r[2].id] for r in active if r[2].id in units} | _unit_keys(db, added)
+            linker = Linker(active, units, roster, opts)
+            fixes = _fixes_of(db, [row[0] for row in batch])
+            for row in batch:
+                yield row[0], linker.candidates(row, fixes.get(row[0], [])), row[12] > 0
 
 
 class Linker:
-    """One linking run's indexes over incidents, units and roster."""
+    """The indexes over one stretch of incidents (and their units) and the roster."""
 
-    def __init__(self, db: sqlite_utils.Database, opts: LinkOptions) -> None:
+    def __init__(self, rows: list[tuple[float, float, _Incident]], unit_keys: dict[int, list[tuple[str, str]]],
+                 roster: dict[str, list[tuple[float, float, str | None, str | None]]], opts: LinkOptions) -> None:
         self.opts = opts
-        rows = _load_incidents(db, opts)
-        self.incident_count = len(rows)
         self.windows = {r[2].id: (r[0], r[1]) for r in rows}
         self.grid = _Grid([r for r in rows if r[2].lat is not None and r[2].lon is not None], opts.radius_m)
         self.all = IntervalIndex(rows)
         self.unplaced = IntervalIndex(r for r in rows if r[2].lat is None or r[2].lon is None)
-        self.units = _load_units(db)
-        self.roster = _load_roster(db)
-
-    def _uncertainty(self, zone_kind: str | None, drift: float | None) -> float:
-        if not zone_kind or zone_kind == "unknown":
-            return self.opts.unknown_zone_s
-        if drift is not None and abs(drift) > self.opts.drift_threshold_s:
-            return abs(drift)
-        return 0.0
+        self.units: dict[tuple[str, str], set[int]] = defaultdict(set)
+        for iid, keys in unit_keys.items():
+            for key in keys:
+                self.units[key].add(iid)
+        self.roster = roster
 
     def candidates(self, row: tuple[Any, ...], fixes: list[tuple[Any, ...]]) -> dict[int, tuple[str, float, str]]:
         """Best automatic (method, score, reason) per incident for one recording, number rule excluded."""
-        _fid, start, end, duration, zone_kind, drift, serial, officer, unit, lat, lon, _path = row
+        _fid, start, end, duration, _zone_kind, _drift, serial, officer, unit, lat, lon, _path, pad, _n = row
         end = end if end is not None else start + (duration or 0.0)
-        pad = self._uncertainty(zone_kind, drift)
         lo, hi = start - pad, end + pad
         found: dict[int, tuple[str, float, str]] = {}
 
@@ -242,7 +299,8 @@ class Linker:
 
         index = self.unplaced if points else self.all
         side = "incident has no position" if points else "footage has no position"
-        near = heapq.nsmallest(self.opts.max_time_only, index.overlapping(lo, hi), key=lambda r: abs(r[0] - lo))
+        near = heapq.nsmallest(self.opts.max_time_only, index.overlapping(lo, hi),
+                              key=lambda r: (abs(r[0] - lo), r[2].id))  # ties: the lowest id, in any order
         for _ws, _we, inc in near:
             offer(inc.id, "time-only", SCORES["time-only"], f"times overlap; {side}")
         return found
@@ -309,35 +367,31 @@ def relink(db: sqlite_utils.Database, opts: LinkOptions | None = None) -> LinkSt
 
 
 def _relink(db: sqlite_utils.Database, opts: LinkOptions) -> LinkStats:
-    linker = Linker(db, opts)
-    best: dict[tuple[int, int], tuple[str, float, str, int]] = {}
-    footage_count = 0
-    for row, fixes in _footage_rows(db):
-        footage_count += 1
-        uncertain = int(linker._uncertainty(row[4], row[5]) > 0)
-        for iid, (method, score, reason) in linker.candidates(row, fixes).items():
-            best[(row[0], iid)] = (method, score, reason, uncertain)
-    for fid, iid, reason in _number_links(db):
-        best[(fid, iid)] = ("number", SCORES["number"], reason, 0)
     created = now_utc()
+    insert = ("INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
+              " created_utc) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)")
+    footage_count = 0
     with db.atomic():
         db.execute("DELETE FROM links WHERE manual = 0")
-        db.conn.executemany(
-            "INSERT INTO links (footage_id, incident_id, method, score, reason, manual, excluded, uncertain,"
-            " created_utc) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)",
-            ((f, i, m, s, r, u, created) for (f, i), (m, s, r, u) in best.items()),
-        )
-    counts: dict[str, int] = defaultdict(int)
-    for method, *_ in best.values():
-        counts[method] += 1
-    manual = db.execute("SELECT COUNT(*) FROM links WHERE manual = 1").fetchone()[0]
-    return LinkStats(
-        incidents=linker.incident_count,
-        footage=footage_count,
-        links=dict(sorted(counts.items())),
-        uncertain=sum(v[3] for v in best.values()),
-        manual_kept=manual,
-    )
+        batch: list[tuple[Any, ...]] = []
+        for fid, found, uncertain in sweep(db, opts):
+            footage_count += 1
+            batch.extend((fid, iid, m, s, r, int(uncertain), created) for iid, (m, s, r) in found.items())
+            if len(batch) >= BATCH_FOOTAGE:
+                db.conn.executemany(insert, (row for row in batch))  # Python between rows: Ctrl-C lands there
+                batch.clear()
+        db.conn.executemany(insert, (row for row in batch))
+        db.conn.executemany(  # a number link replaces the pair's other rule
+            insert + " ON CONFLICT (footage_id, incident_id, manual) DO UPDATE SET method = excluded.method,"
+            " score = excluded.score, reason = excluded.reason, uncertain = 0",
+            ((f, i, "number", SCORES["number"], r, 0, created) for f, i, r in _number_links(db)))
+    counts = dict(db.execute("SELECT method, COUNT(*) FROM links WHERE manual = 0 GROUP BY method ORDER BY method"))
+    uncertain, manual = db.execute("SELECT COALESCE(SUM(uncertain * (manual = 0)), 0), COALESCE(SUM(manual), 0)"
+                                   " FROM links").fetchone()
+    first = "COALESCE(" + ", ".join(EPOCH.format(c) for c in ("dispatched_utc", "received_utc", "arrived_utc")) + ")"
+    incidents = db.execute(f"SELECT COUNT(*) FROM incidents WHERE {first} IS NOT NULL").fetchone()[0]
+    return LinkStats(incidents=incidents, footage=footage_count, links=counts, uncertain=uncertain,
+                     manual_kept=manual)
 
 
 def find_footage(db: sqlite_utils.Database, ref: str) -> int | None:
