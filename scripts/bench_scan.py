@@ -121,8 +121,9 @@ def _freegps_block(when: datetime, lat_ddmm: float, lon_ddmm: float) -> bytes:
 
 
 def dashcam(i: int, t0: datetime) -> Pieces:
-    """A one-minute Novatek dash-cam MP4: per second a 1 MB video chunk and a freeGPS block the moov does not index
-    (the INNOVV/XGODY case that needs a search of mdat), and a video track over the chunks."""
+    """A one-minute Novatek dash-cam MP4: per second a 1 MB video chunk and a freeGPS block, and a video track over
+    the chunks. Every other template indexes the blocks in `moov/gps ` (Viofo); the rest do not (INNOVV, XGODY),
+    so that a reader must look for them in mdat."""
     chunk, seconds = 1_000_000, 60
     ftyp = box(b"ftyp", b"avc1", struct.pack(">I", 0), b"avc1isom")
     pos = len(ftyp) + 8
@@ -145,7 +146,12 @@ def dashcam(i: int, t0: datetime) -> Pieces:
     mdia = box(b"mdia", full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", created, created, 1000, seconds * 1000, 0, 0)),
                full_box(b"hdlr", 0, 0, b"\0" * 4, b"vide", b"\0" * 12, b"VideoHandler\0"),
                box(b"minf", full_box(b"vmhd", 0, 1, b"\0" * 8), stbl))
-    moov = box(b"moov", mvhd, box(b"trak", mdia))
+    index = b""
+    if i % 2 == 0:
+        places = [offset + chunk for offset in offsets]
+        index = box(b"gps ", struct.pack(f">II{2 * seconds}I", 0x101, seconds,
+                                         *(v for place in places for v in (place, 0x8000))))
+    moov = box(b"moov", mvhd, box(b"trak", mdia), index)
     head = ftyp + struct.pack(">I", mdat_end - len(ftyp)) + b"mdat"
     return mdat_end + len(moov), [(0, head), *pieces, (mdat_end, moov)]
 
