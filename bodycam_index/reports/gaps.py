@@ -12,8 +12,9 @@ States (`STATES`), judged under a `Policy` (`reports/policy.py`):
 
 `build_report` returns plain data; its JSON keys: `report`, `version` (2), `manifest`, `policy`, `filters`,
 `summary` (counts per state, `required`, `covered_pct` and `recorded_pct` over required incidents, the
-`denominator` in words, `exclusions` per rule), `by_group`, `by_month`, `incidents` (every incident in scope with its
-state), `no_footage`, `partial`, `in_doubt`, `orphans`, `orphans_by_camera`, `clocks`, `data_warnings`, `points`,
+`denominator` in words, `exclusions` per rule), `by_group`, `by_month`, `officers` (required incident × officer, see
+`reports/officers.py`), `officer_summary` (by officer, unit, precinct, type, month), `incidents` (every incident
+in scope with its state), `no_footage`, `partial`, `in_doubt`, `orphans`, `orphans_by_camera`, `clocks`, `data_warnings`, `points`,
 `warnings`. Percentages are 0–100 with one decimal; times are UTC (`…_utc`) with the agency's local time beside
 them (`…_local`) when the policy names its zone.
 """
@@ -146,6 +147,9 @@ class Evidence:
     start: float | None
     end: float | None
     doubt: str | None  # why the evidence is uncertain, None when certain
+    serial: str | None = None
+    officer: str | None = None
+    unit: str | None = None
 
 
 def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[int, list[Evidence]], int]:
@@ -155,10 +159,10 @@ def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[
     sql = (
         f"SELECT l.incident_id, l.footage_id, l.method, l.uncertain, {EPOCH.format('f.start_utc')},"
         f" {EPOCH.format('f.end_utc')}, f.duration_s, (f.zone_kind IS NULL OR f.zone_kind = 'unknown'),"
-        f" ABS(COALESCE(f.drift_s, 0)) > :drift, f.time_source"
+        f" ABS(COALESCE(f.drift_s, 0)) > :drift, f.time_source, f.serial, f.officer, f.unit"
         f" FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED} ORDER BY l.incident_id, l.footage_id"
     )
-    for iid, fid, method, uncertain, start, end, duration, zone_unknown, drifted, source in db.execute(
+    for iid, fid, method, uncertain, start, end, duration, zone_unknown, drifted, source, *who in db.execute(
         sql, {"time_only": 1, "drift": policy.drift_threshold_s}
     ):
         widened += uncertain
@@ -169,7 +173,7 @@ def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[
         doubt = ("recording time unknown" if start is None else "recording zone unknown" if zone_unknown
                  else "recording clock drift" if drifted else "matched over a widened window" if uncertain
                  else "time-only match" if method == "time-only" and not policy.time_only_counts else None)
-        out[iid].append(Evidence(fid, method, start, end, doubt))
+        out[iid].append(Evidence(fid, method, start, end, doubt, *who))
     return out, widened
 
 
@@ -227,7 +231,7 @@ def _incidents(db: sqlite_utils.Database, opts: ReportOptions, as_of: str) -> li
     times = ", ".join(f"{EPOCH.format(c + '_utc')} AS {c}" for c in ("received", "dispatched", "arrived", "cleared"))
     sql = (
         f"SELECT id, number, COALESCE(number_raw, number) AS number_raw, type, type_description, priority,"
-        f" precinct, received_utc, arrived_utc, cleared_utc, lat, lon, requires_footage, use_of_force, time_flags,"
+        f" precinct, received_utc, dispatched_utc, arrived_utc, cleared_utc, lat, lon, requires_footage, use_of_force, time_flags,"
         f" COALESCE(received_utc, dispatched_utc, arrived_utc) AS ref, {times}"
         f" FROM incidents WHERE {where} ORDER BY ref, number, id"
     )
@@ -252,6 +256,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
     groups: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATES, 0))
     months: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATES, 0))
     rows, no_footage, partial, in_doubt, points = [], [], [], [], []
+    required_rows: list[dict[str, Any]] = []
     for row in incidents:
         iid = row["id"]
         required, rule = requirement(row, policy)
@@ -262,6 +267,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
         if required and window is not None and window[1] > as_of_epoch - policy.upload_grace_s:
             required, rule = False, "within the upload grace period"
         if required:
+            required_rows.append(row)
             state, figures = judge(window, evidence.get(iid, []), policy.covered)
         else:
             state, figures = "not required", {}
@@ -291,6 +297,9 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
             points.append({"incident": row["number_raw"], "lat": row["lat"], "lon": row["lon"], "state": state})
 
     required_n = len(incidents) - counts["not required"]
+    from . import officers  # here: officers builds on this module's judge()
+
+    pairs, officer_summary = officers.expectations(db, required_rows, evidence, policy)
     orphans = _orphans(db, opts, as_of)
     by_camera: dict[tuple[str, str], int] = defaultdict(int)
     for o in orphans:
@@ -318,6 +327,8 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
         },
         "by_group": _group_rows(groups, opts.by, policy.goal),
         "by_month": _group_rows(months, "month", policy.goal),
+        "officers": pairs,
+        "officer_summary": officer_summary,
         "incidents": [r for r in rows if r["state"] != "not required" or not opts.requires_footage_only],
         "no_footage": no_footage,
         "partial": partial,

@@ -26,7 +26,10 @@ LABELS = {
     "covered_pct": "covered", "meets_goal": "meets goal", "in_doubt": "in doubt", "no_footage": "no footage",
     "footage": "recordings", "footage_id": "recording", "zone_unknown": "zone unknown",
     "candidates": "time-only candidates", "max_abs_drift_s": "largest drift s", "unknown_zone": "zone unknown",
-    "start_utc": "start (UTC)", "end_utc": "end (UTC)",
+    "start_utc": "start (UTC)", "end_utc": "end (UTC)", "times_from": "times of",
+    "activation_after_dispatch_s": "started after dispatch s", "activation_after_arrival_s": "started after arrival s",
+    "stopped_before_clear_s": "stopped before clear s", "recorded_pct": "recorded",
+    "median_activation_after_arrival_s": "median start after arrival s", "mean_coverage_pct": "mean share recorded",
 }
 _SUMMARY_LABELS = {
     "incidents": "Incidents in scope", "required": "Required (the denominator)", "covered": "Covered",
@@ -112,6 +115,14 @@ def sections(report: dict[str, Any]) -> list[Section]:
         ("summary", "Summary", ["label", "value"], _summary_rows(report)),
         ("by_group", f"Coverage by {by}", group_cols, report["by_group"]["rows"]),
         ("by_month", "Coverage by month (UTC)", group_cols, report["by_month"]["rows"]),
+        ("officers", "Officers on required incidents",
+         ["incident", "unit", "officer", "cameras", "times_from", "state", "activation_after_dispatch_s",
+          "activation_after_arrival_s", "stopped_before_clear_s", "covered_s", "coverage_pct", "footage"],
+         report["officers"]),
+        *[(f"officer_summary_{by}", f"Officer compliance by {by}", [
+            "group", "expected", "recorded", "covered", "in_doubt", "recorded_pct", "covered_pct",
+            "median_activation_after_arrival_s", "mean_coverage_pct", "meets_goal"], report["officer_summary"][by])
+          for by in report["officer_summary"]],
         ("no_footage", "Required incidents with no footage",
          ["incident", "number", "type", "priority", "precinct", "received_utc", *local, "arrived_utc", "units"],
          report["no_footage"]),
