@@ -13,7 +13,8 @@ States (`STATES`), judged under a `Policy` (`reports/policy.py`):
 `build_report` returns plain data; its JSON keys: `report`, `version` (2), `manifest`, `policy`, `filters`,
 `summary` (counts per state, `required`, `covered_pct` and `recorded_pct` over required incidents, the
 `denominator` in words, `exclusions` per rule), `by_group`, `by_month`, `officers` (required incident × officer, see
-`reports/officers.py`), `officer_summary` (by officer, unit, precinct, type, month), `incidents` (every incident
+`reports/officers.py`), `officer_summary` (by officer, unit, precinct, type, month), `explained` (for each incident without footage, the
+nearest candidate recordings and why each did not count: `reports/explain.py`), `incidents` (every incident
 in scope with its state), `no_footage`, `partial`, `in_doubt`, `orphans`, `orphans_by_camera`, `clocks`, `data_warnings`, `points`,
 `warnings`. Percentages are 0–100 with one decimal; times are UTC (`…_utc`) with the agency's local time beside
 them (`…_local`) when the policy names its zone.
@@ -257,6 +258,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
     months: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(STATES, 0))
     rows, no_footage, partial, in_doubt, points = [], [], [], [], []
     required_rows: list[dict[str, Any]] = []
+    unexplained: list[tuple[dict[str, Any], tuple[float, float] | None]] = []
     for row in incidents:
         iid = row["id"]
         required, rule = requirement(row, policy)
@@ -285,6 +287,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
         rows.append({**base, "state": state, "rule": rule, "coverage_pct": figures.get("coverage_pct"),
                      "footage": linked})
         if state == "no footage":
+            unexplained.append((row, window))
             no_footage.append({**base, "arrived_utc": row["arrived_utc"],
                                "units": sorted({u for u, _ in units[iid] if u}), "lat": row["lat"],
                                "lon": row["lon"]})
@@ -297,7 +300,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
             points.append({"incident": row["number_raw"], "lat": row["lat"], "lon": row["lon"], "state": state})
 
     required_n = len(incidents) - counts["not required"]
-    from . import officers  # here: officers builds on this module's judge()
+    from . import explain, officers  # here: both build on this module
 
     pairs, officer_summary = officers.expectations(db, required_rows, evidence, policy)
     orphans = _orphans(db, opts, as_of)
@@ -331,6 +334,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
         "officer_summary": officer_summary,
         "incidents": [r for r in rows if r["state"] != "not required" or not opts.requires_footage_only],
         "no_footage": no_footage,
+        "explained": explain.explain(db, unexplained, policy.time_only_counts),
         "partial": partial,
         "in_doubt": in_doubt,
         "orphans": orphans,

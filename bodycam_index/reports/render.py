@@ -126,6 +126,8 @@ def sections(report: dict[str, Any]) -> list[Section]:
         ("no_footage", "Required incidents with no footage",
          ["incident", "number", "type", "priority", "precinct", "received_utc", *local, "arrived_utc", "units"],
          report["no_footage"]),
+        ("explained", "Why no recording matched (nearest candidates)",
+         ["incident", "footage_id", "path", "start_utc", "why"], report["explained"]),
         ("partial", "Required incidents partly recorded",
          ["incident", "type", "received_utc", *local, "coverage_pct", "covered_s", "window_s", "activation_delay_s",
           "early_stop_s", "footage"], report["partial"]),
