@@ -156,6 +156,32 @@ def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | 
         ctx.exit(1)
 
 
+@click.command()
+@click.option("--n", "n", type=click.IntRange(1, 100_000), required=True, help="How many pairs to draw.")
+@click.option("--seed", type=int, help="Random seed (printed; default: a new one). Same seed, same sample.")
+@click.option("--stratify", type=click.Choice(["officer", "type"]), help="Draw proportionally per officer or type.")
+@click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), help="Footage policy.")
+@click.option("--as-of", help="Judge as of this UTC time (default now).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@click.pass_context
+def sample(ctx: click.Context, n: int, seed: int | None, stratify: str | None, policy_file: Path | None,
+           as_of: str | None, fmt: str) -> None:
+    """A reproducible random sample of required incident × officer pairs for manual review (some without footage)."""
+    import random
+
+    from ..reports import sample as sampling
+    from ..reports.render import sample_text
+
+    if seed is None:
+        seed = random.SystemRandom().randrange(1, 2**31)
+    report = build_report(_db(ctx), ReportOptions(as_of=parse_when(as_of), policy=policies.load(policy_file)))
+    chosen = sampling.draw(report, n, seed, stratify)
+    click.echo(f"sample of {len(chosen)} from {len(sampling.population(report))} required incident × officer pairs;"
+               f" seed {seed}{f', stratified by {stratify}' if stratify else ''}; as of {report['manifest']['as_of']}",
+               err=True)
+    click.echo(sample_text(chosen, fmt, seed), nl=False)
+
+
 def _timeline(start: float, end: float, spans: list[tuple[float, float]], width: int = 48) -> str:
     step = (end - start) / width
     cells = []
@@ -291,4 +317,4 @@ def export(ctx: click.Context, kind: str, output: Path | None, accept: tuple[str
         click.echo(f"wrote {path}")
 
 
-COMMANDS = [link, gaps, show, export]
+COMMANDS = [link, gaps, sample, show, export]

@@ -14,7 +14,8 @@ States (`STATES`), judged under a `Policy` (`reports/policy.py`):
 `summary` (counts per state, `required`, `covered_pct` and `recorded_pct` over required incidents, the
 `denominator` in words, `exclusions` per rule), `by_group`, `by_month`, `officers` (required incident × officer, see
 `reports/officers.py`), `officer_summary` (by officer, unit, precinct, type, month), `explained` (for each incident without footage, the
-nearest candidate recordings and why each did not count: `reports/explain.py`), `incidents` (every incident
+nearest candidate recordings and why each did not count: `reports/explain.py`), `dems_audit` (inventory entries
+without an incident number), `incidents` (every incident
 in scope with its state), `no_footage`, `partial`, `in_doubt`, `orphans`, `orphans_by_camera`, `clocks`, `data_warnings`, `points`,
 `warnings`. Percentages are 0–100 with one decimal; times are UTC (`…_utc`) with the agency's local time beside
 them (`…_local`) when the policy names its zone.
@@ -343,6 +344,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
             for (cam, off), n in sorted(by_camera.items(), key=lambda kv: (-kv[1], kv[0]))
         ],
         "clocks": clocks,
+        "dems_audit": dems_audit(db, policy, as_of),
         "data_warnings": _data_warnings(incidents, db),
         "points": points,
         "warnings": warnings,
@@ -417,6 +419,35 @@ def _clocks(db: sqlite_utils.Database, policy: policies.Policy) -> list[dict[str
             cam["max_abs_drift_s"] = max(cam["max_abs_drift_s"] or 0.0, round(abs(drift), 1))
         cam["footage"].append(fid)
     return list(cams.values())
+
+
+def dems_audit(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -> list[dict[str, Any]]:
+    """DEMS inventory entries without an incident number (typed text that is not a number counts as none), with
+    the incidents they were linked to by other evidence (the number to enter), and a note when the policy sets
+    retention rules the inventory cannot be checked against (categories are not imported)."""
+    linked: dict[int, list[str]] = defaultdict(list)
+    for fid, number in db.execute(
+        f"SELECT l.footage_id, COALESCE(i.number_raw, i.number) FROM links l JOIN incidents i ON i.id = l.incident_id"
+        f" JOIN footage f ON f.id = l.footage_id WHERE f.origin = 'dems' AND {ACCEPTED} ORDER BY 1, 2",
+        {"time_only": int(policy.time_only_counts)},
+    ):
+        linked[fid].append(number)
+    rows = []
+    for fid, dems_id, officer, start, typed in db.execute(
+        "SELECT f.id, f.dems_id, f.officer, f.start_utc, (SELECT GROUP_CONCAT(h.value, '; ') FROM footage_hints h"
+        " WHERE h.footage_id = f.id) FROM footage f WHERE f.origin = 'dems' AND f.status != 'error'"
+        " AND (f.start_utc IS NULL OR f.start_utc <= ?) AND NOT EXISTS (SELECT 1 FROM footage_hints h"
+        " WHERE h.footage_id = f.id AND h.normalized IS NOT NULL) ORDER BY f.start_utc, f.id", [as_of]
+    ):
+        rows.append({"footage_id": fid, "dems_id": dems_id, "officer": officer, "start_utc": start,
+                     "typed": typed, "issue": "no incident number",
+                     "linked_to": linked.get(fid, []),
+                     "action": f"enter {', '.join(linked[fid])}" if linked.get(fid) else "find its incident"})
+    if policy.retention_days or policy.use_of_force_retention_days:
+        rows.append({"footage_id": None, "dems_id": None, "officer": None, "start_utc": None, "typed": None,
+                     "issue": "retention not checked", "linked_to": [],
+                     "action": "the inventory's categories are not imported, so retention rules cannot be applied"})
+    return rows
 
 
 _FLAG_WORDS = {

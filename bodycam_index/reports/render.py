@@ -26,7 +26,7 @@ LABELS = {
     "covered_pct": "covered", "meets_goal": "meets goal", "in_doubt": "in doubt", "no_footage": "no footage",
     "footage": "recordings", "footage_id": "recording", "zone_unknown": "zone unknown",
     "candidates": "time-only candidates", "max_abs_drift_s": "largest drift s", "unknown_zone": "zone unknown",
-    "start_utc": "start (UTC)", "end_utc": "end (UTC)", "times_from": "times of",
+    "start_utc": "start (UTC)", "typed": "typed as", "linked_to": "linked to", "end_utc": "end (UTC)", "times_from": "times of",
     "activation_after_dispatch_s": "started after dispatch s", "activation_after_arrival_s": "started after arrival s",
     "stopped_before_clear_s": "stopped before clear s", "recorded_pct": "recorded",
     "median_activation_after_arrival_s": "median start after arrival s", "mean_coverage_pct": "mean share recorded",
@@ -139,6 +139,8 @@ def sections(report: dict[str, Any]) -> list[Section]:
          ["footage_id", "path", "camera", "officer", "start_utc", "zone_unknown", "candidates"], report["orphans"]),
         ("clocks", "Clock problems per camera",
          ["camera", "recordings", "unknown_zone", "max_abs_drift_s", "footage"], report["clocks"]),
+        ("dems_audit", "DEMS entries without an incident number",
+         ["footage_id", "dems_id", "officer", "start_utc", "typed", "linked_to", "action"], report["dems_audit"]),
         ("data_warnings", "Import and clock warnings", ["kind", "subject", "issue", "detail"],
          report["data_warnings"]),
         ("incidents", "Every incident and its state",
@@ -338,6 +340,24 @@ def to_html(report: dict[str, Any]) -> str:
         out.append("</tbody></table>")
     out.append("</body></html>\n")
     return "\n".join(out)
+
+
+SAMPLE_COLUMNS = ["incident", "number", "type", "unit", "officer", "state", "coverage_pct", "footage"]
+
+
+def sample_text(pairs: list[dict[str, Any]], fmt: str, seed: int) -> str:
+    """A review sample as a terminal table, CSV (with a `reviewed` column to fill in) or JSON."""
+    if fmt == "json":
+        return json.dumps({"seed": seed, "pairs": pairs}, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow([*SAMPLE_COLUMNS, "reviewed"])
+        for pair in pairs:
+            writer.writerow([*(excel_safe(visible(_cell(pair.get(c)))) for c in SAMPLE_COLUMNS), ""])
+        return out.getvalue()
+    cells = [[cap(_human(pair, c)) for c in SAMPLE_COLUMNS] for pair in pairs]
+    return render_table(f"Review sample (seed {seed})", [_label(c) for c in SAMPLE_COLUMNS], cells)
 
 
 def render(report: dict[str, Any], fmt: str) -> str:
