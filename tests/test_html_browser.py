@@ -115,3 +115,23 @@ def test_html_report_in_chromium_matches_json(tmp_path: Path):
     assert report["summary"]["no_footage"] == 1 and report["summary"]["partial"] == 1
     assert "<td>&lt;b&gt;THEFT&lt;/b&gt; &amp; more</td>" in dom and "<b>" not in dom
     assert re.search(r"<circle class=\"no-footage\"", dom)
+
+
+def test_officer_timelines_in_chromium(tmp_path: Path):
+    """The officer table and one timeline per incident where an officer falls short, as the browser shows them."""
+    from test_report_officers import world as officers_world
+
+    db = officers_world._get_wrapped_function()(tmp_path)  # the hand-built officers, units, roster, recordings
+    page = tmp_path / "officers.html"
+    path = db.execute("PRAGMA database_list").fetchone()[2]
+    result = CliRunner().invoke(main, ["--db", path, "gaps", "--format", "html", "-o", str(page),
+                                       "--as-of", "2024-01-01", "--tz", "America/Los_Angeles"])
+    assert result.exit_code == 0, result.output
+    dom, log = _chromium_dom(page, tmp_path / "profile")
+    assert [line for line in _console(log) if "tile.openstreetmap.org" not in line] == []
+    found = _Ids()
+    found.feed(dom)
+    assert found.rows["table-officers"] == 6 and found.text["count-officers"] == "6"
+    # I1 (202 partial), I2 (101 partial, 202 none), I3 (404 partial), I4 (505 in doubt): 4 incidents fall short.
+    assert found.text["count-timelines"] == "4" and dom.count('class="timeline"') == 4
+    assert "<td>2023-06-04 09:00:00 PDT</td>" in dom  # local time beside UTC

@@ -111,7 +111,8 @@ def test_html_is_self_contained_and_escaped(world):
     assert "<script>" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     # No script, no stylesheet or font from elsewhere; the only network use is the OpenStreetMap basemap tiles.
     assert "<link" not in html and "<script" not in html
-    assert set(re.findall(r'src="([a-z]+://[^/]+)/', html)) == {"https://tile.openstreetmap.org"}
+    assert set(re.findall(r"([a-z]+://[^/]+)/", html)) == {"https://tile.openstreetmap.org"}
+    assert "background-image:url('https://tile.openstreetmap.org/" in html
     assert 'id="summary-no_footage">1<' in html and 'id="chart-month"' in html and 'id="map"' in html
     assert html.count('<circle class="no-footage"') == 1  # the one placed incident without footage
     md = render(report, "md")

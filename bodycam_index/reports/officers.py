@@ -18,6 +18,7 @@ import math
 from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
@@ -119,8 +120,19 @@ def _pair_rows(
                     "covered_s": figures.get("covered_s"), "window_s": figures.get("window_s"),
                     "coverage_pct": figures.get("coverage_pct"),
                     "footage": sorted({e.footage_id for e in mine}),
+                    "window_utc": [_iso(window[0]), _iso(window[1])] if window else None,
+                    "recordings": [{"footage_id": e.footage_id, "start_utc": _iso(e.start), "end_utc": _iso(e.end),
+                                    "certain": e.doubt is None}
+                                   for e in sorted(mine, key=lambda e: (e.start or 0.0, e.footage_id))
+                                   if e.start is not None],
                 })
     return rows
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(round(epoch, 3), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _diff(a: float | None, b: float | None) -> float | None:

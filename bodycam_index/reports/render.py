@@ -222,7 +222,7 @@ table{border-collapse:collapse;margin:.5em 0 1.5em}th,td{border:1px solid #ccc;p
 th{background:#f0f0f0}td.num{text-align:right}h2{margin-top:1.5em}.warn{color:#a40}
 svg text{font:11px sans-serif}.covered{fill:#2a7}.partial{fill:#e90}.in-doubt{fill:#88c}.no-footage{fill:#c33}
 .not-required{fill:#bbb}.map{position:relative;width:512px;height:512px;overflow:hidden;background:#eef;
-border:1px solid #ccc}.map img{position:absolute;width:256px;height:256px}.map svg{position:absolute;left:0;top:0}
+border:1px solid #ccc}.map .tile{position:absolute;width:256px;height:256px}.map svg{position:absolute;left:0;top:0}
 .attr{font-size:11px;color:#555}
 """
 STATE_CLASS = {"covered": "covered", "partial": "partial", "in doubt": "in-doubt", "no footage": "no-footage",
@@ -291,7 +291,8 @@ def _map(points: list[dict[str, Any]]) -> str:
         for tx in range(math.floor(left / 256), math.floor((left + MAP_PX) / 256) + 1):
             if 0 <= ty < n:
                 url = TILE_URL.format(z=zoom, x=tx % n, y=ty)
-                parts.append(f'<img alt="" src="{url}" style="left:{tx * 256 - left:.0f}px;top:{ty * 256 - top:.0f}px">')
+                parts.append(f'<div class="tile" style="left:{tx * 256 - left:.0f}px;top:{ty * 256 - top:.0f}px;'
+                             f"background-image:url('{url}')\"></div>")  # offline: nothing, not a broken image
     parts.append(f'<svg width="{MAP_PX}" height="{MAP_PX}" role="img"><title>Incidents by state</title>')
     for p in points:
         x, y = _mercator(p["lat"], p["lon"], zoom)
@@ -303,6 +304,64 @@ def _map(points: list[dict[str, Any]]) -> str:
     parts.append('<p class="attr">Map tiles © OpenStreetMap contributors (shown when online; offline the points '
                  "and corner coordinates remain). Hover a point for its incident.</p>")
     return "".join(parts)
+
+
+def _epoch(text: str) -> float:
+    from datetime import datetime
+
+    return datetime.fromisoformat(text).timestamp()
+
+
+def _timelines(pairs: list[dict[str, Any]]) -> str:
+    """One SVG per incident where an officer falls short: the window (grey) against each officer's recordings
+    (green: certain times, blue: times in doubt); the figures are in the officers table."""
+    by_incident: dict[str, list[dict[str, Any]]] = {}
+    for pair in pairs:
+        by_incident.setdefault(pair["number"], []).append(pair)
+    short = {n: ps for n, ps in by_incident.items() if any(p["state"] != "covered" for p in ps)
+             and all(p["window_utc"] for p in ps)}
+    out = [f'<h2>Timelines of incidents where an officer falls short (<span id="count-timelines">{len(short)}'
+           "</span>)</h2>"]
+    if not short:
+        return out[0] + "<p>None.</p>"
+    label_w, width, row_h = 150, 560, 16
+    for number, ps in short.items():
+        starts = [_epoch(p["window_utc"][0]) for p in ps]
+        ends = [_epoch(p["window_utc"][1]) for p in ps]
+        spans = [(_epoch(r["start_utc"]), _epoch(r["end_utc"]), r["certain"]) for p in ps for r in p["recordings"]]
+        lo = min(starts + [s for s, _, _ in spans])
+        hi = max(ends + [e for _, e, _ in spans])
+        scale = width / max(hi - lo, 1.0)
+        height = 22 + row_h * len(ps)
+        parts = [f'<svg class="timeline" width="{label_w + width + 10}" height="{height}" role="img">'
+                 f"<title>{escape(ps[0]['incident'])}</title>",
+                 f'<text x="0" y="12">{escape(visible(ps[0]["incident"])[:40])}</text>',
+                 f'<text x="{label_w}" y="12">{escape(_iso_min(lo))}</text>',
+                 f'<text x="{label_w + width}" y="12" text-anchor="end">{escape(_iso_min(hi))}</text>']
+        for k, p in enumerate(ps):
+            y = 18 + row_h * k
+            who = p["officer"] or f"unit {p['unit'] or '?'}"
+            parts.append(f'<text x="0" y="{y + 11}">{escape(visible(who)[:24])}</text>')
+            w0, w1 = _epoch(p["window_utc"][0]), _epoch(p["window_utc"][1])
+            parts.append(f'<rect x="{label_w + (w0 - lo) * scale:.1f}" y="{y}" width="{(w1 - w0) * scale:.1f}" '
+                         f'height="{row_h - 3}" fill="#ddd"><title>window {escape(_short(p["window_utc"][0]))} – '
+                         f'{escape(_short(p["window_utc"][1]))}</title></rect>')
+            for r in p["recordings"]:
+                s0, s1 = _epoch(r["start_utc"]), _epoch(r["end_utc"])
+                cls = "covered" if r["certain"] else "in-doubt"
+                parts.append(f'<rect class="{cls}" x="{label_w + (s0 - lo) * scale:.1f}" y="{y + 3}" '
+                             f'width="{max((s1 - s0) * scale, 1.0):.1f}" height="{row_h - 9}"><title>recording '
+                             f'{r["footage_id"]}: {escape(_short(r["start_utc"]))} – {escape(_short(r["end_utc"]))}'
+                             "</title></rect>")
+        parts.append("</svg>")
+        out.append("".join(parts))
+    return "\n".join(out)
+
+
+def _iso_min(epoch: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%d %H:%MZ")
 
 
 def to_html(report: dict[str, Any]) -> str:
@@ -327,6 +386,7 @@ def to_html(report: dict[str, Any]) -> str:
     out.append(_bar_chart(report["by_month"]["rows"], "required incidents by month and state", "chart-month"))
     out.append(f"<h2>Map ({len(report['points'])} incidents placed)</h2>")
     out.append(_map(report["points"]))
+    out.append(_timelines(report["officers"]))
     for key, title, cols, rows in sections(report)[1:]:
         out.append(f'<h2>{escape(title)} (<span id="count-{key}">{len(rows)}</span>)</h2>')
         if not rows:
