@@ -35,7 +35,7 @@ def one_edit(a: str, b: str) -> bool:
     if a == b or abs(len(a) - len(b)) > 1:
         return False
     if len(a) == len(b):
-        return sum(x != y for x, y in zip(a, b, strict=True)) == 1
+        return sum(map(str.__ne__, a, b)) == 1
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     k = next((k for k in range(len(short)) if short[k] != long_[k]), len(short))
     return short[k:] == long_[k + 1:]
@@ -58,8 +58,10 @@ class _Recordings:
             (unknown if zone_unknown else known).append((start, end, fid))
         self.known, self.unknown = IntervalIndex(known), IntervalIndex(unknown)
         self.hints: dict[str, set[tuple[int, str]]] = defaultdict(set)
-        for fid, value, norm in db.execute(
-            "SELECT footage_id, value, normalized FROM footage_hints WHERE normalized IS NOT NULL"
+        for fid, value, norm in db.execute(  # only numbers that name no incident: the others are not typos
+            "SELECT footage_id, value, normalized FROM footage_hints h WHERE normalized IS NOT NULL"
+            " AND NOT EXISTS (SELECT 1 FROM incidents i WHERE i.number = h.normalized)"
+            " AND NOT EXISTS (SELECT 1 FROM incident_aliases a WHERE a.alias = h.normalized)"
         ):
             for variant in _deletions(norm):
                 self.hints[variant].add((fid, f"{value}\x00{norm}"))
@@ -107,7 +109,10 @@ def _reasons(db: sqlite_utils.Database, rec: tuple[Any, ...], fid: int, incident
     if zone_unknown:
         out.append("zone unknown (its time may be hours off)")
     if incident["lat"] is not None and incident["lon"] is not None:
-        d = _fix_distance(db, fid, incident["lat"], incident["lon"], (lat, lon))
+        if out[-1] == "overlaps the window" or lat is None or lon is None:  # the nearest GPS fix where it matters
+            d = _fix_distance(db, fid, incident["lat"], incident["lon"], (lat, lon))
+        else:  # else the recording's representative point
+            d = haversine_m(incident["lat"], incident["lon"], lat, lon)
         if d is None:
             out.append("no position to compare")
         elif d > radius_m:
