@@ -58,3 +58,30 @@ def test_synthetic_loci_position_on_the_earth_is_kept(tmp_path: Path) -> None:
     """The same file with a real position (Chicago) keeps it: the bound drops only impossible coordinates."""
     row = _scan_one(tmp_path, "CLIP0001.MP4", _movie_with_loci(41.88, -87.63))
     assert row["status"] == "ok" and abs(row["lat"] - 41.88) < 1e-4 and abs(row["lon"] + 87.63) < 1e-4
+
+
+def _dji_srt(timing: str, date: str) -> bytes:
+    """One DJI SRT cue (index, `hh:mm:ss,mmm --> …` timing, then the camera's payload: frame count, local date
+    and position), as the DJI drones in the corpus write it."""
+    return (f"1\n{timing}\n<font size=\"28\">FrameCnt: 1, DiffTime: 33ms\n{date}\n"
+            "[iso: 100] [latitude: 41.880000] [longitude: -87.630000] [rel_alt: 1.0 abs_alt: 180.0] </font>\n\n"
+            ).encode()
+
+
+def test_synthetic_srt_cue_hours_beyond_any_date_keep_the_track(tmp_path: Path) -> None:
+    """Fuzz crash sidecar-1: cue hours of 2^62 (the semantic mutator's extreme) overflowed the start-time
+    arithmetic (OverflowError from timedelta)."""
+    srt = _dji_srt("4611686018427387904:00:00,000 --> 00:00:00,033", "2024-03-01 14:30:00,000,000")
+    row = _scan_one(tmp_path, "DJI_0001.SRT", srt)
+    assert row["status"] == "partial" and row["error"] is None
+    assert abs(row["lat"] - 41.88) < 1e-6 and abs(row["lon"] + 87.63) < 1e-6
+    assert any("out of range" in w for w in json.loads(row["warnings"]))
+
+
+def test_synthetic_srt_cue_before_year_one_is_a_warning(tmp_path: Path) -> None:
+    """Fuzz crash sidecar-2: a first cue dated 0001-01-01 00:00:00 at 1 s into the clip starts before the first
+    date a datetime can hold (OverflowError 'date value out of range')."""
+    row = _scan_one(tmp_path, "DJI_0001.SRT",
+                    _dji_srt("00:00:01,000 --> 00:00:01,033", "0001-01-01 00:00:00,000,000"))
+    assert row["status"] == "partial" and row["error"] is None
+    assert row["time_source"] != "srt.dji" and abs(row["lat"] - 41.88) < 1e-6

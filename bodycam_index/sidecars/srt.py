@@ -135,14 +135,19 @@ def parse(text: str) -> Extraction:
     dated = [cue for cue in found if cue.local_time is not None]
     if dated:
         first, last = dated[0], dated[-1]
-        start = first.local_time
+        start: datetime | None = first.local_time
         note = f"first dated cue {first.local_time.isoformat(sep=' ')}"
         if first.start_s:
-            start = first.local_time - timedelta(seconds=first.start_s)
+            try:
+                start = first.local_time - timedelta(seconds=first.start_s)
+            except OverflowError:  # a cue time (hours are unbounded digits) beyond what a datetime can hold
+                start = None
+                extraction.warnings.append(f"SRT cue at {first.start_s:.0f} s is out of range; its date ignored")
             note += f" at {first.start_s:.3f} s"
-        extraction.times.append(
-            TimeCandidate(SOURCE, start, "local", note + "; camera clock, zone not recorded")
-        )
+        if start is not None:
+            extraction.times.append(
+                TimeCandidate(SOURCE, start, "local", note + "; camera clock, zone not recorded")
+            )
         extraction.tags[f"{SOURCE}.first"] = first.local_time.isoformat(sep=" ")
         extraction.tags[f"{SOURCE}.last"] = last.local_time.isoformat(sep=" ")
     if extraction.dropped_fixes:
