@@ -85,3 +85,21 @@ def test_synthetic_srt_cue_before_year_one_is_a_warning(tmp_path: Path) -> None:
                     _dji_srt("00:00:01,000 --> 00:00:01,033", "0001-01-01 00:00:00,000,000"))
     assert row["status"] == "partial" and row["error"] is None
     assert row["time_source"] != "srt.dji" and abs(row["lat"] - 41.88) < 1e-6
+
+
+def test_synthetic_watchguard_cue_hours_beyond_any_date_keep_the_track(tmp_path: Path) -> None:
+    """Fuzz crash sidecar-3: a WatchGuard VTT cue starting at 10^18 hours overflowed `DataPoints[0].Time` minus
+    the cue start (OverflowError from timedelta). Pair as formats.md §4 describes: JSON DataPoints, WebVTT cues
+    whose bodies are JSON with gpsCoordinates and officer."""
+    folder = tmp_path / "evidence"
+    folder.mkdir()
+    (folder / "clip_0001.json").write_text('{"DataPoints": [{"Time": "2024-03-01T14:30:00.250000Z"}]}')
+    (folder / "clip_0001.vtt").write_text(
+        "WEBVTT\n\n999999999999999999:00:00.000 --> 00:00:01.000\n"
+        '{"gpsCoordinates":"N41.880000 W87.630000","officer":"A. Officer"}\n')
+    db = store.connect(tmp_path / "index.db")
+    summary = scan_paths(db, [folder])
+    rows = list(db.query("SELECT * FROM footage"))
+    assert summary.failed == 0 and rows and all(r["error"] is None for r in rows)
+    assert all(r["officer"] == "A. Officer" and abs(r["lat"] - 41.88) < 1e-6 for r in rows)
+    assert all(any("out of range" in w for w in json.loads(r["warnings"])) for r in rows)

@@ -122,7 +122,10 @@ def parse(json_text: str | None, vtt_text: str | None) -> Extraction:
         note = f"DataPoints[{i}].Time {t0.isoformat()}" + (
             f" minus cue start {offset:.3f} s" if offset else ""
         )
-        extraction.times.append(TimeCandidate(f"{SOURCE}.time", t0 - timedelta(seconds=offset), "utc", note))
+        try:
+            extraction.times.append(TimeCandidate(f"{SOURCE}.time", t0 - timedelta(seconds=offset), "utc", note))
+        except OverflowError:  # a cue time (hours are unbounded digits) beyond what a datetime can hold
+            extraction.warnings.append(f"WatchGuard cue at {offset:.0f} s is out of range; DataPoints time ignored")
         extraction.tags[f"{SOURCE}.first_time"] = t0.isoformat()
     if cues:
         extraction.duration_s = max(cue.end_s for cue in cues)
