@@ -142,3 +142,46 @@ def test_a_track_paired_with_no_recording_is_indexed_on_its_own_from_its_fixes(t
     gpx = rows["Geotag.gpx"]
     assert gpx["start_utc"] == "2003-05-24T17:09:04.000000Z" and gpx["end_utc"] == "2003-05-24T17:10:05.000000Z"
     assert gpx["time_source"] == "track.first_fix" and gpx["fix_count"] == 9 and gpx["zone_kind"] == "utc"
+
+
+# (file, start UTC, zone kind): the shot time is DateTimeOriginal(+SubSec) placed by OffsetTimeOriginal, else by the
+# offset the GPS stamp implies (MANIFEST "zone implied"), else by the position's zone; never the GPS stamp itself
+STILLS = [
+    ("exiftool/Apple.jpg", datetime(2016, 9, 28, 17, 18, 5, 813000, tzinfo=UTC), "offset"),   # +01:00 (BST)
+    ("exiftool/GoPro.jpg", datetime(2017, 10, 3, 14, 58, 29, tzinfo=UTC), "offset"),          # -04:00 (EDT)
+    ("metadata-extractor-images/jpg/Sony DSC-HX5V (2).jpg", datetime(2010, 5, 15, 15, 12, 5, tzinfo=UTC), "offset"),
+    ("metadata-extractor-images/jpg/HTC Desire.jpg", datetime(2011, 5, 6, 7, 59, 48, tzinfo=UTC), "offset"),
+    ("metadata-extractor-images/jpg/Oppo R7 Plus.jpg", datetime(2018, 7, 16, 15, 52, 22, tzinfo=UTC), "offset"),
+    ("exiftool/Ricoh2.jpg", datetime(2006, 5, 26, 10, 48, 48, tzinfo=UTC), "offset"),        # +01:00, 84 s skew
+    # 22 h between clock and GPS is no zone: the position's zone (Italy, CEST) places it
+    ("exif-samples/gps/DSCN0010.jpg", datetime(2008, 10, 22, 14, 28, 39, tzinfo=UTC), "inferred:Europe/Rome"),
+    ("metadata-extractor-images/heic/exif-at-eof.heic", datetime(2020, 5, 4, 22, 39, 11, 644000, tzinfo=UTC),
+     "offset"),                                                                               # OffsetTimeOriginal
+]
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name, start, zone_kind", STILLS)
+def test_still_shot_time_is_date_time_original_never_the_gps_stamp(name: str, start: datetime, zone_kind: str) -> None:
+    from bodycam_index.recording import record
+
+    footage = record(MEDIA / name).footage
+    assert footage.time_source == "exif.datetimeoriginal"
+    assert (footage.start_utc, footage.zone_kind) == (start, zone_kind)
+
+
+def test_synthetic_shot_time_from_plain_exif_values() -> None:
+    from datetime import timedelta, timezone
+
+    from bodycam_index.extract.exif import shot_time
+    from bodycam_index.model import Extraction
+    from bodycam_index.resolve import resolve
+
+    zoned, warnings = shot_time("2025:05:09 11:38:44", "823", "+02:00")
+    assert not warnings and zoned[0].zone == "offset"
+    assert zoned[0].value == datetime(2025, 5, 9, 11, 38, 44, 823000, tzinfo=timezone(timedelta(hours=2)))
+    # no offset: the GPS stamp 70 s before the shot gives -07:00, not the time
+    local, _ = shot_time("2024:07:01 10:00:00", None, None, gps_utc=datetime(2024, 7, 1, 16, 58, 50, tzinfo=UTC))
+    footage = resolve(Extraction("jpeg", times=local), tz="Europe/Berlin")
+    assert footage.start_utc == datetime(2024, 7, 1, 17, 0, 0, tzinfo=UTC) and footage.zone_kind == "offset"
+    assert shot_time("2024:13:01 10:00:00")[1] == ["exif.datetimeoriginal not understood: '2024:13:01 10:00:00'"]

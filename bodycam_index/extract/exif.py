@@ -54,32 +54,58 @@ def _degrees(tags: dict, name: str, negative_ref: str) -> float | None:
     return -value if ref == negative_ref else value
 
 
-def _original_time(tags: dict, out: Extraction) -> datetime | None:
-    """DateTimeOriginal (or DateTime) with sub-seconds and offset, added as a candidate; the naive wall clock."""
+def shot_time(original: str | None, subsec: str | None = None, offset: str | None = None,
+              gps_utc: datetime | None = None, source: str = "exif.datetimeoriginal"
+              ) -> tuple[list[TimeCandidate], list[str]]:
+    """The shot time of a still from plain EXIF values, as candidates for `resolve`, and warnings.
+
+    The shot time is DateTimeOriginal + SubSecTimeOriginal, placed by OffsetTimeOriginal when there is one. The GPS
+    stamp (GPSDateStamp + GPSTimeStamp, or a maker-note UTC stamp) is the time of the last fix, often 10-100 s before
+    the shot: it becomes the `exif.gps` candidate, from which `resolve` learns the zone offset rounded to a quarter
+    hour; it is the shot time only for a still with no camera clock. Reusable by any container that carries EXIF.
+    """
+    candidates: list[TimeCandidate] = []
+    warnings: list[str] = []
+    stamp = None
+    if original:
+        try:
+            stamp = datetime.strptime(original.strip()[:19], "%Y:%m:%d %H:%M:%S")
+        except ValueError:
+            warnings.append(f"{source} not understood: {original!r}")
+    if stamp is not None:
+        digits = (subsec or "").strip()
+        if digits.isdigit():
+            stamp = stamp.replace(microsecond=int(digits[:6].ljust(6, "0")))
+        zoned = _with_offset(stamp, offset) if offset else None
+        if offset and zoned is None:
+            warnings.append(f"OffsetTimeOriginal not understood: {offset!r}")
+        if zoned is not None:
+            candidates.append(TimeCandidate(source, zoned, "offset", f"EXIF time with offset {offset.strip()}"))
+        else:
+            candidates.append(TimeCandidate(source, stamp, "local", "EXIF camera clock, zone not recorded"))
+    if gps_utc is not None:
+        candidates.append(TimeCandidate("exif.gps", gps_utc, "utc",
+                                        "EXIF GPS stamp: time of the last fix, gives the zone offset"))
+    return candidates, warnings
+
+
+def _original_time(tags: dict, out: Extraction) -> None:
+    """DateTimeOriginal (else IFD0 DateTime) with sub-seconds and offset, as a candidate."""
     for name, source in (("EXIF DateTimeOriginal", "exif.datetimeoriginal"), ("Image DateTime", "exif.datetime")):
         raw = _text(tags, name)
         if raw is None:
             continue
         out.tags[source] = raw
-        try:
-            stamp = datetime.strptime(raw[:19], "%Y:%m:%d %H:%M:%S")
-        except ValueError:
-            out.warnings.append(f"{source} not understood: {raw!r}")
-            continue
-        subsec = _text(tags, "EXIF SubSecTimeOriginal") if name == "EXIF DateTimeOriginal" else None
-        if subsec and subsec.isdigit():
-            stamp = stamp.replace(microsecond=int(subsec[:6].ljust(6, "0")))
-        offset = _text(tags, "EXIF OffsetTimeOriginal") if name == "EXIF DateTimeOriginal" else None
-        zoned = _with_offset(stamp, offset) if offset else None
-        if offset and zoned is None:
-            out.warnings.append(f"OffsetTimeOriginal not understood: {offset!r}")
-        if zoned is not None:
-            out.tags["exif.offsettimeoriginal"] = offset  # type: ignore[assignment]
-            out.times.append(TimeCandidate(source, zoned, "offset", "EXIF time with OffsetTimeOriginal"))
-        else:
-            out.times.append(TimeCandidate(source, stamp, "local", "EXIF camera clock, zone not recorded"))
-        return stamp
-    return None
+        original = name == "EXIF DateTimeOriginal"
+        offset = (_text(tags, "EXIF OffsetTimeOriginal") or _text(tags, "EXIF OffsetTime")) if original else None
+        candidates, warnings = shot_time(raw, _text(tags, "EXIF SubSecTimeOriginal") if original else None,
+                                         offset, source=source)
+        out.warnings.extend(warnings)
+        if offset and candidates and candidates[0].zone == "offset":
+            out.tags["exif.offsettimeoriginal"] = offset
+        out.times.extend(candidates)
+        if candidates:
+            return
 
 
 def _with_offset(stamp: datetime, offset: str) -> datetime | None:
@@ -109,7 +135,7 @@ def _gps(tags: dict, out: Extraction) -> datetime | None:
         else:
             out.warnings.append("GPSTimeStamp without GPSDateStamp; GPS time kept as a tag only")
     if t_utc is not None:
-        out.times.append(TimeCandidate("exif.gps", t_utc, "utc", "EXIF GPSDateStamp + GPSTimeStamp"))
+        out.times.extend(shot_time(None, gps_utc=t_utc)[0])
     lat = _degrees(tags, "GPS GPSLatitude", "S")
     lon = _degrees(tags, "GPS GPSLongitude", "W")
     if lat is None or lon is None:
@@ -145,10 +171,11 @@ def from_exif(data: bytes, container: str) -> Extraction:
     if not tags:
         out.warnings.append("no EXIF data")
         return out
-    local = _original_time(tags, out)
+    _original_time(tags, out)
     gps_utc = _gps(tags, out)
-    if local is not None and gps_utc is not None:
-        offset = local.replace(tzinfo=UTC) - gps_utc
+    clock = next((t.value for t in out.times if t.source != "exif.gps"), None)
+    if clock is not None and gps_utc is not None:
+        offset = clock.replace(tzinfo=UTC) - gps_utc  # the camera's clock read as if it were UTC
         out.tags["exif.clock_offset_s"] = f"{offset.total_seconds():.3f}"
     serial = next((s for s in (_text(tags, t) for t in _SERIAL_TAGS) if s), None)
     out.identity = Identity(
