@@ -28,6 +28,8 @@ LEARN_TOLERANCE_S = 300
 ZONE_CONFLICT = "zone conflict"
 MTIME_ONLY = "time from file mtime"
 WRITER_UNKNOWN = "header writer unknown"
+DST_CHANGE = "DST change"
+FLAG_PREFIXES = (ZONE_CONFLICT, MTIME_ONLY, WRITER_UNKNOWN, DST_CHANGE)
 
 
 def rank(candidate: TimeCandidate) -> tuple[int, int]:
@@ -130,7 +132,7 @@ def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCa
         return _Placed(value.replace(tzinfo=UTC), "unknown",
                        f"{source} is wall-clock time in an unknown zone (stored as read, not UTC; give --tz)")
     if dst is not None:
-        placed.flags.append(f"{source} {value.isoformat(sep=' ')} is {dst} in {placed.zone} (DST change)")
+        placed.flags.append(f"{DST_CHANGE}: {source} {value.isoformat(sep=' ')} is {dst} in {placed.zone}")
     return placed
 
 

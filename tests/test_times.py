@@ -185,3 +185,37 @@ def test_synthetic_shot_time_from_plain_exif_values() -> None:
     footage = resolve(Extraction("jpeg", times=local), tz="Europe/Berlin")
     assert footage.start_utc == datetime(2024, 7, 1, 17, 0, 0, tzinfo=UTC) and footage.zone_kind == "offset"
     assert shot_time("2024:13:01 10:00:00")[1] == ["exif.datetimeoriginal not understood: '2024:13:01 10:00:00'"]
+
+
+@pytest.mark.corpus
+def test_resolve_command_re_places_wall_clock_times_without_reading_files(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bodycam_index.cli import main
+
+    evidence = tmp_path / "evidence"
+    evidence.mkdir()
+    # RIFF.avi: IDIT 'Mon Mar 10 15:04:43 2003', wall clock, no GPS; with-gps.mov: Keys time with its offset
+    for name in ("exiftool/RIFF.avi", "metadata-extractor-images/mov/with-gps.mov"):
+        shutil.copy(MEDIA / name, evidence / Path(name).name)
+    db_file = str(tmp_path / "t.db")
+    assert CliRunner().invoke(main, ["--db", db_file, "scan", str(evidence)]).exit_code == 0
+    db = store.connect(db_file)
+    rows = {Path(r["path"]).name: r for r in db.query("SELECT * FROM footage")}
+    assert (rows["RIFF.avi"]["zone_kind"], rows["RIFF.avi"]["start_utc"]) == ("unknown", "2003-03-10T15:04:43.000000Z")
+    (evidence / "RIFF.avi").unlink()  # the files are not needed any more
+    result = CliRunner().invoke(main, ["--db", db_file, "resolve", "--tz", "America/Los_Angeles", "--json"])
+    assert result.exit_code == 0, result.output
+    (change,) = json.loads(result.output)
+    assert change["path"].endswith("RIFF.avi")
+    assert change["after"] == {"start_utc": "2003-03-10T23:04:43.000000Z", "zone_kind": "assumed:America/Los_Angeles"}
+    row = next(db.query("SELECT * FROM footage WHERE path LIKE '%RIFF.avi'"))
+    assert row["end_utc"] > row["start_utc"] and "--tz" in row["time_reason"]
+    chosen = [c["source"] for c in db.query("SELECT source FROM time_candidates WHERE chosen AND footage_id = ?",
+                                            [row["id"]])]
+    assert chosen == ["avi.idit"]
+    # the same zone again changes nothing; a path outside the batch matches nothing
+    again = CliRunner().invoke(main, ["--db", db_file, "resolve", "--tz", "America/Los_Angeles"])
+    assert again.output.strip().endswith("0 recordings re-placed with --tz America/Los_Angeles")
+    bad = CliRunner().invoke(main, ["--db", db_file, "resolve", "--tz", "Mars/Olympus"])
+    assert bad.exit_code == 2 and "unknown time zone" in bad.output

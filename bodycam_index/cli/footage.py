@@ -299,4 +299,27 @@ def verify(obj: Any, paths: tuple[Path, ...]) -> None:
         sys.exit(1)
 
 
-COMMANDS = [scan, probe, footage, verify]
+@click.command("resolve")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--tz", metavar="ZONE", required=True,
+              help="IANA zone the cameras' wall clocks are set to (DESIGN §5: it wins over the GPS position's zone).")
+@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
+@click.pass_obj
+def resolve_command(obj: Any, paths: tuple[Path, ...], tz: str, as_json: bool) -> None:
+    """Re-place stored wall-clock times with --tz, from the stored time candidates (no file is read)."""
+    from ..rezone import rezone
+
+    _check_zone(tz)
+    db = store.connect(obj.db)
+    changes = rezone(db, tz, paths)
+    if as_json:
+        click.echo(json.dumps([{"id": c.footage_id, "path": c.path, "before": {"start_utc": c.before[0],
+                                "zone_kind": c.before[1]}, "after": {"start_utc": c.after[0],
+                                "zone_kind": c.after[1]}} for c in changes], indent=2))
+        return
+    for change in changes:
+        click.echo(f"{change.path}: {change.before[0]} ({change.before[1]}) → {change.after[0]} ({change.after[1]})")
+    click.echo(f"{len(changes)} recordings re-placed with --tz {tz}")
+
+
+COMMANDS = [scan, probe, footage, verify, resolve_command]
