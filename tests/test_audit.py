@@ -197,3 +197,14 @@ def test_cli_list_and_verify(path: Path) -> None:
 def test_cli_list_json_is_a_list_when_empty(tmp_path: Path) -> None:
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "e.db"), "audit", "list", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout) == []
+
+
+def test_cli_verify_json(path: Path) -> None:
+    ok = CliRunner().invoke(main, ["audit", "verify", "--json", "--db", str(path)])
+    assert ok.exit_code == 0
+    assert json.loads(ok.stdout) | {"head": "h"} == {"intact": True, "entries": 3, "head": "h",
+                                                    "anchor": f"{path}-anchor", "findings": []}
+    sql(path, "DELETE FROM audit_log WHERE id = 3")
+    broken = CliRunner().invoke(main, ["audit", "verify", "--json", "--db", str(path)])
+    assert broken.exit_code == 1 and json.loads(broken.stdout)["intact"] is False
+    assert len(json.loads(broken.stdout)["findings"]) == 2

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
@@ -10,6 +9,7 @@ import click
 
 from .. import audit as log
 from ..db import connect
+from .options import emit_json, json_option
 
 
 @click.group("audit")
@@ -18,30 +18,37 @@ def audit_group() -> None:
 
 
 @audit_group.command("list")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON (a list of entries).")
+@json_option("Print JSON (a list of entries).")
 @click.pass_obj
 def list_cmd(obj: Any, as_json: bool) -> None:
     """Every entry, oldest first."""
     rows = log.entries(connect(obj.db))
     if as_json:
-        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        emit_json(rows)
         return
     for row in rows:
         details = row["details"]
         text = ", ".join(f"{k}={v}" for k, v in details.items()) if isinstance(details, dict) else str(details)
         click.echo(f"{row['id']:>5}  {row['ts_utc'][:19]}Z  {row['user']}  {row['action']}  {text}")
-    click.echo(_entries(len(rows)), err=True)
+    if not obj.quiet:
+        click.echo(_entries(len(rows)), err=True)
 
 
 @audit_group.command("verify")
+@json_option("Print JSON: {intact, entries, head, anchor, findings}.")
 @click.pass_obj
-def verify_cmd(obj: Any) -> None:
+def verify_cmd(obj: Any, as_json: bool) -> None:
     """Check the chain, its anchor file and the manual links it covers; exit 1 on any finding."""
     db = connect(obj.db)
     findings = log.verify(db)
+    head = log.head(db)
+    if as_json:
+        anchor = log.anchor_path(db)
+        emit_json({"intact": not findings, "entries": head.id, "head": head.hash,
+                   "anchor": str(anchor) if anchor else None, "findings": findings})
+        sys.exit(1 if findings else 0)
     for finding in findings:
         click.echo(finding)
-    head = log.head(db)
     if findings:
         click.echo(f"audit log NOT intact: {len(findings)} findings ({_entries(head.id)})", err=True)
         sys.exit(1)
