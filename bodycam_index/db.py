@@ -6,29 +6,32 @@ audit writes live beside their logic (`incidents/store.py`, `link.py`, `audit.py
 
 from __future__ import annotations
 
+import logging
 import os
+import sqlite3
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import quote
 
-from . import killpoint
+from . import killpoint, migrations
 from .bounds import check_time
-from .model import GpsFix, TimeCandidate
+from .model import GpsFix, InputError, TimeCandidate
 
 if TYPE_CHECKING:
     import sqlite_utils
 
-#: Schema changes after version 1, in order: step i brings a database to version i + 2. Append only; each step is
-#: one or more statements separated by `;`, run in one transaction.
-MIGRATIONS: tuple[str, ...] = (
-    # 2: each unit's own dispatched / arrived / cleared times on an incident (CAD unit history, officer lists)
-    "ALTER TABLE incident_units ADD COLUMN dispatched_utc TEXT; ALTER TABLE incident_units ADD COLUMN arrived_utc TEXT;"
-    " ALTER TABLE incident_units ADD COLUMN cleared_utc TEXT",
-)
-SCHEMA_VERSION = 1 + len(MIGRATIONS)
+#: Version 1 is SCHEMA; each step of `migrations.STEPS` adds one.
+SCHEMA_VERSION = 1 + len(migrations.STEPS)
 DEFAULT_DB = "bodycam_index.db"
+#: Seconds a writer waits for another one to finish before giving up.
+BUSY_TIMEOUT_S = 60.0
+_log = logging.getLogger(__name__)
 
+#: The version-1 schema: new databases get it and then every migration step (never edit it: add a step).
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL);
 
@@ -188,9 +191,25 @@ CREATE TABLE IF NOT EXISTS audit_log (
 """
 
 
+class DatabaseError(InputError):
+    """A database that cannot be used as asked: missing for a read, not SQLite, newer schema, read-only for a write."""
+
+
 def db_path(explicit: str | None = None) -> Path:
     """The database file: `--db`, else `$BODYCAM_INDEX_DB`, else ./bodycam_index.db."""
     return Path(explicit or os.environ.get("BODYCAM_INDEX_DB") or DEFAULT_DB)
+
+
+def describe(path: Path) -> str:
+    """The database path and where it came from, for messages."""
+    env = os.environ.get("BODYCAM_INDEX_DB")
+    if env and Path(env) == path:
+        origin = "from $BODYCAM_INDEX_DB"
+    elif not env and path == Path(DEFAULT_DB):
+        origin = "the default; --db FILE or $BODYCAM_INDEX_DB names another"
+    else:
+        origin = "from --db"
+    return f"{path} ({origin})"
 
 
 def _sqlite_utils() -> object:
@@ -207,41 +226,156 @@ def _sqlite_utils() -> object:
     return sys.modules["sqlite_utils"]
 
 
-def connect(path: str | os.PathLike[str] | None = None) -> sqlite_utils.Database:
-    """Open (creating if needed) the database with its schema in place."""
-    target = str(path) if path is not None else str(db_path())
-    db = _sqlite_utils().Database(target)  # type: ignore[attr-defined]
+def _writable(path: Path) -> bool:
+    return os.access(path, os.W_OK) and os.access(path.parent if str(path.parent) else Path("."), os.W_OK)
+
+
+def connect(path: str | os.PathLike[str] | None = None, write: bool = True) -> sqlite_utils.Database:
+    """Open the database. For `write`, create it if needed; otherwise refuse a missing one (DatabaseError).
+
+    A database whose file or folder is read-only is opened read-only (`mode=ro`: no schema script, no WAL switch),
+    which only reads can use. An older schema is migrated (after a backup copy beside it); a newer one is refused.
+    Writers wait up to BUSY_TIMEOUT_S for another writer.
+    """
+    target = Path(path) if path is not None else db_path()
+    where = describe(target)
+    try:
+        if target.is_dir():
+            raise DatabaseError(f"database {where} is a folder, not a file")
+        if not target.exists():
+            if not write:
+                raise DatabaseError(f"no database at {where}: scan footage or import incidents first")
+            if not target.parent.is_dir():
+                raise DatabaseError(f"cannot create database {where}: folder {target.parent} does not exist")
+        read_only = target.exists() and not _writable(target)
+        if read_only and write:
+            raise DatabaseError(f"database {where} is read-only; this command writes to it")
+        return _open(target, read_only)
+    except sqlite3.Error as exc:
+        raise DatabaseError(f"cannot use database {where}: {exc}") from exc
+    except OSError as exc:
+        raise DatabaseError(f"cannot use database {where}: {exc.strerror or exc}") from exc
+
+
+def _open(target: Path, read_only: bool) -> sqlite_utils.Database:
+    if read_only:
+        uri = f"file:{quote(str(target.absolute()))}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=BUSY_TIMEOUT_S)
+        try:
+            version = _version(conn)
+        except sqlite3.OperationalError:  # a WAL database in a read-only folder, without its -shm file
+            conn.close()
+            conn = sqlite3.connect(uri + "&immutable=1", uri=True)
+            version = _version(conn)
+        _check_version(target, version, read_only=True)
+    else:
+        conn = sqlite3.connect(str(target), timeout=BUSY_TIMEOUT_S)
+    db = _sqlite_utils().Database(conn)  # type: ignore[attr-defined]
     killpoint.install_from_env(db.conn)
-    db.execute("PRAGMA journal_mode = WAL")
+    if not read_only:
+        db.execute("PRAGMA journal_mode = WAL")
+        db.execute("PRAGMA synchronous = NORMAL")
+        _migrate(db, target)
     db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA synchronous = NORMAL")
-    db.conn.executescript(SCHEMA)
-    if db.execute("SELECT COUNT(*) FROM schema_version").fetchone()[0] == 0:
-        db.execute("INSERT INTO schema_version (version) VALUES (1)")
-    _migrate(db)
     return db
 
 
-def _version(db: sqlite_utils.Database) -> int:
-    return int(db.execute("SELECT MAX(version) FROM schema_version").fetchone()[0] or 1)
+def _version(conn: sqlite3.Connection) -> int | None:
+    """The stored schema version; None for an empty database; DatabaseError for one that is not ours."""
+    tables = {row[0] for row in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+    if not tables:
+        return None
+    if "schema_version" not in tables:
+        raise sqlite3.DatabaseError("not a bodycam-index database (no schema_version table)")
+    row = conn.execute("SELECT MAX(version) FROM schema_version").fetchone()
+    return int(row[0]) if row and row[0] is not None else None
 
 
-def _migrate(db: sqlite_utils.Database) -> None:
-    """Bring the schema to SCHEMA_VERSION with the MIGRATIONS not yet applied, in one write transaction (a
-    concurrent `connect` waits and then finds nothing left to do)."""
-    if _version(db) >= SCHEMA_VERSION:
-        return
+def _check_version(target: Path, version: int | None, read_only: bool) -> None:
+    if version is not None and version > SCHEMA_VERSION:
+        raise DatabaseError(f"database {describe(target)} has schema version {version}, newer than this "
+                            f"bodycam-index understands ({SCHEMA_VERSION}): upgrade bodycam-index")
+    if read_only and version != SCHEMA_VERSION:
+        raise DatabaseError(f"database {describe(target)} has schema version {version}, older than "
+                            f"{SCHEMA_VERSION}, and is read-only: open it once with write access to upgrade it")
+
+
+def _migrate(db: sqlite_utils.Database, target: Path) -> None:
+    """Bring the schema to SCHEMA_VERSION: SCHEMA for a new database, then the numbered steps, in one transaction."""
     conn = db.conn
+    version = _version(conn)
+    _check_version(target, version, read_only=False)
+    if version == SCHEMA_VERSION:
+        conn.executescript(SCHEMA)  # tables added there without a step (IF NOT EXISTS: no change otherwise)
+        return
+    if version is not None:
+        backup = target.with_name(f"{target.name}.schema{version}-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.bak")
+        with sqlite3.connect(backup) as copy:
+            conn.backup(copy)
+        copy.close()
+        _log.warning("upgrading database %s from schema %s to %s (backup copy: %s)", target, version,
+                     SCHEMA_VERSION, backup)
+    conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:
-        for step in MIGRATIONS[_version(db) - 1:]:
-            for statement in step.split(";"):
-                conn.execute(statement)
+        version = _version(conn)  # another process may have migrated it meanwhile
+        _check_version(target, version, read_only=False)
+        for statement in _statements(SCHEMA):  # IF NOT EXISTS: completes a version-1 database, builds a new one
+            conn.execute(statement)
+        if version is None:
+            conn.execute("INSERT INTO schema_version (version) VALUES (1)")
+            version = 1
+        for step in migrations.STEPS[version - 1:]:
+            if callable(step):
+                step(conn)
+            else:
+                for statement in _statements(step):
+                    conn.execute(statement)
         conn.execute("UPDATE schema_version SET version = ?", [SCHEMA_VERSION])
+        problems = conn.execute("PRAGMA foreign_key_check").fetchall()
+        if problems:
+            raise sqlite3.IntegrityError(f"migration left {len(problems)} rows with broken references")
+        conn.execute("COMMIT")
     except BaseException:
         conn.execute("ROLLBACK")
         raise
-    conn.execute("COMMIT")
+
+
+def _statements(script: str) -> list[str]:
+    """The statements of an SQL script, one by one (executescript would commit the open transaction); a `;` inside
+    a string or a trigger body does not split."""
+    statements, current = [], ""
+    for piece in script.split(";"):
+        current += piece + ";"
+        if sqlite3.complete_statement(current):
+            if current.strip(" ;\n\t"):
+                statements.append(current.strip())
+            current = ""
+    return statements
+
+
+@contextmanager
+def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One write transaction that takes the write lock when it starts (BEGIN IMMEDIATE), so it waits for another
+    writer (up to the busy timeout) instead of failing when its read snapshot goes stale; a savepoint when nested."""
+    conn = db.conn
+    if conn.in_transaction:
+        with db.atomic():
+            yield db
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield db
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
+    try:
+        conn.execute("COMMIT")
+    except BaseException:
+        if conn.in_transaction:
+            conn.execute("ROLLBACK")
+        raise
 
 
 def iso_utc(value: datetime | None) -> str | None:

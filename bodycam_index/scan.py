@@ -227,7 +227,7 @@ class Scanner:
         """Write one processed recording with its children in one transaction."""
         row = _footage_row(result, scan_id)
         path = str(result["path"])
-        with self.db.atomic():
+        with store.transaction(self.db):
             known = self._known(path)
             moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
             if known:
@@ -255,7 +255,7 @@ class Scanner:
 
     def run(self, roots: list[Path]) -> ScanSummary:
         """Scan the roots; on Ctrl-C stop cleanly with everything done so far committed."""
-        with self.db.atomic():
+        with store.transaction(self.db):
             scan_id = int(self.db.table("scans").insert(
                 {"started_utc": store.now_utc(), "roots": json.dumps([str(r) for r in roots])}).last_pk)
         try:
@@ -269,7 +269,7 @@ class Scanner:
         except KeyboardInterrupt:
             self.summary.interrupted = True
         finally:
-            with self.db.atomic():
+            with store.transaction(self.db):
                 self.db.table("scans").update(scan_id, {"finished_utc": store.now_utc(),
                                                         "counts": json.dumps(self.summary.as_dict())})
         return self.summary

@@ -195,6 +195,7 @@ def test_cli_list_and_verify(path: Path) -> None:
 
 
 def test_cli_list_json_is_a_list_when_empty(tmp_path: Path) -> None:
+    store.connect(tmp_path / "e.db").conn.close()  # read commands refuse a missing database
     result = CliRunner().invoke(main, ["--db", str(tmp_path / "e.db"), "audit", "list", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout) == []
 

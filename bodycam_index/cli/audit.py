@@ -22,7 +22,7 @@ def audit_group() -> None:
 @click.pass_obj
 def list_cmd(obj: Any, as_json: bool) -> None:
     """Every entry, oldest first."""
-    rows = log.entries(connect(obj.db))
+    rows = log.entries(connect(obj.db, write=False))
     if as_json:
         emit_json(rows)
         return
@@ -39,7 +39,7 @@ def list_cmd(obj: Any, as_json: bool) -> None:
 @click.pass_obj
 def verify_cmd(obj: Any, as_json: bool) -> None:
     """Check the chain, its anchor file and the manual links it covers; exit 1 on any finding."""
-    db = connect(obj.db)
+    db = connect(obj.db, write=False)
     findings = log.verify(db)
     head = log.head(db)
     if as_json:

@@ -229,7 +229,7 @@ def _list_cells(row: dict[str, Any]) -> list[str]:
 @click.pass_obj
 def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> None:
     """List indexed recordings."""
-    db = store.connect(obj.db)
+    db = store.connect(obj.db, write=False)
     where, params = ("WHERE status = ?", [status]) if status else ("", [])
     rows = list(db.query(f"SELECT id, COALESCE(path, dems_id) AS path, status, error, start_utc, duration_s, "
                          f"zone_kind, model, serial, fix_count FROM footage {where} ORDER BY start_utc, id "
@@ -254,7 +254,7 @@ def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> Non
 @click.pass_obj
 def footage_show(obj: Any, ref: str) -> None:
     """Everything stored about one recording (id, path or sha256 prefix)."""
-    db = store.connect(obj.db)
+    db = store.connect(obj.db, write=False)
     rows = list(db.query("SELECT * FROM footage WHERE CAST(id AS TEXT) = ? OR path = ? OR sha256 LIKE ? LIMIT 2",
                          [ref, ref, f"{ref}%"]))
     if not rows:
@@ -280,7 +280,7 @@ def verify(obj: Any, paths: tuple[Path, ...]) -> None:
     """Re-hash indexed files; report changed and missing ones (exit 1 if any)."""
     from ..scan import sha256_of
 
-    db = store.connect(obj.db)
+    db = store.connect(obj.db, write=False)
     prefixes = [str(p.resolve()) for p in paths]
     changed = missing = checked = 0
     for row in db.query("SELECT id, path, sha256 FROM footage WHERE origin = 'file' AND sha256 IS NOT NULL"):

@@ -151,7 +151,7 @@ def incidents_group() -> None:
 @click.pass_obj
 def list_cmd(obj: Any, limit: int) -> None:
     """The latest incidents by received time."""
-    rows = list_incidents(connect(obj.db), limit)
+    rows = list_incidents(connect(obj.db, write=False), limit)
     columns = ["number", "source", "type", "priority", "received_utc", "requires_footage", "units"]
     _table(None, columns, [[r[c] for c in columns] for r in rows])
 
@@ -161,7 +161,7 @@ def list_cmd(obj: Any, limit: int) -> None:
 @click.pass_obj
 def show_cmd(obj: Any, number: str) -> None:
     """Everything known about one incident, found by its number or any alias in any written form."""
-    db = connect(obj.db)
+    db = connect(obj.db, write=False)
     incident = find_incident(db, number)
     if incident is None:
         raise InputError(f"no incident {number!r}")

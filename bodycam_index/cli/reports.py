@@ -50,8 +50,8 @@ def parse_when(text: str | None, end: bool = False) -> str | None:
     return store.iso_utc(value if value.tzinfo else value.replace(tzinfo=UTC))
 
 
-def _db(ctx: click.Context) -> Any:
-    return store.connect(ctx.obj.db)
+def _db(ctx: click.Context, write: bool = False) -> Any:
+    return store.connect(ctx.obj.db, write=write)
 
 
 @click.group(invoke_without_command=True)
@@ -75,7 +75,7 @@ def link(ctx: click.Context, before: str, after: str, default_duration: str, rad
         default_duration_s=parse_duration(default_duration), radius_m=parse_distance(radius),
         drift_threshold_s=parse_duration(drift_threshold), unknown_zone_s=parse_duration(unknown_zone_window),
     )
-    stats = relink(_db(ctx), opts)
+    stats = relink(_db(ctx, write=True), opts)
     methods = ", ".join(f"{n} {m}" for m, n in stats.links.items()) or "none"
     click.echo(f"{stats.footage} recordings × {stats.incidents} incidents: links {methods}; "
                f"{stats.uncertain} uncertain; {stats.manual_kept} manual links/exclusions kept")
@@ -88,7 +88,7 @@ def link(ctx: click.Context, before: str, after: str, default_duration: str, rad
 @click.pass_context
 def link_add(ctx: click.Context, footage: str, incident: str, reason: str) -> None:
     """Link FOOTAGE (id, path or sha256 prefix) to INCIDENT (number or alias) by hand."""
-    link_id = add_manual(_db(ctx), footage, incident, reason)
+    link_id = add_manual(_db(ctx, write=True), footage, incident, reason)
     click.echo(f"manual link {link_id}: {footage} → {incident} (audited)")
 
 
@@ -99,7 +99,7 @@ def link_add(ctx: click.Context, footage: str, incident: str, reason: str) -> No
 @click.pass_context
 def link_remove(ctx: click.Context, footage: str, incident: str, reason: str) -> None:
     """Exclude FOOTAGE from INCIDENT; re-linking will not restore it."""
-    link_id = remove_link(_db(ctx), footage, incident, reason)
+    link_id = remove_link(_db(ctx, write=True), footage, incident, reason)
     click.echo(f"exclusion {link_id}: {footage} ✕ {incident} (audited)")
 
 
