@@ -111,6 +111,9 @@ def signature(db: Path) -> dict[str, dict[Any, Any]]:
     """The database's content keyed by natural keys (paths, numbers), without ids of rows and times of runs."""
     conn = sqlite3.connect(db)
     try:
+        if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'footage'").fetchone():
+            # stopped before the new database's schema was committed: an empty database
+            return {"footage": {}, "incidents": {}, "assignments": {}, "links": {"all": []}, "audit": {}}
         fkey = {i: p for i, p in conn.execute("SELECT id, COALESCE(path, dems_source || ':' || dems_id) FROM footage")}
         ikey = {i: f"{s}:{n}" for i, n, s in conn.execute("SELECT id, number, source FROM incidents")}
         skip = {"id", "scan_id", "indexed_utc", "imported_utc"}
