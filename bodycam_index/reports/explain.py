@@ -185,4 +185,4 @@ def explain(db: sqlite_utils.Database, gaps: list[tuple[dict[str, Any], tuple[fl
 def _iso(epoch: float) -> str:
     from datetime import UTC, datetime
 
-    return datetime.fromtimestamp(round(epoch, 6), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.fromtimestamp(round(epoch, 3), UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")  # julianday: ~50 µs

@@ -24,7 +24,7 @@ LABELS = {
     "coverage_pct": "recorded", "covered_s": "recorded s", "window_s": "window s", "missing_s": "missing s",
     "activation_delay_s": "started after arrival s", "early_stop_s": "stopped before clear s",
     "covered_pct": "covered", "meets_goal": "meets goal", "in_doubt": "in doubt", "no_footage": "no footage",
-    "footage": "recordings", "footage_id": "recording", "zone_unknown": "zone unknown",
+    "footage": "recording ids", "footage_id": "recording", "zone_unknown": "zone unknown",
     "candidates": "time-only candidates", "max_abs_drift_s": "largest drift s", "unknown_zone": "zone unknown",
     "start_utc": "start (UTC)", "typed": "typed as", "linked_to": "linked to", "end_utc": "end (UTC)", "times_from": "times of",
     "activation_after_dispatch_s": "started after dispatch s", "activation_after_arrival_s": "started after arrival s",
