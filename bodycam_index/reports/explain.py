@@ -136,6 +136,17 @@ def _reasons(db: sqlite_utils.Database, rec: tuple[Any, ...], fid: int, incident
     return out
 
 
+def _nearest(index: IntervalIndex, lo: float, hi: float, horizon: float, gap: Any) -> list[tuple[float, float, int]]:
+    """The PER_INCIDENT recordings nearest `[lo, hi]` within `horizon`, searched in widening steps (15 min, 1 h,
+    then the horizon): when a step already holds PER_INCIDENT, nothing farther can be nearer."""
+    for step in (900.0, 3600.0, horizon):
+        step = min(step, horizon)
+        found = heapq.nsmallest(PER_INCIDENT, index.overlapping(lo - step, hi + step), key=gap)
+        if len(found) >= PER_INCIDENT or step >= horizon:
+            return found
+    return []
+
+
 def explain(db: sqlite_utils.Database, gaps: list[tuple[dict[str, Any], tuple[float, float] | None]],
             time_only: bool) -> list[dict[str, Any]]:
     """Rows (incident, recording, path, start, reasons) for each incident without footage and its candidates;
@@ -164,7 +175,7 @@ def explain(db: sqlite_utils.Database, gaps: list[tuple[dict[str, Any], tuple[fl
                 return max(0.0, item[0] - hi, lo - item[1])
 
             for index, horizon in ((recs.known, HORIZON_S), (recs.unknown, UNKNOWN_ZONE_S)):
-                for item in heapq.nsmallest(PER_INCIDENT, index.overlapping(lo - horizon, hi + horizon), key=gap):
+                for item in _nearest(index, lo, hi, horizon, gap):
                     chosen.setdefault(item[2], gap(item))
         for fid in near_numbers:
             chosen.setdefault(fid, math.inf)
