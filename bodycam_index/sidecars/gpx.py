@@ -6,8 +6,6 @@ from datetime import UTC, datetime
 from itertools import pairwise
 from xml.etree.ElementTree import ParseError
 
-import gpxpy
-import gpxpy.gpx
 from defusedxml import DefusedXmlException
 from defusedxml.ElementTree import fromstring
 
@@ -25,6 +23,9 @@ def _utc(value: datetime | None) -> datetime | None:
 
 def parse(text: str) -> Extraction:
     """Track and route points of a GPX file, sorted by time (points without a time keep file order, last)."""
+    import gpxpy  # imported here: most scans meet no GPX file
+    import gpxpy.gpx
+
     body = text.lstrip()
     if body.startswith("<?xml"):
         body = body[body.find("?>") + 2 :]  # the declared encoding no longer applies to decoded text
