@@ -285,7 +285,7 @@ def text_samples(samples: list[tuple[float, bytes]]) -> tuple[list[GpsFix], int]
     fixes: list[GpsFix] = []
     dropped = 0
     for time_s, data in samples:
-        source = "nextbase" if re.match(rb"\d{14}", data[6:20]) else "nmea"
+        source = "nextbase" if len(data) >= 20 and data[6:20].isdigit() else "nmea"
         found, bad = nmea.nmea_fixes(data, source, time_s)
         fixes.extend(found)
         dropped += bad

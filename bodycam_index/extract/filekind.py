@@ -6,6 +6,7 @@ that sit beside footage in every evidence folder are counted as skipped instead 
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -17,6 +18,8 @@ Kind = Literal["media", "sidecar", "probe", "skip"]
 
 #: Files shorter than this with no known signature cannot be a recording.
 TINY_BYTES = 64
+#: Control characters that never occur in text (tab, line ends, form feed, vertical tab and ESC may).
+_CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
 
 #: Signatures (offset, bytes) of containers FFmpeg reads and no built-in parser does.
 _FFMPEG_MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -111,7 +114,7 @@ def text_kind(head: bytes) -> str | None:
             if exc.start < len(head) - 3:  # only a character cut at the end of the head is allowed
                 return None
             text = head[: exc.start].removeprefix(b"\xef\xbb\xbf").decode("utf-8", "replace")
-    if any(ord(c) < 32 and c not in "\t\r\n\f\v\x1b" for c in text):
+    if _CONTROL.search(text):
         return None
     stripped = text.lstrip()
     first_line = stripped.split("\n", 1)[0]

@@ -44,6 +44,7 @@ _TYPE1 = re.compile(rb"(\d{4})(\d{2})(\d{2})(\d{2})(\d{2})(\d{2}).{16}([NS])(\d{
 _TYPE4_DECIMAL = re.compile(rb"\d{1,5}\.\d+\0*")
 _TYPE4_BASE64 = re.compile(rb"[A-Za-z0-9+/]{8,20}={0,2}\0*")
 _TYPE18 = re.compile(rb"(\d{4})/(\d{2})/(\d{2}) (\d{2}):(\d{2}):(\d{2}) [NS]")
+_DECIMAL = re.compile(r"\d+\.\d+")
 _TYPE18_FIELD = re.compile(r"([A-Za-z]):([-+]?\d+(?:\.\d+)?)")
 
 
@@ -184,7 +185,7 @@ def _type18(block: bytes, match: re.Match[bytes]) -> Decoded:
     for word in block[43:MAX_TEXT_RECORD].split(b"\0")[0].decode("ascii", "replace").split():
         field = _TYPE18_FIELD.fullmatch(word)
         if field is None:
-            if lon is not None and speed is None and re.fullmatch(r"\d+\.\d+", word):
+            if lon is not None and speed is None and _DECIMAL.fullmatch(word):
                 speed = float(word) * KNOT_MPS  # labelled km/h, stored in knots (ExifTool)
             continue
         key, value = field[1].upper(), float(field[2])
@@ -226,7 +227,7 @@ def decode_block(block: bytes) -> Decoded | None:
         return None
     if block[18:26] == TYPE1_MAGIC:
         return _type1(block)
-    if re.match(rb"\d{14}", block[0x34:0x42]) and len(block) > 0x50:
+    if block[0x34:0x42].isdigit() and len(block) > 0x50:  # 14 ASCII digits (the block is longer than 0x42)
         return _type2(block)
     for shift in (0, 48):
         at = 0x25 + shift
