@@ -10,6 +10,7 @@ Hidden files and folders are skipped.
 from __future__ import annotations
 
 import errno
+import fnmatch
 import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -53,10 +54,20 @@ def _name_problem(path: Path) -> str | None:
 class _Walker:
     """One discovery pass over the roots."""
 
-    def __init__(self, roots: list[Path], follow_symlinks: bool) -> None:
+    def __init__(self, roots: list[Path], follow_symlinks: bool, exclude: tuple[str, ...],
+                 skip_files: frozenset[str]) -> None:
         self.roots = roots
         self.real_roots = [Path(os.path.realpath(r)) for r in roots]
         self.follow = follow_symlinks
+        self.exclude = exclude
+        self.skip_files = skip_files
+
+    def _excluded(self, path: Path, root: Path) -> bool:
+        """True when a --exclude pattern matches the name or the path relative to the root."""
+        if not self.exclude:
+            return False
+        relative = path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+        return any(fnmatch.fnmatch(path.name, g) or fnmatch.fnmatch(relative, g) for g in self.exclude)
 
     def _inside(self, real: Path) -> bool:
         return any(real == root or real.is_relative_to(root) for root in self.real_roots)
@@ -120,9 +131,9 @@ class _Walker:
             yield from self._folder_errors(errors)
             kept = []
             for name in sorted(dirs):
-                if name.startswith("."):
-                    continue
                 sub = Path(folder, name)
+                if name.startswith(".") or self._excluded(sub, root):
+                    continue
                 if os.path.islink(sub):
                     real = os.path.realpath(sub)
                     if self._inside(Path(real)):  # walked as itself
@@ -139,7 +150,10 @@ class _Walker:
                 seen.add(real)
                 kept.append(name)
             dirs[:] = kept
-            yield from self._files([Path(folder, f) for f in sorted(files) if not f.startswith(".")])
+            real_folder = os.path.realpath(folder) if self.skip_files else ""
+            yield from self._files([Path(folder, f) for f in sorted(files) if not f.startswith(".")
+                                    and os.path.join(real_folder, f) not in self.skip_files
+                                    and not self._excluded(Path(folder, f), root)])
         yield from self._folder_errors(errors)
 
     @staticmethod
@@ -156,6 +170,9 @@ class _Walker:
                 yield self._single(root)
 
 
-def discover(roots: Iterable[Path], *, follow_symlinks: bool = False) -> Iterator[Job]:
-    """Every recording under the roots (recursively, in sorted order), with its sidecars."""
-    return _Walker(list(roots), follow_symlinks).run()
+def discover(roots: Iterable[Path], *, follow_symlinks: bool = False, exclude: Iterable[str] = (),
+             skip_files: Iterable[str] = ()) -> Iterator[Job]:
+    """Every recording under the roots (recursively, in sorted order), with its sidecars; files and folders whose
+    name or path below the root matches an `exclude` glob, and the files at the real paths `skip_files` (the
+    index's own database), are left out."""
+    return _Walker(list(roots), follow_symlinks, tuple(exclude), frozenset(skip_files)).run()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import heapq
 import json
 import math
+import os
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
@@ -399,7 +400,8 @@ def find_footage(db: sqlite_utils.Database, ref: str) -> int | None:
     ref = ref.strip()
     if ref.isdigit() and db.execute("SELECT 1 FROM footage WHERE id = ?", [int(ref)]).fetchone():
         return int(ref)
-    row = db.execute("SELECT id FROM footage WHERE path = ? OR path LIKE ?", [ref, f"%/{ref}"]).fetchall()
+    row = db.execute("SELECT id FROM footage WHERE path IN (?, ?) OR path LIKE ?",
+                     [ref, os.path.abspath(ref), f"%/{ref}"]).fetchall()
     if len(row) == 1:
         return row[0][0]
     if len(ref) >= 8 and all(c in "0123456789abcdefABCDEF" for c in ref):

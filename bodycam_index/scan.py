@@ -55,6 +55,7 @@ class ScanOptions:
     full_tracks: bool = False
     incident_pattern: str | None = None
     follow_symlinks: bool = False
+    exclude: tuple[str, ...] = ()
 
 
 @dataclass
@@ -68,6 +69,7 @@ class ScanSummary:
     failed: int = 0
     no_time: int = 0
     no_gps: int = 0
+    zone_unknown: int = 0
     bytes: int = 0
     skipped: int = 0
     failures: list[tuple[str, str]] = field(default_factory=list)
@@ -155,6 +157,15 @@ def _footage_row(result: dict[str, object], scan_id: int) -> dict[str, object]:
     row.update(origin="file", parser_version=PARSER_VERSION, scan_id=scan_id, indexed_utc=store.now_utc())
     row.update(result.get("columns") or {})  # type: ignore[call-overload]
     return row
+
+
+def database_files(db: sqlite_utils.Database) -> set[str]:
+    """The real paths of the database's file and its -wal, -shm and -journal companions (never indexed)."""
+    row = db.execute("PRAGMA database_list").fetchone()
+    if not row or not row[2]:
+        return set()
+    main = os.path.realpath(row[2])
+    return {main, *(main + suffix for suffix in ("-wal", "-shm", "-journal"))}
 
 
 def _init_worker(parent: int) -> None:
@@ -250,6 +261,8 @@ class Scanner:
                 self.summary.no_time += 1
             if row["fix_count"] == 0 and row["lat"] is None:
                 self.summary.no_gps += 1
+            if row["zone_kind"] == "unknown" and row["start_utc"] is not None:
+                self.summary.zone_unknown += 1
         self.summary.bytes += int(row.get("size") or 0)  # type: ignore[call-overload]
         self.progress(path, int(row.get("size") or 0))  # type: ignore[call-overload]
 
@@ -259,7 +272,8 @@ class Scanner:
             scan_id = int(self.db.table("scans").insert(
                 {"started_utc": store.now_utc(), "roots": json.dumps([str(r) for r in roots])}).last_pk)
         try:
-            jobs = discover(roots, follow_symlinks=self.options.follow_symlinks)
+            jobs = discover(roots, follow_symlinks=self.options.follow_symlinks, exclude=self.options.exclude,
+                            skip_files=database_files(self.db))
             todo = (job for job in jobs if self._needs_work(job))
             if self.options.jobs <= 1:
                 for job in todo:
@@ -293,7 +307,7 @@ class Scanner:
 
 def scan_paths(db: sqlite_utils.Database, paths: list[Path], *, tz: str | None = None, jobs: int = 1,
                hash: bool = True, rescan: bool = False, full_tracks: bool = False,
-               incident_pattern: str | None = None, follow_symlinks: bool = False,
+               incident_pattern: str | None = None, follow_symlinks: bool = False, exclude: tuple[str, ...] = (),
                progress: Callable[[str, int], None] | None = None) -> ScanSummary:
     """Index the footage under `paths` into `db`, storing in sorted path order (deterministic ids)."""
     for path in paths:
@@ -302,6 +316,7 @@ def scan_paths(db: sqlite_utils.Database, paths: list[Path], *, tz: str | None =
     if incident_pattern is not None:
         incident_hints(Path("check"), incident_pattern)  # refuses an invalid pattern before any work
     options = ScanOptions(tz=tz, jobs=jobs, hash=hash, rescan=rescan, full_tracks=full_tracks,
-                          incident_pattern=incident_pattern, follow_symlinks=follow_symlinks)
+                          incident_pattern=incident_pattern, follow_symlinks=follow_symlinks,
+                          exclude=exclude)
     # absolute paths, so that a scan from another working directory finds the same rows
     return Scanner(db, options, progress).run([Path(os.path.abspath(path)) for path in paths])

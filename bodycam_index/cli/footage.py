@@ -71,6 +71,9 @@ def _print_summary(summary: ScanSummary) -> None:
         click.echo(f"  skipped: {path}: {reason}")
     if len(summary.skipped_files) > 20:
         click.echo(f"  … and {len(summary.skipped_files) - 20} more skipped (--json lists them all)")
+    if summary.zone_unknown:
+        click.echo(f"{summary.zone_unknown} recordings have wall-clock times in an unknown zone (stored as read, "
+                   "flagged in reports): place them with `bodycam-index resolve --tz ZONE [PATH…]`")
     if summary.interrupted:
         click.echo("interrupted: everything listed above is saved; run the same scan again to resume", err=True)
 
@@ -85,12 +88,15 @@ def _print_summary(summary: ScanSummary) -> None:
 @click.option("--full-tracks", is_flag=True, help="Keep every GPS fix (default: at most one per second).")
 @click.option("--incident-pattern", metavar="REGEX",
               help="Regular expression for incident numbers in file and folder names (default: e.g. 2023-045871).")
+@click.option("--exclude", "exclude", metavar="GLOB", multiple=True,
+              help="Leave out files and folders whose name or path below the scanned folder matches (repeatable).")
 @click.option("--follow-symlinks", is_flag=True,
               help="Index symlinked files and folders whose target is outside the scanned folders.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.pass_obj
 def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
-         full_tracks: bool, incident_pattern: str | None, follow_symlinks: bool, as_json: bool) -> None:
+         full_tracks: bool, incident_pattern: str | None, exclude: tuple[str, ...], follow_symlinks: bool,
+         as_json: bool) -> None:
     """Index the footage under PATHS (recursively) into the database."""
     from rich.console import Console
     from rich.progress import (
@@ -102,7 +108,7 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
         TransferSpeedColumn,
     )
 
-    from ..scan import discover, scan_paths
+    from ..scan import database_files, discover, scan_paths
 
     _check_zone(tz)
     db = store.connect(obj.db)
@@ -112,7 +118,8 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
     with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
         total_files = total_bytes = 0
         if show_bar:
-            for job in discover(list(paths), follow_symlinks=follow_symlinks):
+            for job in discover(list(paths), follow_symlinks=follow_symlinks, exclude=exclude,
+                                skip_files=database_files(db)):
                 total_files += 1
                 total_bytes += _size(job.path)
         done = 0
@@ -125,7 +132,7 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
 
         summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
                              full_tracks=full_tracks, incident_pattern=incident_pattern,
-                             follow_symlinks=follow_symlinks, progress=advance)
+                             follow_symlinks=follow_symlinks, exclude=exclude, progress=advance)
     if as_json:
         click.echo(json.dumps(summary.as_dict() | {"failures": summary.failures,
                                                    "skipped_files": summary.skipped_files}, indent=2))
@@ -254,12 +261,13 @@ def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> Non
 @click.pass_obj
 def footage_show(obj: Any, ref: str) -> None:
     """Everything stored about one recording (id, path or sha256 prefix)."""
+    from ..link import find_footage
+
     db = store.connect(obj.db, write=False)
-    rows = list(db.query("SELECT * FROM footage WHERE CAST(id AS TEXT) = ? OR path = ? OR sha256 LIKE ? LIMIT 2",
-                         [ref, ref, f"{ref}%"]))
-    if not rows:
-        raise InputError(f"no recording matches {ref!r}")
-    row = rows[0]
+    fid = find_footage(db, ref)  # the same lookup as `show` and `link add|remove`
+    if fid is None:
+        raise InputError(f"no recording matches {ref!r} (give an id, a path or a sha256 prefix)")
+    row = next(db.query("SELECT * FROM footage WHERE id = ?", [fid]))
     for key, value in row.items():
         if value is not None:
             click.echo(f"{key:>15}: {value}")
@@ -275,27 +283,47 @@ def footage_show(obj: Any, ref: str) -> None:
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @click.pass_obj
-def verify(obj: Any, paths: tuple[Path, ...]) -> None:
-    """Re-hash indexed files; report changed and missing ones (exit 1 if any)."""
+def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Re-hash indexed files under PATHS (all without) and check the audit log; exit 1 on any changed or missing
+    file or audit finding, 2 when there is nothing to verify."""
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
     from ..scan import sha256_of
+    from ..verify import select, verify as run_verify
 
     db = store.connect(obj.db, write=False)
-    prefixes = [str(p.resolve()) for p in paths]
-    changed = missing = checked = 0
-    for row in db.query("SELECT id, path, sha256 FROM footage WHERE origin = 'file' AND sha256 IS NOT NULL"):
-        path = Path(row["path"])
-        if prefixes and not any(str(path.resolve()).startswith(p) for p in prefixes):
-            continue
-        checked += 1
-        if not path.exists():
-            missing += 1
-            click.echo(f"missing: {path}")
-        elif sha256_of(path) != row["sha256"]:
-            changed += 1
+    rows = select(db, list(paths))
+    show_bar = sys.stderr.isatty() and not as_json
+    columns = (TextColumn("{task.fields[files]}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
+    with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
+        task = bar.add_task("", total=sum(int(r["size"] or 0) for r in rows) or None, files=f"0/{len(rows)}")
+        done = [0]
+
+        def advance(path: str, size: int) -> None:
+            done[0] += 1
+            bar.update(task, advance=size, files=f"{done[0]}/{len(rows)}")
+
+        result = run_verify(db, list(paths), sha256_of, advance)
+    if as_json:
+        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+    else:
+        for path in result.changed:
             click.echo(f"changed: {path}")
-    click.echo(f"{checked} checked, {changed} changed, {missing} missing")
-    if changed or missing:
+        for path in result.missing:
+            click.echo(f"missing: {path}")
+        for old, new in result.moved:
+            click.echo(f"moved: {old} → {new} (same SHA-256; scan the new place to update the index)")
+        for path, error in result.unreadable:
+            click.echo(f"unreadable: {path}: {error}")
+        for finding in result.audit:
+            click.echo(f"audit: {finding}")
+        click.echo(f"{result.checked} checked, {result.ok} unchanged, {len(result.changed)} changed, "
+                   f"{len(result.missing)} missing, {len(result.moved)} moved; audit log "
+                   f"{'broken' if result.audit else 'intact'}")
+    if result.failed:
         sys.exit(1)
 
 
