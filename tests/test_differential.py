@@ -42,7 +42,7 @@ _EE3_FIRST = ("ExifTool 12.57 (Debian 12's package) extracts only the first GPS5
               "ExifTool 13.58 in the corpus ground truth lists every sample, as we do")
 _ZERO_1904 = ("mvhd 0 means 'not set' (FFmpeg writes 0 without creation_time); with -api QuickTimeUTC ExifTool "
               "prints it as 1904-01-01, we fall back to the file's mtime, flagged")
-_XMP_ONLY = "the value is only in XMP/IPTC (or a maker note) of a JPEG; our EXIF reader does not read those blocks"
+_XMP_ONLY = "the value is only in IPTC and in an XMP field we do not read as a time"
 EXPLAINED: dict[tuple[str, str], str] = {
     ("dashcam-gps/EV20191130-121356-000133.MP4", "start"): _TRUNCATED,
     ("dashcam-gps/EV20191130-121356-000133.MP4", "duration"): _TRUNCATED,
@@ -75,11 +75,7 @@ EXPLAINED: dict[tuple[str, str], str] = {
     ("sample_media/footage/unit-3B12/2024-000451/GX010042.MP4", "fixes"): _EE3_FIRST,
     ("sample_media/footage/unit-3B12/2024-000451/GX010042.MP4", "last_fix"): _EE3_FIRST + " (its last fix is the "
     "first sample of the last payload)",
-    ("mapillary_tools/adobe_coords.jpg", "position"): _XMP_ONLY,
-    ("metadata-extractor-images/jpg/Nikon D5000.jpg", "serial"): _XMP_ONLY + " (XMP-aux SerialNumber)",
-    ("metadata-extractor-images/jpg/Olympus FE230-X790.jpg", "serial"): _XMP_ONLY + " (XMP-aux SerialNumber)",
-    ("test-assets/thompson-springs.jpg", "serial"): _XMP_ONLY + " (XMP SerialNumber)",
-    ("test-assets/thompson-springs.jpg", "start"): _XMP_ONLY + ": no EXIF DateTimeOriginal, so our start is the "
+    ("test-assets/thompson-springs.jpg", "start"): _XMP_ONLY + " (photoshop:DateCreated): no EXIF DateTimeOriginal, so our start is the "
     "EXIF GPS stamp 21:15:33Z; ExifTool's 15:15:44-04:00 (IPTC/XMP) is 19:15:44Z, and the MANIFEST notes that "
     "zone conflicts with the GPS UTC, which implies -06:00",
 }

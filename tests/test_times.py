@@ -155,6 +155,10 @@ STILLS = [
     ("exiftool/Ricoh2.jpg", datetime(2006, 5, 26, 10, 48, 48, tzinfo=UTC), "offset"),        # +01:00, 84 s skew
     # 22 h between clock and GPS is no zone: the position's zone (Italy, CEST) places it
     ("exif-samples/gps/DSCN0010.jpg", datetime(2008, 10, 22, 14, 28, 39, tzinfo=UTC), "inferred:Europe/Rome"),
+    # EXIF without an offset, XMP DateTimeOriginal with one (the same wall-clock reading): the file gives the zone
+    ("metadata-extractor-images/jpg/Nokia Lumia 800.jpg", datetime(2012, 6, 9, 20, 23, 38, tzinfo=UTC), "offset"),
+    ("metadata-extractor-images/jpg/Olympus FE230-X790.jpg", datetime(2008, 12, 7, 18, 28, 52, tzinfo=UTC),
+     "offset"),                                                                               # XMP -08:00
     ("metadata-extractor-images/heic/exif-at-eof.heic", datetime(2020, 5, 4, 22, 39, 11, 644000, tzinfo=UTC),
      "offset"),                                                                               # OffsetTimeOriginal
 ]

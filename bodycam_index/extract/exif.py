@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import logging
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import exifread
@@ -19,6 +20,7 @@ from .reader import Reader
 HEAD = 256 * 1024
 #: exifread logs every oddity of a corrupt file as a warning; the parser reports those itself.
 logging.getLogger("exifread").setLevel(logging.ERROR)
+_XMP_MARK = b"http://ns.adobe.com/xap/1.0/\x00"
 _SERIAL_TAGS = ("EXIF BodySerialNumber", "MakerNote SerialNumber", "MakerNote InternalSerialNumber")
 
 
@@ -108,6 +110,42 @@ def _original_time(tags: dict, out: Extraction) -> None:
             return
 
 
+def _xmp_packet(data: bytes) -> str | None:
+    """The XMP packet of a JPEG's APP1 `http://ns.adobe.com/xap/1.0/` segment, if it is in `data`."""
+    at = data.find(_XMP_MARK)
+    start = data.find(b"<x:xmpmeta", at) if at >= 0 else -1
+    end = data.find(b"</x:xmpmeta>", start) if start >= 0 else -1
+    return data[start : end + 12].decode("utf-8", "replace") if end > start else None
+
+
+def _from_xmp(xmp: str, out: Extraction) -> None:
+    """What XMP adds to EXIF: the zone of DateTimeOriginal when EXIF has none (the same wall-clock reading with an
+    offset), the body serial (aux/exifEX SerialNumber) and a GPS position EXIF lacks."""
+    from ..isotime import parse_date
+    from .isobmff import _xmp_gps, _xmp_value
+
+    for i, cand in enumerate(out.times):
+        if cand.source != "exif.datetimeoriginal" or cand.zone != "local":
+            continue
+        for prefix, name in (("exif", "DateTimeOriginal"), ("xmp", "CreateDate")):
+            text = _xmp_value(xmp, prefix, name)
+            parsed = parse_date(text) if text else None
+            if parsed is None or parsed[1] == "local":
+                continue
+            if parsed[0].replace(tzinfo=None, microsecond=0) == cand.value.replace(microsecond=0):
+                out.times[i] = TimeCandidate(cand.source, cand.value.replace(tzinfo=parsed[0].tzinfo), "offset",
+                                             f"EXIF time with the offset of XMP {prefix}:{name} {text!r}")
+                out.tags[f"xmp.{name.lower()}"] = text
+                break
+    serial = _xmp_value(xmp, "aux", "SerialNumber") or _xmp_value(xmp, "exifEX", "SerialNumber")
+    if serial and not out.identity.serial:
+        out.identity = replace(out.identity, serial=serial)
+        out.tags["xmp.serial"] = serial
+    point = _xmp_gps(xmp) if out.location is None else None
+    if point is not None and valid_position(point[0], point[1]):
+        out.location = GpsFix(point[0], point[1], alt_m=point[2], source="xmp.gps")
+
+
 def _with_offset(stamp: datetime, offset: str) -> datetime | None:
     """`stamp` with an EXIF offset such as `+03:00` or `-05:30`."""
     try:
@@ -188,4 +226,7 @@ def from_exif(data: bytes, container: str) -> Extraction:
                        ("exif.serial", serial), ("exif.software", out.identity.firmware)):
         if value:
             out.tags[key] = value
+    xmp = _xmp_packet(data)
+    if xmp is not None:
+        _from_xmp(xmp, out)
     return out

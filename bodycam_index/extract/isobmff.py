@@ -36,6 +36,8 @@ _NS = {
     "xmp": "http://ns.adobe.com/xap/1.0/",
     "exif": "http://ns.adobe.com/exif/1.0/",
     "rdf": "http://www.w3.org/1999/02/22-rdf-syntax-ns#",
+    "aux": "http://ns.adobe.com/exif/1.0/aux/",
+    "exifEX": "http://cipa.jp/exif/1.0/",
 }
 
 
