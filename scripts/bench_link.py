@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -107,6 +106,7 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path)
     parser.add_argument("--keep", action="store_true", help="keep the generated database")
+    parser.add_argument("--reuse", action="store_true", help="link the --db from an earlier run, if it exists")
     parser.add_argument("--link-only", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.link_only:
@@ -114,11 +114,18 @@ def main() -> None:
         return
     tmp = tempfile.TemporaryDirectory()
     path = args.db or Path(tmp.name) / "bench.db"
-    start = time.perf_counter()
-    generate(path, args.n)
-    print(f"generate {args.n:,} incidents + {args.n:,} recordings: {time.perf_counter() - start:.1f} s")
-    subprocess.run([sys.executable, __file__, "--link-only", str(path)], check=True)
-    peak_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    if args.reuse and path.exists():
+        print(f"reusing {path}")
+    else:
+        start = time.perf_counter()
+        generate(path, args.n)
+        print(f"generate {args.n:,} incidents + {args.n:,} recordings: {time.perf_counter() - start:.1f} s")
+    # GNU time forks the linker from a small process: forked from this one (which holds the generated rows), the
+    # child would count this process's memory as its own peak.
+    with tempfile.NamedTemporaryFile("r") as peak:
+        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, sys.executable, __file__, "--link-only",
+                        str(path)], check=True)
+        peak_mib = int(peak.read().split()[-1]) / 1024
     print(f"link peak memory (RSS): {peak_mib:,.0f} MiB")
     if not args.keep:
         tmp.cleanup()

@@ -4,7 +4,6 @@ imported files with their SHA-256, the policy digest and the audit log's head.""
 from __future__ import annotations
 
 import hashlib
-from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +30,8 @@ DIGEST_TABLES = {
 
 def tool_version() -> str:
     """The installed bodycam-index version."""
+    from importlib.metadata import PackageNotFoundError, version  # here: ~0.1 s of start-up
+
     try:
         return version("bodycam-index")
     except PackageNotFoundError:
