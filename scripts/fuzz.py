@@ -5,7 +5,8 @@
     python scripts/fuzz.py --list
 
 One target per family (`mp4` covers isobmff + GPMF + dash-cam text tracks + freeGPS; `sidecar` covers SRT, GPX,
-KML, NMEA, BlackVue .gps, Axis and WatchGuard, the first input byte choosing the kind). Each input goes through
+KML, NMEA, BlackVue .gps, Axis, WatchGuard, IGC, Garmin TCX/XML and Bramor logs, the first input byte choosing the
+file name the input is written under in a scratch folder, then read as the scan reads a sidecar). Each input goes through
 what a scan does for one file: identify and extract (or parse the sidecar) and merge the file name, then
 `scan._resolved` as the scan calls it (bounds, resolve, the footage, time, GPS and hint rows; without a zone or with
 the extreme zones +14 h and −12 h, chosen by the input's length), whose values are then bound by SQLite as on
@@ -14,7 +15,7 @@ insert. Anything escaping other than `ExtractError` is a crash, as is a hang (`-
 
 Seeds are read at run time from ../shared/corpus/media, sample_media and small files made with the ffmpeg CLI,
 cut to a few KiB (an MP4 keeps its boxes, only `mdat` is cut; a JPEG keeps its EXIF segment), plus files built
-here from the spec where the corpus has none (FIT, Axis, WatchGuard), and written to a scratch folder that
+here from the spec where the corpus has none (FIT, DJI flight CSV, Axis, WatchGuard), and written to a scratch folder that
 libFuzzer grows; nothing is written next to them. Mutations alternate between libFuzzer's structural ones and a
 semantic mutator that sets dates, durations, timescales, counts and lengths to extremes (0, 2^31, 2^62, year
 1/9999, 1e300, NaN). With `--keep-going` the target records each distinct crash (type, innermost project frame,
@@ -25,6 +26,7 @@ stops at the first.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import math
 import os
@@ -47,12 +49,14 @@ with atheris.instrument_imports(include=["bodycam_index", "garmin_fit_sdk"]):
     from bodycam_index.extract import PARSERS, extract_media, identify
     from bodycam_index.extract.reader import Reader
     from bodycam_index.model import ExtractError, Extraction
-    from bodycam_index.sidecars import axis, gpx, kml, nmea, srt, watchguard
+    from bodycam_index.sidecars import read_sidecar
 
     for _module in PARSERS.values():  # imported lazily by the scan; imported here to be instrumented
         importlib.import_module(_module)
     importlib.import_module("bodycam_index.extract.dashcam")
     importlib.import_module("garmin_fit_sdk")
+    for _module in ("axis", "bramor", "garmin_xml", "gpx", "igc", "kml", "nmea", "srt", "watchguard"):
+        importlib.import_module(f"bodycam_index.sidecars.{_module}")
 
 ROOT = Path(__file__).resolve().parents[1]
 MEDIA = Path(os.environ.get("BODYCAM_CORPUS", ROOT.parent / "shared" / "corpus")) / "media"
@@ -96,34 +100,36 @@ def media_target(name: str) -> Callable[[bytes], None]:
     return target
 
 
-def _watchguard(text: str) -> Extraction:
-    json_text, _, vtt_text = text.partition("\x00")
-    return watchguard.parse(json_text or None, vtt_text or None)
-
-
-#: Sidecar kinds: (seed file name patterns, parser of the decoded text, a file name for the name rules).
-SIDECARS: list[tuple[str, Callable[[str], Extraction], str]] = [
-    (r"\.srt$", srt.parse, "DJI_0001.SRT"),
-    (r"\.gpx$", gpx.parse, "track.gpx"),
-    (r"\.kml$", kml.parse, "track.kml"),
-    (r"\.(nmea|log|txt)$", lambda text: nmea.parse(text, blackvue=False), "track.nmea"),
-    (r"\.gps$", lambda text: nmea.parse(text, blackvue=True), "20240301_143000_N.gps"),
-    (r"\.metadata\.json$", axis.parse_metadata, "clip.metadata.json"),
-    (r"_gpstrail\.json$", axis.parse_gpstrail, "clip_gpstrail.json"),
-    (r"\.(json|vtt)$", _watchguard, "wg.json"),
-]
+#: Sidecar kinds as the scan tells them (by name, and for .log/.txt/.xml by content): the file name each input is
+#: written under. The first input byte picks one; a WatchGuard input is its JSON, a NUL, then its VTT.
+SIDECAR_NAMES = ["DJI_0001.SRT", "track.gpx", "track.kml", "track.nmea", "track.log", "20240301_143000_N.gps",
+                 "C1.clip.metadata.json", "clip_1_gpstrail.json", "wg.json", "flight.igc", "activity.tcx",
+                 "track.xml", "flight.txt"]
+_SCRATCH = Path(tempfile.mkdtemp(prefix="fuzz-sidecar-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+atexit.register(shutil.rmtree, _SCRATCH, True)
 
 
 def sidecar_target(data: bytes) -> None:
-    """A sidecar: the first byte picks the kind, the rest is its text (WatchGuard: JSON NUL VTT)."""
+    """A sidecar written under its kind's name and read with `read_sidecar`, as the scan reads one on its own."""
     if not data:
         return
-    _, parse, name = SIDECARS[data[0] % len(SIDECARS)]
+    name = SIDECAR_NAMES[data[0] % len(SIDECAR_NAMES)]
+    for old in _SCRATCH.iterdir():
+        old.unlink()
+    path = _SCRATCH / name
+    if name == "wg.json":
+        json_part, _, vtt_part = data[1:].partition(b"\x00")
+        path.write_bytes(json_part)
+        path.with_suffix(".vtt").write_bytes(vtt_part)
+    else:
+        path.write_bytes(data[1:])
     try:
-        extraction = parse(data[1:].decode("utf-8-sig", errors="replace"))
+        extraction = read_sidecar(path)
     except ExtractError:
         return
-    extraction.merge(filenames.from_filename(Path(name)))
+    if extraction is None:
+        return
+    extraction.merge(filenames.from_filename(path))
     _store(extraction, ZONES[len(data) % len(ZONES)])
 
 
@@ -206,11 +212,12 @@ def _ffmpeg_seeds(folder: Path) -> list[Path]:
         return []
     made = []
     for name, extra in [("ff.ts", []), ("ff.mkv", []), ("ff.avi", []), ("ff.mov", []),
-                        ("ff.mp4", ["-movflags", "+faststart"])]:
+                        ("ff.mp4", ["-movflags", "+faststart"]),
+                        ("ff.dv", ["-s", "720x480", "-r", "30000/1001", "-pix_fmt", "yuv411p"])]:
         target = folder / name
         command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x32:rate=5:duration=1",
                    "-metadata", "creation_time=2024-03-01T14:30:00Z", "-metadata", "DATE_RECORDED=2024-03-01",
-                   "-pix_fmt", "yuv420p", *extra, str(target)]
+                   *(extra or ["-pix_fmt", "yuv420p"]), str(target)]
         if subprocess.run(command, check=False, timeout=60).returncode == 0:
             made.append(target)
     return made
@@ -218,15 +225,38 @@ def _ffmpeg_seeds(folder: Path) -> list[Path]:
 
 #: Sidecars the corpus lacks, written from formats.md §4 (Axis export headers and GNSS trail; WatchGuard pair).
 SYNTHETIC_SIDECARS = {
-    "clip.metadata.json": '{"Bwcserialnumber": "ACCC8E000001", "Timezone": "America/Chicago", "Userid": "u7",'
+    "C1.clip.metadata.json": '{"Bwcserialnumber": "ACCC8E000001", "Timezone": "America/Chicago", "Userid": "u7",'
                           ' "Starttime": "1709303400", "Starttimeiso": "2024-03-01T14:30:00Z",'
                           ' "Stoptimeiso": "2024-03-01T14:35:00Z", "Triggeronlocation": "+41.88+-87.63+5+1709303400"}',
-    "clip_gpstrail.json": '{"CoordinateEntries": [{"LocationWKT": "POINT(-87.63 41.88)", "SecondsFromStart": 4.5,'
+    "clip_1_gpstrail.json": '{"CoordinateEntries": [{"LocationWKT": "POINT(-87.63 41.88)", "SecondsFromStart": 4.5,'
                           ' "Timestamp": "2024-03-01T14:30:04Z"}]}',
     "wg.json": '{"DataPoints": [{"Time": "2024-03-01T14:30:00.250000Z"}, {"Time": "2024-03-01T14:30:01.250000Z"}]}'
                '\x00WEBVTT\n\n00:00:00.000 --> 00:00:01.000\n{"gpsCoordinates":"N41.880000 W87.630000",'
                '"officer":"A. Officer"}\n\n00:00:01.000 --> 00:00:02.000\n{"gpsCoordinates":"","officer":"A"}\n',
 }
+
+
+#: DJI flight-log CSV exports, the two layouts djicsv.py reads (column names as its docstring gives them).
+DJI_CSV = [
+    ("time(millisecond),datetime(utc),latitude,longitude,altitude_above_seaLevel(meters),speed(m/s)\n"
+     "0,2024-03-01 14:30:00,41.880000,-87.630000,180.0,0.0\n"
+     "100,2024-03-01 14:30:00.1,41.880010,-87.630010,180.5,1.2\n"),
+    ("sep=,\nCUSTOM.date [local],CUSTOM.updateTime [local],OSD.flyTime [s],OSD.latitude,OSD.longitude,"
+     "OSD.altitude [m],OSD.hSpeed [m/s]\n3/1/2024,2:30:00.10 PM,0.1,41.88,-87.63,10.0,0.0\n"
+     "3/1/2024,2:30:00.20 PM,0.2,41.8801,-87.6301,10.2,1.0\n"),
+]
+
+
+def _sidecar_kind(name: str) -> int | None:
+    """The index in SIDECAR_NAMES of the name with the same ending, for a corpus file."""
+    lowered = name.lower()
+    for index, known in enumerate(SIDECAR_NAMES):
+        ending = known.lower().split("_", 1)[-1] if "gpstrail" in known else Path(known.lower()).suffix
+        if known.endswith(".metadata.json"):
+            ending = ".metadata.json"
+        if lowered.endswith(ending) and not (ending == ".json" and lowered.endswith("gpstrail.json")):
+            return index
+    return None
 
 
 def seeds(family: str, folder: Path) -> int:
@@ -239,11 +269,10 @@ def seeds(family: str, folder: Path) -> int:
             with open(path, "rb") as stream:
                 head = stream.read(1024)
             if family == "sidecar":
-                kinds = [i for i, (pattern, _, _) in enumerate(SIDECARS)
-                         if re.search(pattern, path.name, re.IGNORECASE)]
-                if not kinds or path.stat().st_size > 1 << 20:
+                kind = _sidecar_kind(path.name)
+                if kind is None or path.stat().st_size > 1 << 20:
                     continue
-                seed = bytes([kinds[0]]) + path.read_bytes()[:SEED_BYTES]
+                seed = bytes([kind]) + path.read_bytes()[:SEED_BYTES]
             else:
                 if identify(head) not in IDENTIFIED.get(family, {family}):
                     continue
@@ -257,14 +286,12 @@ def seeds(family: str, folder: Path) -> int:
             count += 1
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
-    if family == "fit":  # the corpus has no FIT file
-        (folder / f"seed-{count:03d}").write_bytes(_fit_seed())
+    synthetic = {"sidecar": [bytes([SIDECAR_NAMES.index(name)]) + text.encode()
+                             for name, text in SYNTHETIC_SIDECARS.items()],
+                 "fit": [_fit_seed()], "dji-csv": [text.encode() for text in DJI_CSV]}
+    for seed in synthetic.get(family, []):  # formats the corpus has none (or too few) of
+        (folder / f"seed-{count:03d}").write_bytes(seed)
         count += 1
-    if family == "sidecar":
-        for name, text in SYNTHETIC_SIDECARS.items():
-            kind = next(i for i, (pattern, _, _) in enumerate(SIDECARS) if re.search(pattern, name))
-            (folder / f"seed-{count:03d}").write_bytes(bytes([kind]) + text.encode())
-            count += 1
     return count
 
 
@@ -359,6 +386,8 @@ FAMILIES: dict[str, Callable[[bytes], None]] = {
     "matroska": media_target("clip.mkv"),
     "jpeg": media_target("IMG_0001.JPG"),
     "fit": media_target("2024-03-01-14-30-00.fit"),
+    "dv": media_target("tape_0001.dv"),
+    "dji-csv": media_target("Mar-1st-2024-02-30PM-Flight-Airdata.csv"),
     "sidecar": sidecar_target,
 }
 
