@@ -3,8 +3,9 @@
 Evidence is only ever opened for reading. Files unchanged since the last scan (same size and mtime) are skipped
 without being opened; a file whose hash matches a recording whose old path is gone is recorded as moved. Each file is
 committed with its time candidates, GPS fixes and hints in one transaction, so an interrupted scan leaves a
-consistent database and the next scan resumes. Only regular files are opened; every problem with a file or its path
-becomes that file's error row, never the end of the scan.
+consistent database and the next scan resumes. Files are written in batches (one transaction per BATCH_FILES
+files or BATCH_SECONDS); on Ctrl-C the files already processed are written before the scan stops. Only regular
+files are opened; every problem with a file or its path becomes that file's error row, never the end of the scan.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import hashlib
 import json
 import os
 import signal
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -41,6 +43,9 @@ _HASH_CHUNK = 1 << 20
 #: Longest error message stored for a file (a hostile header must not be echoed whole).
 MAX_ERROR_CHARS = 500
 _PR_SET_PDEATHSIG = 1
+#: A batch of processed files is written in one transaction when it holds this many files or is this old.
+BATCH_FILES = 64
+BATCH_SECONDS = 1.0
 
 
 @dataclass(frozen=True)
@@ -196,6 +201,8 @@ class Scanner:
         self.options = options
         self.progress = progress or (lambda path, size: None)
         self.summary = ScanSummary()
+        self._batch: list[dict[str, object]] = []
+        self._batch_started = 0.0
 
     def _known(self, path: str) -> dict[str, object] | None:
         rows = list(self.db.query("SELECT id, size, mtime_ns, status, error FROM footage WHERE path = ?", [path]))
@@ -236,35 +243,60 @@ class Scanner:
 
     def store(self, result: dict[str, object], scan_id: int) -> None:
         """Write one processed recording with its children in one transaction."""
-        row = _footage_row(result, scan_id)
-        path = str(result["path"])
+        self.store_batch([result], scan_id)
+
+    def store_batch(self, results: list[dict[str, object]], scan_id: int) -> None:
+        """Write processed recordings, each with its children, in one transaction; count them once committed."""
+        self._counted(self._write(results, scan_id))
+
+    def _write(self, results: list[dict[str, object]], scan_id: int) -> list[tuple[dict[str, object], str]]:
         with store.transaction(self.db):
-            known = self._known(path)
-            moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
-            if known:
-                row["id"] = known["id"]
-            elif moved is not None:
-                row["id"] = moved
-            store.save_footage(self.db, row, result.get("candidates") or [],  # type: ignore[arg-type]
-                               result.get("fixes") or [], result.get("hints") or [])  # type: ignore[arg-type]
+            return [self._save(result, scan_id) for result in results]
+
+    def _save(self, result: dict[str, object], scan_id: int) -> tuple[dict[str, object], str]:
+        row = _footage_row(result, scan_id)
+        known = self._known(str(result["path"]))
+        moved = None if known else self._moved_from(row.get("sha256"))  # type: ignore[arg-type]
         if known:
-            self.summary.updated += 1
+            row["id"] = known["id"]
         elif moved is not None:
-            self.summary.moved += 1
-        else:
-            self.summary.new += 1
-        if row["status"] == "error":
-            self.summary.failed += 1
-            self.summary.failures.append((path, str(row["error"])))
-        else:
-            if row["time_source"] in (None, "fs.mtime"):
-                self.summary.no_time += 1
-            if row["fix_count"] == 0 and row["lat"] is None:
-                self.summary.no_gps += 1
-            if row["zone_kind"] == "unknown" and row["start_utc"] is not None:
-                self.summary.zone_unknown += 1
-        self.summary.bytes += int(row.get("size") or 0)  # type: ignore[call-overload]
-        self.progress(path, int(row.get("size") or 0))  # type: ignore[call-overload]
+            row["id"] = moved
+        store.save_footage(self.db, row, result.get("candidates") or [],  # type: ignore[arg-type]
+                           result.get("fixes") or [], result.get("hints") or [])  # type: ignore[arg-type]
+        return row, "updated" if known else "moved" if moved is not None else "new"
+
+    def _counted(self, saved: list[tuple[dict[str, object], str]]) -> None:
+        """Count committed rows in the summary, then report progress (which may be interrupted) for each."""
+        for row, kind in saved:
+            setattr(self.summary, kind, getattr(self.summary, kind) + 1)
+            path = str(row["path"])
+            if row["status"] == "error":
+                self.summary.failed += 1
+                self.summary.failures.append((path, str(row["error"])))
+            else:
+                if row["time_source"] in (None, "fs.mtime"):
+                    self.summary.no_time += 1
+                if row["fix_count"] == 0 and row["lat"] is None:
+                    self.summary.no_gps += 1
+                if row["zone_kind"] == "unknown" and row["start_utc"] is not None:
+                    self.summary.zone_unknown += 1
+            self.summary.bytes += int(row.get("size") or 0)  # type: ignore[call-overload]
+        for row, _ in saved:
+            self.progress(str(row["path"]), int(row.get("size") or 0))  # type: ignore[call-overload]
+
+    def _queue(self, result: dict[str, object], scan_id: int) -> None:
+        """Add a result to the open batch; write the batch when it holds BATCH_FILES or is BATCH_SECONDS old."""
+        if not self._batch:
+            self._batch_started = time.monotonic()
+        self._batch.append(result)
+        if len(self._batch) >= BATCH_FILES or time.monotonic() - self._batch_started >= BATCH_SECONDS:
+            self._flush(scan_id)
+
+    def _flush(self, scan_id: int) -> None:
+        if self._batch:
+            saved = self._write(self._batch, scan_id)
+            self._batch = []
+            self._counted(saved)
 
     def run(self, roots: list[Path]) -> ScanSummary:
         """Scan the roots; on Ctrl-C stop cleanly with everything done so far committed."""
@@ -277,11 +309,16 @@ class Scanner:
             todo = (job for job in jobs if self._needs_work(job))
             if self.options.jobs <= 1:
                 for job in todo:
-                    self.store(process(job, self.options), scan_id)
+                    self._queue(process(job, self.options), scan_id)
             else:
                 self._run_pool(todo, scan_id)
+            self._flush(scan_id)
         except KeyboardInterrupt:
             self.summary.interrupted = True
+            try:
+                self._flush(scan_id)  # what finished before Ctrl-C is kept
+            except KeyboardInterrupt:
+                pass
         finally:
             with store.transaction(self.db):
                 self.db.table("scans").update(scan_id, {"finished_utc": store.now_utc(),
@@ -297,9 +334,9 @@ class Scanner:
                 for job in todo:
                     pending.append(pool.submit(process, job, self.options))
                     if len(pending) >= window:
-                        self.store(pending.popleft().result(), scan_id)
+                        self._queue(pending.popleft().result(), scan_id)
                 while pending:
-                    self.store(pending.popleft().result(), scan_id)
+                    self._queue(pending.popleft().result(), scan_id)
             except KeyboardInterrupt:
                 pool.shutdown(wait=False, cancel_futures=True)
                 raise
