@@ -184,3 +184,19 @@ def test_footage_in_an_unknown_zone_is_in_doubt_and_flagged_in_orphans(tmp_path:
     (orphan,) = report["orphans"]
     assert orphan["footage_id"] == lost and orphan["zone_unknown"] is True
     assert "zone_unknown" in render(report, "csv").splitlines()[0]
+
+
+def test_time_overlap_of_a_recording_tied_elsewhere_is_no_evidence(tmp_path: Path):
+    """A GPS-less recording tied to incident A by its number overlaps incident B in time only: B has no footage.
+    An untied GPS-less recording overlapping C could be C's footage: C is in doubt, not missing."""
+    db = store.connect(tmp_path / "t.db")
+    add_incident(db, "2023000000011", 0)
+    add_incident(db, "2023000000012", 10, lat=None, lon=None)
+    add_incident(db, "2023000000013", 24 * 60, lat=None, lon=None)
+    add_footage(db, "a.mp4", 4, 45, hints=["2023000000011"])
+    add_footage(db, "loose.mp4", 24 * 60 + 5, 30)
+    relink(db)
+    methods = {m for (m,) in db.execute("SELECT method FROM links")}
+    assert methods == {"number", "time-only"}  # the tied recording did overlap B in time
+    states = {r["number"]: r["state"] for r in build_report(db, ReportOptions())["incidents"]}
+    assert states == {"2023000000011": "covered", "2023000000012": "no footage", "2023000000013": "in doubt"}

@@ -155,7 +155,8 @@ class Evidence:
 
 
 def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[int, list[Evidence]], int]:
-    """Accepted links per incident (time-only included, as uncertain unless the policy counts them)."""
+    """Accepted links per incident (time-only ones, unless the policy counts them, as uncertain and only from
+    recordings that no number, unit or place ties elsewhere)."""
     out: dict[int, list[Evidence]] = defaultdict(list)
     widened = 0
     sql = (
@@ -164,9 +165,15 @@ def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[
         f" ABS(COALESCE(f.drift_s, 0)) > :drift, f.time_source, f.serial, f.officer, f.unit"
         f" FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED} ORDER BY l.incident_id, l.footage_id"
     )
+    # A recording that number, unit or place ties to an incident is accounted for: its time overlap with other
+    # incidents is no evidence for them (in a busy city it would put every uncovered incident in doubt).
+    placed = {fid for (fid,) in db.execute(
+        f"SELECT DISTINCT l.footage_id FROM links l WHERE {ACCEPTED} AND l.method != 'time-only'", {"time_only": 0})}
     for iid, fid, method, uncertain, start, end, duration, zone_unknown, drifted, source, *who in db.execute(
         sql, {"time_only": 1, "drift": policy.drift_threshold_s}
     ):
+        if method == "time-only" and not policy.time_only_counts and fid in placed:
+            continue
         widened += uncertain
         if gps_timed(source):  # the start came from GPS time: a drifting camera clock does not put it in doubt
             drifted = uncertain = 0
