@@ -200,3 +200,16 @@ def test_time_overlap_of_a_recording_tied_elsewhere_is_no_evidence(tmp_path: Pat
     assert methods == {"number", "time-only"}  # the tied recording did overlap B in time
     states = {r["number"]: r["state"] for r in build_report(db, ReportOptions())["incidents"]}
     assert states == {"2023000000011": "covered", "2023000000012": "no footage", "2023000000013": "in doubt"}
+
+
+def test_recording_time_flags_reach_the_warnings_section(tmp_path: Path):
+    """A zone conflict or an mtime-only start stored by the scan is listed with the clock warnings."""
+    db = store.connect(tmp_path / "w.db")
+    add_incident(db, "2023000000021", 0)
+    conflict = "zone conflict: --tz America/Los_Angeles, position in America/New_York"
+    fid = add_footage(db, "c.mp4", 0, 10, warnings=json.dumps([conflict, "some other note"]))
+    add_footage(db, "m.mp4", 100, 10, warnings=json.dumps(["time from file mtime: no time in the file"]))
+    rows = [w for w in build_report(db, ReportOptions())["data_warnings"] if w["kind"] == "clock"]
+    assert [(w["subject"].split(":")[0], w["issue"]) for w in rows] == [
+        (f"recording {fid}", "zone conflict"), (f"recording {fid + 1}", "time from file mtime")]
+    assert rows[0]["detail"] == conflict

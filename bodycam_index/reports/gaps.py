@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from ..link import ACCEPTED, EPOCH
 from ..model import TimeCandidate
-from ..resolve import rank
+from ..resolve import FLAG_PREFIXES, rank
 from . import policy as policies
 from .manifest import manifest
 from .snapshot import read_snapshot
@@ -485,6 +485,18 @@ def _data_warnings(incidents: list[dict[str, Any]], db: sqlite_utils.Database) -
         out.append({"kind": "clock", "subject": f"recording {fid}: {path}", "issue": "zone unknown",
                     "detail": f"start time from {time_source or 'an unnamed source'} is wall-clock time in an unknown"
                               " zone: its UTC time is in doubt (scan with --tz)"})
+    for fid, path, warnings in db.execute(
+        "SELECT id, COALESCE(path, 'dems:' || dems_id), warnings FROM footage"
+        " WHERE status != 'error' AND warnings IS NOT NULL ORDER BY id"
+    ):
+        try:
+            texts = json.loads(warnings)
+        except ValueError:
+            texts = [warnings]
+        for text in texts if isinstance(texts, list) else [texts]:
+            if str(text).startswith(FLAG_PREFIXES):
+                out.append({"kind": "clock", "subject": f"recording {fid}: {path}",
+                            "issue": str(text).split(":")[0], "detail": str(text)})
     return out
 
 
