@@ -95,7 +95,7 @@ def test_probe_json_names_the_tag_each_value_came_from(batch: Path) -> None:
     path = batch / "phone" / "IMG_0042.MOV"
     result = CliRunner().invoke(main, ["probe", "--json", str(path)])
     assert result.exit_code == 0, result.output
-    data = json.loads(result.output)
+    [data] = json.loads(result.output)  # a list, whatever the count
     sources = {c["source"]: c["zone"] for c in data["extraction"]["times"]}
     assert sources["mp4.keys.creationdate"] == "offset"
     assert data["resolved"]["time_source"] == "mp4.keys.creationdate"

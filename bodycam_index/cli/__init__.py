@@ -106,8 +106,8 @@ def main(ctx: click.Context, db: str | None, debug: bool, quiet: bool, verbose: 
     ctx.obj = Context(db_path(db), debug, quiet, verbose)
 
 
-from . import audit, footage, incidents, reports
+from . import audit, footage, incidents, links, reports
 
-for _module in (footage, incidents, reports, audit):
+for _module in (footage, incidents, links, reports, audit):
     for _command in _module.COMMANDS:
         main.add_command(_command)

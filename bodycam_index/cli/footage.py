@@ -178,7 +178,7 @@ def probe(files: tuple[Path, ...], tz: str | None, as_json: bool) -> None:
         except ExtractError as exc:
             results.append({"path": str(path), "error": str(exc)})
     if as_json:
-        click.echo(json.dumps(results if len(results) > 1 else results[0], indent=2, ensure_ascii=False))
+        click.echo(json.dumps(results, indent=2, ensure_ascii=False))  # a list, whatever the count
         return
     for result in results:
         _print_probe(result)

@@ -1,4 +1,4 @@
-"""Commands over links and reports: link (add/remove), gaps, show, export."""
+"""Commands over reports: gaps, show, export."""
 
 from __future__ import annotations
 
@@ -11,31 +11,13 @@ from typing import Any
 import click
 
 from .. import db as store
-from ..link import ACCEPTED, EPOCH, LinkOptions, add_manual, find_footage, find_incident, relink, remove_link
+from ..link import ACCEPTED, EPOCH, find_footage, find_incident
 from ..model import InputError
 from ..reports import geo
 from ..reports import policy as policies
 from ..reports.gaps import GROUPS, ReportOptions, build_report, coverage_span, has_gaps, union_seconds
 from ..reports.render import FORMATS, render
-
-_UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
-
-
-def parse_duration(text: str) -> float:
-    """`90s`, `10m`, `1.5h`, `2d` or bare seconds → seconds."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(s|m|min|h|d)?\s*", text)
-    if not match:
-        raise InputError(f"bad duration {text!r} (use e.g. 90s, 10m, 2h)")
-    return float(match[1]) * _UNITS[match[2] or "s"]
-
-
-def parse_distance(text: str) -> float:
-    """`300m`, `1.2km` or bare metres → metres."""
-    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(m|km)?\s*", text)
-    if not match:
-        raise InputError(f"bad distance {text!r} (use e.g. 300m, 1km)")
-    return float(match[1]) * (1000.0 if match[2] == "km" else 1.0)
-
+from .options import output_option, parse_duration, to_stdout
 
 def parse_when(text: str | None, end: bool = False) -> str | None:
     """A date or ISO time (UTC unless it has an offset) as stored text; a date `--until` includes that day."""
@@ -54,58 +36,9 @@ def _db(ctx: click.Context, write: bool = False) -> Any:
     return store.connect(ctx.obj.db, write=write)
 
 
-@click.group(invoke_without_command=True)
-@click.option("--before", default="10m", show_default=True, help="Window starts this long before dispatch.")
-@click.option("--after", default="30m", show_default=True, help="Window ends this long after clearance.")
-@click.option("--default-duration", default="60m", show_default=True,
-              help="Assumed length of an incident with no clearance time (from its last known time).")
-@click.option("--radius", default="300m", show_default=True, help="GPS fix to incident distance for time+place.")
-@click.option("--drift-threshold", default="2m", show_default=True,
-              help="Clock drift beyond this widens the recording's window and marks its links uncertain.")
-@click.option("--unknown-zone-window", default="14h", show_default=True,
-              help="Widening for recordings whose time zone is unknown (scan with --tz to avoid it).")
-@click.pass_context
-def link(ctx: click.Context, before: str, after: str, default_duration: str, radius: str, drift_threshold: str,
-         unknown_zone_window: str) -> None:
-    """Rebuild automatic links (manual links and exclusions are kept). Subcommands: add, remove."""
-    if ctx.invoked_subcommand is not None:
-        return
-    opts = LinkOptions(
-        before_s=parse_duration(before), after_s=parse_duration(after),
-        default_duration_s=parse_duration(default_duration), radius_m=parse_distance(radius),
-        drift_threshold_s=parse_duration(drift_threshold), unknown_zone_s=parse_duration(unknown_zone_window),
-    )
-    stats = relink(_db(ctx, write=True), opts)
-    methods = ", ".join(f"{n} {m}" for m, n in stats.links.items()) or "none"
-    click.echo(f"{stats.footage} recordings × {stats.incidents} incidents: links {methods}; "
-               f"{stats.uncertain} uncertain; {stats.manual_kept} manual links/exclusions kept")
-
-
-@link.command("add")
-@click.argument("footage")
-@click.argument("incident")
-@click.option("--reason", required=True, help="Why (kept in the audit log).")
-@click.pass_context
-def link_add(ctx: click.Context, footage: str, incident: str, reason: str) -> None:
-    """Link FOOTAGE (id, path or sha256 prefix) to INCIDENT (number or alias) by hand."""
-    link_id = add_manual(_db(ctx, write=True), footage, incident, reason)
-    click.echo(f"manual link {link_id}: {footage} → {incident} (audited)")
-
-
-@link.command("remove")
-@click.argument("footage")
-@click.argument("incident")
-@click.option("--reason", required=True, help="Why (kept in the audit log).")
-@click.pass_context
-def link_remove(ctx: click.Context, footage: str, incident: str, reason: str) -> None:
-    """Exclude FOOTAGE from INCIDENT; re-linking will not restore it."""
-    link_id = remove_link(_db(ctx, write=True), footage, incident, reason)
-    click.echo(f"exclusion {link_id}: {footage} ✕ {incident} (audited)")
-
-
 @click.command()
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="table", show_default=True)
-@click.option("--output", "-o", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE.")
+@output_option()
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Footage policy (TOML); default: the shipped default_policy.toml.")
 @click.option("--as-of", help="Judge as of this UTC time (default now); fix it to reproduce a report.")
@@ -144,7 +77,7 @@ def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | 
     )
     report = build_report(_db(ctx), opts)
     text = render(report, fmt)
-    if output:
+    if not to_stdout(output):
         output.write_text(text, encoding="utf-8", newline="")
         s = report["summary"]
         click.echo(f"wrote {output}: of {s['required']} required incidents {s['covered']} covered, "
@@ -296,7 +229,7 @@ def show(ctx: click.Context, ref: str, accept: tuple[str, ...]) -> None:
 
 @click.command()
 @click.argument("kind", type=click.Choice(["geojson", "csv"]))
-@click.option("--output", "-o", type=click.Path(path_type=Path),
+@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
               help="geojson: the file (default stdout); csv: the directory for the tables (required).")
 @click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
               help="Count time-only candidates as links in the GeoJSON properties.")
@@ -306,15 +239,15 @@ def export(ctx: click.Context, kind: str, output: Path | None, accept: tuple[str
     db = _db(ctx)
     if kind == "geojson":
         text = geo.dumps(geo.geojson(db, "time-only" in accept))
-        if output:
+        if not to_stdout(output):
             output.write_text(text, encoding="utf-8")
         else:
             sys.stdout.write(text)
         return
-    if output is None:
-        raise InputError("export csv needs --output DIR")
+    if to_stdout(output):
+        raise InputError("export csv needs --output DIR (a directory for the tables)")
     for path in geo.write_csv_tables(db, output):
         click.echo(f"wrote {path}")
 
 
-COMMANDS = [link, gaps, sample, show, export]
+COMMANDS = [gaps, sample, show, export]
