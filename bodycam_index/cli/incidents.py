@@ -13,7 +13,9 @@ import click
 from ..db import connect
 from ..incidents import presets
 from ..incidents.dems import DEMS_PRESETS, import_footage_list
-from ..incidents.importer import ImportReport, import_incidents
+from ..incidents.importer import ImportReport, import_incidents, preview
+from ..incidents.infer import Proposal
+from ..incidents.plan import KINDS, MappingError
 from ..incidents.presets import Rules
 from ..incidents.roster import import_roster
 from ..incidents.store import find_incident, incident_details, list_incidents
@@ -75,6 +77,32 @@ def _rules(types: tuple[str, ...], priorities: tuple[str, ...], require_all: boo
     return Rules(all=require_all, types=types, priorities=split)
 
 
+def _proposal(proposal: Proposal | None) -> None:
+    """Show a mapping inferred because no preset matched, as a ready `--map` line with a confidence per field."""
+    if proposal is None:
+        return
+    click.echo("no preset matches these columns; inferred mapping:")
+    for line in proposal.describe():
+        click.echo(line)
+    click.echo(f"  as options: {proposal.map_line()}")
+
+
+def _preview(rows: list[dict[str, Any]]) -> None:
+    """The first incidents as they would be stored."""
+    click.echo(f"dry run: nothing written; the first {len(rows)} incidents as they would be stored:")
+    for row in rows:
+        aliases = f" (aliases {', '.join(row['aliases'])})" if row["aliases"] else ""
+        click.echo(f"  line {row['line']}: {row['number_raw']!r} → {row['number']}{aliases}")
+        for name, (local, utc) in row["times"].items():
+            click.echo(f"    {name:<10} {local or '-'} (local) → {utc or 'unreadable'}")
+        if row["lat"] is not None:
+            click.echo(f"    position   {row['lat']:.6f}, {row['lon']:.6f}")
+        if row["units"]:
+            click.echo(f"    units      {', '.join(row['units'])}")
+        if row["flags"]:
+            click.echo(f"    flags      {', '.join(row['flags'])}")
+
+
 def _list_presets() -> None:
     rows = [[p.name, "use of force" if p.use_of_force else "CAD", p.rules.describe(), p.description]
             for p in presets.PRESETS.values()]
@@ -99,24 +127,41 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--require-priority", "priorities", multiple=True, metavar="P[,P…]",
               help="Priorities that require footage (1 also matches 1A).")
 @click.option("--require-all", is_flag=True, help="Every incident requires footage.")
+@click.option("--kind", type=click.Choice(KINDS), help="cad, or use-of-force (every incident requires footage).")
+@click.option("--crs", metavar="EPSG:NNNN", help="Projection of the x/y columns (any EPSG code pyproj knows).")
+@click.option("--dry-run", is_flag=True, help="Show the first incidents as they would be stored; write nothing.")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @click.option("--list-presets", is_flag=True, is_eager=True, help="Show the presets and exit.")
-@click.pass_obj
-def import_incidents_cmd(obj: Any, csv_path: str | None, preset: str | None, maps: tuple[str, ...], tz: str,
-                         source: str | None, types: tuple[str, ...], priorities: tuple[str, ...], require_all: bool,
-                         errors: str | None, list_presets: bool) -> None:
+@click.pass_context
+def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str | None, maps: tuple[str, ...],
+                         tz: str, source: str | None, types: tuple[str, ...], priorities: tuple[str, ...],
+                         require_all: bool, kind: str | None, crs: str | None, dry_run: bool, errors: str | None,
+                         list_presets: bool) -> None:
     """Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents.
 
-    Default footage rules: use-of-force presets require footage for every incident; CAD presets for
-    priority 1 and 2 (or High / Emergency). --require-* options replace them.
+    Columns come from --preset, --map, a preset detected from the header, or else a mapping inferred from header
+    names and cells: printed as --map options with a confidence per field, used when certain, otherwise shown
+    with exit code 2. Default footage rules: use-of-force presets require footage for every incident; CAD presets
+    for priority 1 and 2 (or High / Emergency). --require-* options replace them.
     """
     if list_presets:
         _list_presets()
         return
     if not csv_path:
         raise InputError("import-incidents needs a CSV file (or --list-presets)")
-    report = import_incidents(connect(obj.db), Path(csv_path), preset=preset, mapping=_mapping(maps) or None, tz=tz,
-                              source=source, requires_footage=_rules(types, priorities, require_all))
+    options = {"preset": preset, "mapping": _mapping(maps) or None, "tz": tz, "kind": kind, "crs": crs}
+    try:
+        if dry_run:
+            plan, rows = preview(Path(csv_path), **options)
+            _proposal(plan.proposal)
+            _preview(rows)
+            return
+        report = import_incidents(connect(ctx.obj.db), Path(csv_path), source=source,
+                                  requires_footage=_rules(types, priorities, require_all), **options)
+    except MappingError as exc:
+        click.echo(str(exc), err=True)
+        ctx.exit(2)
+    _proposal(report.proposal)
     _report(report, errors)
 
 

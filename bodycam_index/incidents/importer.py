@@ -21,13 +21,14 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..db import now_utc
-from ..model import InputError
-from . import presets, store
+from . import store
 from .csvread import CleanCache, CsvFile, clean
+from .infer import Proposal
 from .normalize import (
     ColumnTimes,
     Projector,
@@ -41,6 +42,7 @@ from .normalize import (
     utc_text,
     valid_latlon,
 )
+from .plan import Plan, plan_import
 from .presets import TIME_FIELDS, Preset, Rules
 
 if TYPE_CHECKING:
@@ -77,6 +79,7 @@ class ImportReport:
     skipped_rows: list[Skipped] = field(default_factory=list)
     preset: str = ""
     source: str = ""
+    proposal: Proposal | None = None  # the mapping inferred when no preset matched
 
     def skip(self, file: str, line: int, reason: str) -> None:
         """Record one skipped row."""
@@ -318,20 +321,6 @@ def _gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def choose_preset(header: list[str], preset: str | None, mapping: dict[str, str] | None) -> Preset:
-    """The preset named, built from `--map`, or detected from the header."""
-    base = presets.get(preset) if preset else None
-    if mapping:
-        return presets.from_mapping(mapping, base)
-    if base:
-        return base
-    found = presets.detect(header)
-    if found is None:
-        raise InputError("no preset matches these columns; name one with --preset or map columns with --map "
-                         f"(columns: {', '.join(header)})")
-    return found
-
-
 class _Written:
     """The numbers written in this run, as a one-hash Bloom filter (4 MiB): `maybe` is never wrong about a number
     added; about others it errs for a few in a hundred per million numbers, and the lookup that follows settles it."""
@@ -566,18 +555,16 @@ def import_incidents(
     tz: str = "UTC",
     source: str | None = None,
     requires_footage: Rules | None = None,
+    kind: str | None = None,
+    crs: str | None = None,
 ) -> ImportReport:
-    """Import one incident export; see the module docstring. Raises InputError for an unusable file or map."""
+    """Import one incident export; see the module docstring. Raises InputError for an unusable file or map
+    (`plan.MappingError` with the proposal when an inferred mapping is not certain)."""
     path = Path(path)
     csv_file = CsvFile(path)
-    chosen = choose_preset(csv_file.header, preset, mapping)
-    positions = presets.resolve_columns(chosen.columns, csv_file.header)
-    missing = [chosen.columns[f][0] for f in (mapping or {}) if f not in positions]
-    if "number" not in positions or missing:
-        names = missing or [chosen.columns["number"][0]]
-        raise InputError(f"{path}: column(s) {', '.join(map(repr, names))} not in the header "
-                         f"({', '.join(csv_file.header)})")
-    report = ImportReport(preset=chosen.name, source=source or chosen.name)
+    plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs)
+    chosen, positions = plan.preset, plan.positions
+    report = ImportReport(preset=chosen.name, source=source or chosen.name, proposal=plan.proposal)
     finish = _Finisher(report.source, str(path), requires_footage or chosen.rules, chosen.use_of_force)
     import multiprocessing
 
@@ -594,3 +581,46 @@ def import_incidents(
                 report.skip(str(path), line, reason)
             writer.write(ready)
     return report
+
+
+def preview(
+    path: str | Path,
+    *,
+    preset: str | None = None,
+    mapping: dict[str, str] | None = None,
+    tz: str = "UTC",
+    kind: str | None = None,
+    crs: str | None = None,
+    limit: int = 10,
+) -> tuple[Plan, list[dict[str, Any]]]:
+    """The first `limit` incidents as an import would store them, without writing: number as written and its key,
+    other aliases, each time as the export writes it (local) and in UTC, position, flags and units."""
+    path = Path(path)
+    csv_file = CsvFile(path)
+    plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs)
+    pos = {f: p[0] for f, p in plan.positions.items() if f != "aliases"}
+    builder = RowBuilder(plan.preset, plan.positions, csv_file.header, tz)
+    shown: dict[str, tuple[Incident, dict[str, str]]] = {}
+    for line, cells in islice(csv_file.records(), limit * 100):
+        built = builder.build(line, cells)
+        if isinstance(built, str):
+            continue
+        if built.number in shown:
+            shown[built.number][0].merge(built)
+            continue
+        if len(shown) >= limit:
+            break
+        local = {f: " ".join(cells[pos[k]].strip() for k in (f, f + "_time") if k in pos and cells[pos[k]].strip())
+                 for f in TIME_FIELDS if f in pos}
+        shown[built.number] = (built, local)
+    out = []
+    for inc, local in shown.values():
+        v = inc.values
+        out.append({
+            "line": inc.line, "number_raw": inc.number_raw, "number": inc.number,
+            "aliases": sorted(a for a in inc.aliases if a != inc.number),
+            "times": {f: (local.get(f), v[_SLOT[f]]) for f in TIME_FIELDS if local.get(f) or v[_SLOT[f]]},
+            "lat": v[_LAT], "lon": v[_LON], "flags": inc.flags,
+            "units": sorted(" / ".join(x for x in key if x) for key in inc.units),
+        })
+    return plan, out

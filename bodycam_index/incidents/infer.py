@@ -1,0 +1,261 @@
+"""Infer a column map for an export no preset knows, from its header names and the contents of its first rows.
+
+Each column gets the content kinds its sample of cells fits (`number`, `datetime`, `date`, `time`, `code`, `lat`,
+`lon`, `projected`, `point`, `text`); each field scores each column by its header (a synonym list per field, exact
+or contained, earlier synonyms weigh more) and whether the kind fits. Columns are assigned best score first, one
+field per column. The proposal is usable when `number` and a time field are found and no other column comes close
+to the chosen one for either; otherwise the importer stops with the proposal (exit 2) so the user can fix it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+
+from .csvread import clean, header_key
+from .normalize import TimeParser, number_key, parse_clock, parse_float, parse_point
+from .presets import TIME_FIELDS
+
+SAMPLE_ROWS = 500
+
+# Per field: synonyms as `header_key` gives them, most telling first (weight falls by 0.02 per place, at most 0.2).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "number": ("incidentnumber", "incidentno", "incidentnum", "incidentid", "incident", "cadeventnumber",
+               "cadincidentnumber", "eventnumber", "eventno", "eventnum", "eventid", "cfs", "cfsnumber", "cfsno",
+               "cfsid", "callnumber", "callno", "callid", "cadnumber", "cadno", "cadid", "masterincidentnumber",
+               "incnumber", "incno", "itemnumber", "nopditem", "item", "pibfilenumber", "filenumber", "casenumber",
+               "caseno", "case", "crimeid", "reportnumber", "reportno"),
+    "aliases": ("generaloffensenumber", "gonumber", "offensenumber", "rmsnumber", "casenumber", "reportnumber"),
+    "type": ("calltype", "finalcalltype", "incidenttype", "eventtype", "nature", "natureofcall", "calltypecode",
+             "type", "problem", "problemtype", "eventclearancegroup", "originalcrimetypename", "useofforcelevel"),
+    "type_description": ("calltypedescription", "calltypetext", "typedescription", "typetext", "initialcalltype",
+                         "natureofcalldescription", "description", "eventclearancedescription", "useofforcetype"),
+    "priority": ("priority", "callpriority", "prioritycode", "pri", "priorityname", "prioritylevel"),
+    "received": ("callreceived", "received", "timereceived", "receivedtime", "receiveddatetime", "datereceived",
+                 "callreceivedtime", "calldatetime", "calltime", "calldate", "timecreate", "createtime",
+                 "createddatetime", "originaltimequeued", "timequeued", "entrytime", "opentime", "reporteddatetime",
+                 "reported", "datetime", "incidentdatetime", "incidentdate", "eventdate", "occurreddatetime",
+                 "occureddatetime", "dateoccurred", "occurred", "date"),
+    "dispatched": ("timedispatched", "dispatched", "dispatchtime", "dispatchdatetime", "dispatchdate",
+                   "timedispatch", "firstdispatched", "unitdispatched", "dispatch"),
+    "arrived": ("onscene", "timeonscene", "onscenetime", "arrived", "timearrived", "arrivaltime", "arrivedtime",
+                "atscenetime", "atscene", "timearrive", "firstonscene", "firstarrived", "unitarrived"),
+    "cleared": ("cleared", "timecleared", "cleartime", "cleareddatetime", "closed", "timeclosed", "closetime",
+                "closeddatetime", "eventclearancedate", "completed", "endtime", "unitcleared", "clear"),
+    "lat": ("latitude", "lat", "blurredlatitude", "ylatitude", "geolat"),
+    "lon": ("longitude", "lon", "long", "lng", "blurredlongitude", "xlongitude", "geolon"),
+    "x": ("mapx", "x", "xcoordinate", "xcoord", "pointx", "xcoor", "easting"),
+    "y": ("mapy", "y", "ycoordinate", "ycoord", "pointy", "ycoor", "northing"),
+    "point": ("location", "geolocation", "point", "coordinates", "incidentlocation", "thegeom", "geom", "latlon"),
+    "precinct": ("precinct", "district", "policedistrict", "division", "area", "areaocc", "command", "bureau"),
+    "sector": ("sector", "districtsector", "zone"),
+    "beat": ("beat", "zonebeat", "rptdist", "reportingarea", "reportingdistrict", "post"),
+    "unit": ("unit", "unitid", "unitnumber", "assignedunit", "units", "primaryunit", "unitname", "callsign"),
+    "officer": ("officerid", "officer", "badge", "badgenumber", "badgeno", "employeeid", "officerbadge",
+                "officerserial", "serialnumber"),
+}
+
+# Kinds of content each field accepts (fields not listed accept any).
+_KINDS: dict[str, frozenset[str]] = {
+    "number": frozenset({"number"}),
+    "aliases": frozenset({"number"}),
+    **{f: frozenset({"datetime", "date"}) for f in TIME_FIELDS},
+    "lat": frozenset({"lat"}),
+    "lon": frozenset({"lon", "lat"}),
+    "x": frozenset({"projected"}),
+    "y": frozenset({"projected"}),
+    "point": frozenset({"point"}),
+    "priority": frozenset({"code", "number"}),
+}
+# Fields a column may take on content alone (no header synonym), with this score.
+_BY_CONTENT = {"point": 0.3}
+REQUIRED = ("number", "received")
+# Header words that describe a person or a thing rather than identify or time it (`Officer Race`, `Officer Age`).
+_ATTRIBUTE_WORDS = ("race", "ethnic", "gender", "sex", "age", "name", "years", "injur", "rank", "hospital", "arrest",
+                    "influenc", "build", "height", "weight", "count", "reason", "status")
+_CLOSE = 0.05  # a runner-up this close to the best column makes a required field ambiguous
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One field's column, how sure, and why."""
+
+    field: str
+    column: str
+    confidence: float
+    why: str
+
+
+@dataclass
+class Proposal:
+    """An inferred mapping: the choices, what is wrong with it (nothing when usable), a suggested kind."""
+
+    choices: list[Choice] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    kind: str = "cad"
+
+    @property
+    def ok(self) -> bool:
+        """Usable without the user's help."""
+        return not self.problems
+
+    @property
+    def mapping(self) -> dict[str, str]:
+        """field → column."""
+        return {c.field: c.column for c in self.choices}
+
+    def map_line(self) -> str:
+        """The proposal as ready `--map` options (and `--kind` when not CAD)."""
+        parts = [f"--map {shlex.quote(f'{c.field}={c.column}')}" for c in self.choices]
+        if self.kind != "cad":
+            parts.append(f"--kind {self.kind}")
+        return " ".join(parts)
+
+    def describe(self) -> list[str]:
+        """One line per choice and per problem."""
+        lines = [f"  {c.field:<16} = {c.column!r:<28} confidence {c.confidence:.2f} ({c.why})" for c in self.choices]
+        return lines + [f"  problem: {p}" for p in self.problems]
+
+
+def column_kinds(values: Iterable[str]) -> frozenset[str]:
+    """What a column's sample of cleaned, non-empty values can be (a column of large integers is both `number`
+    and `projected`); empty for an empty sample."""
+    values = [v for v in values if v]
+    if not values:
+        return frozenset()
+    n = len(values)
+    kinds = {"text"}
+
+    def share(test: Callable[[str], object]) -> float:
+        hits = 0
+        for v in values:
+            try:
+                hits += bool(test(v))
+            except (ValueError, OverflowError):
+                pass
+        return hits / n
+
+    parser = TimeParser()
+    if share(parser) >= 0.9:
+        times = [parser(v) for v in values[:50] if _parses(parser, v)]
+        real = [t for t, has_time in times if has_time and (t.hour, t.minute, t.second) != (0, 0, 0)]
+        kinds.add("datetime" if real else "date")
+    elif share(lambda v: ":" in v and parse_clock(v)) >= 0.9:
+        kinds.add("time")
+    if share(parse_point) >= 0.9:
+        kinds.add("point")
+    floats = [parse_float(v) for v in values]
+    nums = [f for f in floats if f is not None]
+    if len(nums) == n:
+        decimals = sum("." in v for v in values) / n
+        if decimals >= 0.5 and any(nums) and all(-180 <= f <= 180 for f in nums):
+            kinds.add("lat" if all(-90 <= f <= 90 for f in nums) else "lon")
+        if sum(abs(f) >= 10_000 for f in nums) / n >= 0.8:
+            kinds.add("projected")
+    if len(set(values)) <= 12 and all(len(v) <= 4 for v in values):
+        kinds.add("code")
+    if share(number_key) >= 0.9:
+        kinds.add("number")
+    return frozenset(kinds)
+
+
+def _parses(parser: TimeParser, value: str) -> bool:
+    try:
+        parser(value)
+    except ValueError:
+        return False
+    return True
+
+
+def _header_score(fld: str, key: str) -> tuple[float, str]:
+    """How well a header (its `header_key`) names a field: exact synonym ≥ 0.8, a synonym inside it 0.5."""
+    synonyms = SYNONYMS.get(fld, ())
+    if key in synonyms:
+        return 1.0 - min(synonyms.index(key) * 0.02, 0.2), "header"
+    if any(word in key for word in _ATTRIBUTE_WORDS):
+        return 0.0, ""
+    for synonym in synonyms:
+        if len(synonym) >= 4 and synonym in key:
+            return 0.5, f"header contains {synonym!r}"
+    return 0.0, ""
+
+
+def infer(header: list[str], rows: Iterable[list[str]]) -> Proposal:
+    """Propose a mapping for `header` from a sample of data rows (see the module docstring)."""
+    sample = [r for _, r in zip(range(SAMPLE_ROWS), rows, strict=False)]
+    keys = [header_key(h) for h in header]
+    kinds = [column_kinds(clean(r[i]) or "" for r in sample if i < len(r)) for i in range(len(header))]
+    scored: list[tuple[float, str, int, str]] = []
+    for fld in SYNONYMS:
+        accepts = _KINDS.get(fld)
+        for i, key in enumerate(keys):
+            if not kinds[i]:
+                continue
+            score, why = _header_score(fld, key)
+            fitting = sorted(kinds[i] & accepts) if accepts is not None else ["any"]
+            if score and fitting:
+                scored.append((score, fld, i, f"{why}, {fitting[0]} cells"))
+            elif not score and fld in _BY_CONTENT and fitting:
+                scored.append((_BY_CONTENT[fld], fld, i, f"{fitting[0]} cells"))
+    scored.sort(key=lambda s: (-s[0], s[2]))
+    proposal = Proposal()
+    taken_fields: dict[str, float] = {}
+    taken_columns: set[int] = set()
+    for score, fld, i, why in scored:
+        if fld in taken_fields or i in taken_columns:
+            if fld in REQUIRED and fld in taken_fields and i not in taken_columns and \
+                    score >= taken_fields[fld] - _CLOSE and score >= 0.5:
+                proposal.problems.append(f"{fld}: {header[i]!r} fits as well as the column chosen")
+            continue
+        taken_fields[fld] = score
+        taken_columns.add(i)
+        proposal.choices.append(Choice(fld, header[i], round(score, 2), why))
+    _pair_clock_columns(proposal, header, keys, kinds, taken_columns)
+    _check(proposal, header)
+    type_at = [header.index(c.column) for c in proposal.choices if c.field == "type"]
+    type_cells = [clean(r[type_at[0]]) or "" for r in sample if type_at and type_at[0] < len(r)]
+    if any("force" in k for k in keys) or (type_cells and sum("FORCE" in c.upper() for c in type_cells) * 2 >
+                                           len(type_cells)):
+        proposal.kind = "use-of-force"
+    order = {f: n for n, f in enumerate(SYNONYMS)}
+    proposal.choices.sort(key=lambda c: order.get(c.field.removesuffix("_time"), 99))
+    return proposal
+
+
+def _pair_clock_columns(proposal: Proposal, header: list[str], keys: list[str], kinds: list[frozenset[str]],
+                        taken: set[int]) -> None:
+    """A time field on a date-only column takes the time-of-day column named like it (`Call Date` + `Call Time`)."""
+    for choice in list(proposal.choices):
+        if choice.field not in TIME_FIELDS:
+            continue
+        at = header.index(choice.column)
+        if "date" not in kinds[at]:
+            continue
+        stem = keys[at].replace("date", "")
+        for i, key in enumerate(keys):
+            if i not in taken and "time" in kinds[i] and key.replace("time", "") == stem:
+                taken.add(i)
+                proposal.choices.append(Choice(choice.field + "_time", header[i], choice.confidence,
+                                               "time of day beside the date column"))
+                break
+
+
+def _check(proposal: Proposal, header: list[str]) -> None:
+    """Problems that stop an import: a required field missing or weak, coordinates only half there."""
+    found = proposal.mapping
+    for fld in REQUIRED:
+        if fld == "received" and fld not in found:
+            others = [f for f in TIME_FIELDS if f in found]
+            if others:
+                continue  # another time (dispatched, arrived, cleared) carries the incident
+            proposal.problems.append("no date/time column recognised for received (or dispatched/arrived/cleared)")
+        elif fld not in found:
+            proposal.problems.append(f"no column recognised for {fld} (columns: {', '.join(header)})")
+    for choice in proposal.choices:
+        if choice.field in REQUIRED and choice.confidence < 0.5:
+            proposal.problems.append(f"{choice.field}: {choice.column!r} chosen from its content only")
+    if ("lat" in found) != ("lon" in found):
+        proposal.choices = [c for c in proposal.choices if c.field not in ("lat", "lon")]
+    if ("x" in found) != ("y" in found):
+        proposal.choices = [c for c in proposal.choices if c.field not in ("x", "y")]

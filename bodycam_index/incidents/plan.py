@@ -1,0 +1,118 @@
+"""Which columns an import reads: a named preset, `--map`, a preset detected from the header, or a mapping inferred
+from header names and cell contents; with `--kind` (use-of-force or CAD rules) and `--crs` (the projection of X/Y
+columns, checked on the first rows: most points must fall in the projection's area of use) applied on top."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, replace
+from itertools import islice
+
+from ..model import InputError
+from . import presets
+from .csvread import CsvFile, clean
+from .infer import SAMPLE_ROWS, Proposal, infer
+from .normalize import Projector, parse_float
+from .presets import DEFAULT_CAD_RULES, USE_OF_FORCE_RULES, Preset
+
+KINDS = ("cad", "use-of-force")
+_EPSG = re.compile(r"^(?:EPSG:)?(\d{4,6})$", re.IGNORECASE)
+
+
+class MappingError(InputError):
+    """No preset fits and the inferred mapping is not certain: the proposal goes to the user (exit 2)."""
+
+    def __init__(self, path: str, proposal: Proposal) -> None:
+        self.proposal = proposal
+        lines = [f"{path}: no preset matches these columns and the inferred mapping is not certain:",
+                 *proposal.describe(), f"proposal: {proposal.map_line()}"]
+        super().__init__("\n".join(lines))
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The preset an import uses, its fields' column positions, and the inferred proposal when there was one."""
+
+    preset: Preset
+    positions: dict[str, list[int]]
+    proposal: Proposal | None = None
+
+
+def parse_crs(text: str) -> int:
+    """`EPSG:NNNN` (or NNNN) as an EPSG code pyproj knows; InputError otherwise."""
+    m = _EPSG.match(text.strip())
+    if not m:
+        raise InputError(f"--crs wants EPSG:NNNN, got {text!r}")
+    code = int(m.group(1))
+    from pyproj import CRS
+    from pyproj.exceptions import CRSError
+
+    try:
+        CRS.from_epsg(code)
+    except CRSError as exc:
+        raise InputError(f"--crs: pyproj does not know EPSG:{code}") from exc
+    return code
+
+
+def _chosen(csv_file: CsvFile, preset: str | None, mapping: dict[str, str] | None) -> tuple[Preset, Proposal | None]:
+    base = presets.get(preset) if preset else None
+    if mapping:
+        return presets.from_mapping(mapping, base), None
+    if base:
+        return base, None
+    found = presets.detect(csv_file.header)
+    if found is not None:
+        return found, None
+    proposal = infer(csv_file.header, (cells for _, cells in csv_file.records()))
+    csv_file.dropped.clear()  # the sample's junk rows are reported by the import itself
+    if not proposal.ok:
+        raise MappingError(str(csv_file.path), proposal)
+    rules = USE_OF_FORCE_RULES if proposal.kind == "use-of-force" else DEFAULT_CAD_RULES
+    inferred = presets.from_mapping(proposal.mapping)
+    return replace(inferred, name="inferred", description="column map inferred from the header and cells",
+                   use_of_force=proposal.kind == "use-of-force", rules=rules), proposal
+
+
+def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[str, str] | None = None,
+                kind: str | None = None, crs: str | None = None) -> Plan:
+    """The import's plan (module docstring); InputError (MappingError) when it cannot be made."""
+    chosen, proposal = _chosen(csv_file, preset, mapping)
+    if kind is not None:
+        if kind not in KINDS:
+            raise InputError(f"--kind wants one of {', '.join(KINDS)}, got {kind!r}")
+        chosen = replace(chosen, use_of_force=kind == "use-of-force",
+                         rules=USE_OF_FORCE_RULES if kind == "use-of-force" else DEFAULT_CAD_RULES)
+    if crs is not None:
+        chosen = replace(chosen, epsg=parse_crs(crs))
+    positions = presets.resolve_columns(chosen.columns, csv_file.header)
+    missing = [chosen.columns[f][0] for f in (mapping or {}) if f not in positions]
+    if "number" not in positions or missing:
+        names = missing or [chosen.columns["number"][0]]
+        raise InputError(f"{csv_file.path}: column(s) {', '.join(map(repr, names))} not in the header "
+                         f"({', '.join(csv_file.header)})")
+    if "x" in positions and "y" in positions:
+        if chosen.epsg is None:
+            raise InputError(f"{csv_file.path}: X/Y columns need their projection: give --crs EPSG:NNNN")
+        _check_area(csv_file, chosen.epsg, positions["x"][0], positions["y"][0])
+    return Plan(chosen, positions, proposal)
+
+
+def _check_area(csv_file: CsvFile, epsg: int, x_at: int, y_at: int) -> None:
+    """Most of the first rows' X/Y points must fall in the projection's area of use, else the CRS is wrong."""
+    projector = Projector(epsg)
+    inside = outside = 0
+    for _, cells in islice(csv_file.records(), SAMPLE_ROWS):
+        if max(x_at, y_at) >= len(cells):
+            continue
+        x, y = clean(cells[x_at]), clean(cells[y_at])
+        fx, fy = parse_float(x) if x else None, parse_float(y) if y else None
+        if fx is None or fy is None or (fx == 0 and fy == 0):
+            continue
+        if projector(fx, fy):
+            inside += 1
+        else:
+            outside += 1
+    csv_file.dropped.clear()  # the sample's junk rows are reported by the import itself
+    if outside > inside:
+        raise InputError(f"{csv_file.path}: {outside} of the first {inside + outside} X/Y points fall outside "
+                         f"EPSG:{epsg}'s area of use: wrong --crs?")
