@@ -1,5 +1,8 @@
 """Benchmark `import_incidents`: generate N CAD rows (default 1,000,000) in a temp dir, import, print rows/s and
-peak memory (this process, and the helper process that parses files of `HELPER_BYTES` and more).
+peak memory (this process, and the helper process that parses files of `HELPER_BYTES` and more), against the floor
+measured in the same run: the same file read with `csv.reader` and stored as it is with one `executemany` into a
+table of as many TEXT columns (no parsing, no grouping, no index), in its own database. The goal (issue 14) is an
+import at least half as fast as that floor.
 
 The generated file looks like a current Seattle CAD export (12-hour unpadded times, Pacific, YYYY + 9-digit event
 numbers, blurred coordinates); every tenth incident has a second row, as files with one row per unit do.
@@ -11,6 +14,7 @@ from __future__ import annotations
 import csv
 import random
 import resource
+import sqlite3
 import sys
 import tempfile
 import time
@@ -55,6 +59,24 @@ def generate(path: Path, rows: int, seed: int = 4) -> None:
                     break
 
 
+def plain_insert(csv_path: Path, db_path: Path) -> tuple[int, float]:
+    """The floor: rows read with `csv.reader` and inserted as they are with `executemany`; (rows, seconds)."""
+    t0 = time.perf_counter()
+    conn = sqlite3.connect(db_path, isolation_level=None)
+    conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA synchronous = OFF")
+    with csv_path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        width = len(next(reader))
+        conn.execute(f"CREATE TABLE plain ({', '.join(f'c{i} TEXT' for i in range(width))})")
+        conn.execute("BEGIN")
+        cur = conn.executemany(f"INSERT INTO plain VALUES ({', '.join('?' * width)})", reader)
+        conn.execute("COMMIT")
+    rows = cur.rowcount
+    conn.close()
+    return rows, time.perf_counter() - t0
+
+
 def main() -> None:
     """Generate, import, report."""
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
@@ -68,11 +90,14 @@ def main() -> None:
         t0, c0 = time.perf_counter(), time.process_time()
         report = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
         elapsed, cpu = time.perf_counter() - t0, time.process_time() - c0
+        plain_rows, plain = plain_insert(csv_path, Path(tmp) / "plain.db")
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         print(report.summary())
         print(f"import: {elapsed:.1f} s wall, {report.rows / elapsed:,.0f} rows/s "
               f"({cpu:.1f} s CPU in this process, {report.rows / cpu:,.0f} rows per CPU second)")
+        print(f"floor (csv.reader + executemany, same file, same run): {plain:.1f} s, {plain_rows / plain:,.0f} rows/s; "
+              f"import speed = {plain / elapsed:.0%} of the floor (goal >= 50%)")
         print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB); helper process {helper / 1024:.0f} MB")
         t0 = time.perf_counter()
         again = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
