@@ -268,3 +268,31 @@ def test_corpus_split_date_and_time_placeholder_midnight_is_never_a_time(tmp_pat
     assert day_only["received_utc"] == "2016-03-31T07:00:00.000000Z"  # local midnight, never 12:00:00 AM as a time
     assert day_only["cleared_utc"] == "2016-04-01T07:00:00.000000Z"  # the whole local day
     assert "date_only:received" in day_only["time_flags"]
+
+
+# ------------------------------------------------------------------------------------------------ DEMS inventories
+
+@pytest.mark.corpus
+def test_corpus_dems_inventory_flags_dst_ambiguous_and_skipped_hours(tmp_path):
+    """Axon inventory rows (Seattle pilot) recorded in the hour repeated on 2015-11-01 and the hour skipped on
+    2015-03-08 in Pacific time: stored as for incidents (first occurrence; offset before the change) and flagged."""
+    from bodycam_index.incidents.dems import import_footage_list
+
+    reader = CsvFile(CAD / "portal_samples" / "5rka-m6jr.csv")
+    at = reader.header.index("created_date_record_start")
+    end_at = reader.header.index("date_record_end")
+    rows = [r.cells for r in reader.rows()]
+    rows[0][at], rows[0][end_at] = "2015-11-01T01:30:00", "2015-11-01T01:40:00"
+    rows[1][at], rows[1][end_at] = "2015-03-08T02:30:00", ""
+    path = tmp_path / "inventory.csv"
+    _write(path, reader.header, rows)
+    db = connect(tmp_path / "t.db")
+    assert import_footage_list(db, path, tz="America/Los_Angeles").new == len(rows)
+    ids = [r[0] for r in rows]
+    got = {d: (s, w) for d, s, w in db.execute("SELECT dems_id, start_utc, warnings FROM footage")}
+    assert got[ids[0]][0] == "2015-11-01T08:30:00.000000Z"  # PDT, the first 01:30
+    assert "start 2015-11-01 01:30:00 is ambiguous" in got[ids[0]][1] and "end 2015-11-01 01:40:00" in got[ids[0]][1]
+    assert got[ids[1]][0] == "2015-03-08T10:30:00.000000Z"  # PST, the offset before the change
+    assert "is nonexistent in America/Los_Angeles" in got[ids[1]][1]
+    assert all(w is None for d, (_, w) in got.items() if d not in ids[:2])
+    assert import_footage_list(db, path, tz="America/Los_Angeles").unchanged == len(rows)

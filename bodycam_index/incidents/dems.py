@@ -3,7 +3,8 @@
 Each row becomes one footage record keyed on (`dems_source`, `dems_id`): start, end, duration, the owner's badge
 (names are never stored) and the incident number the officer typed, kept as typed in `footage_hints` with its
 canonical form, or NULL when it is not an incident number (`system check`, `Training Scenario 1`, a date).
-Naive times are wall-clock in `tz` (`zone_kind` `assumed:<tz>`); a re-import changes nothing, a newer inventory
+Naive times are wall-clock in `tz` (`zone_kind` `assumed:<tz>`), converted as for incidents and footage: a time in
+the hour repeated or skipped by a DST change is flagged in the record's `warnings`; a re-import changes nothing, a newer inventory
 updates the records that changed. Rows are written in batches: one query finds a batch's stored records, one their
 hints.
 """
@@ -47,8 +48,8 @@ DEMS_PRESETS = {
 }
 
 _COLUMNS = ("origin", "dems_source", "dems_id", "status", "start_utc", "end_utc", "duration_s", "time_source",
-            "zone_kind", "officer", "serial", "source_file", "source_line", "indexed_utc")
-_COMPARED = slice(4, 11)
+            "zone_kind", "officer", "serial", "warnings", "source_file", "source_line", "indexed_utc")
+_COMPARED = slice(4, 12)
 _BATCH = 5000
 
 
@@ -88,15 +89,17 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
                 continue
             zone_kind = "utc" if start.tzinfo is not None and not start.utcoffset() else (
                 "offset" if start.tzinfo is not None else f"assumed:{tz}")
-            start_utc = converter.to_utc(start)[0]
-            end_utc = converter.to_utc(end)[0] if end else None
+            start_utc, start_dst = converter.to_utc(start)
+            end_utc, end_dst = converter.to_utc(end) if end else (None, None)
+            warnings = [f"{time_source} {name} {value.isoformat(sep=' ')} is {dst} in {tz} (DST change)"
+                        for name, value, dst in (("start", start, start_dst), ("end", end, end_dst)) if dst]
             duration = parse_float(cell(cells, "duration") or "")
             if duration is None and end_utc is not None:
                 duration = (end_utc - start_utc).total_seconds()
             record: list[Any] = [
                 "dems", preset, dems_id, "ok", utc_text(start_utc), utc_text(end_utc) if end_utc else None,
                 duration, time_source, zone_kind, cell(cells, "officer"), cell(cells, "serial"),
-                str(path), line, stamp,
+                json.dumps(warnings) if warnings else None, str(path), line, stamp,
             ]
             typed = cell(cells, "number")
             if dems_id in pending or len(pending) >= _BATCH:  # a repeated id compares with its first row, stored
