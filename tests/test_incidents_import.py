@@ -61,9 +61,9 @@ def test_labels_dropped_from_hints_only():
 
 @pytest.mark.corpus
 def test_corpus_numbers_differing_by_sign_prefix_or_year_are_distinct_incidents(tmp_path):
-    """A quarter of the Seattle use-of-force numbers written four ways that are different numbers (as is, with a minus sign,
-    with a letter prefix, as another year's number) and once zero-padded (the same number): nothing merges but
-    the padded form, and the summary counts those rows."""
+    """A quarter of the Seattle use-of-force numbers written five ways that are different numbers (as is, with a
+    minus sign, with a letter prefix, as two years' numbers) and once zero-padded (the same number): nothing merges
+    but the padded form, and the summary counts those rows."""
     rows = _column(SEATTLE_UOF, "Incident_Num", "Occured_date_time")
     numbers = sorted({n for n, _ in rows}, key=int)
     assert len(numbers) == 10714
@@ -296,3 +296,22 @@ def test_corpus_dems_inventory_flags_dst_ambiguous_and_skipped_hours(tmp_path):
     assert "is nonexistent in America/Los_Angeles" in got[ids[1]][1]
     assert all(w is None for d, (_, w) in got.items() if d not in ids[:2])
     assert import_footage_list(db, path, tz="America/Los_Angeles").unchanged == len(rows)
+
+
+@pytest.mark.corpus
+def test_corpus_date_column_written_with_midnight_is_date_only(tmp_path):
+    """NOPD use-of-force dates as a spreadsheet re-save writes them (`12/01/2021 12:00:00 AM` in every row, one
+    column): the midnight is a placeholder, so incidents stay date-only with their whole local day."""
+    reader = CsvFile(NOPD_UOF)
+    rows = [r.cells for r in reader.rows()][:50]
+    for cells in rows:
+        cells[1] = cells[1] + " 12:00:00 AM"
+    path = tmp_path / "uof.csv"
+    _write(path, reader.header, rows)
+    db = connect(tmp_path / "t.db")
+    import_incidents(db, path, preset="nopd-uof", tz="America/Chicago")
+    row = find_incident(db, "FTN2021-0378")
+    assert row["received_utc"] == "2021-12-01T06:00:00.000000Z" and row["cleared_utc"] == "2021-12-02T06:00:00.000000Z"
+    assert "date_only:received" in row["time_flags"]
+    assert db.execute("SELECT COUNT(*) FROM incidents WHERE time_flags LIKE '%date_only:received%'").fetchone()[0] == \
+        db.execute("SELECT COUNT(*) FROM incidents").fetchone()[0]

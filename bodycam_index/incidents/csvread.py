@@ -2,8 +2,9 @@
 
 Handles a UTF-8 BOM (or a Windows-1252 file), CRLF / LF / bare-CR line ends, a delimiter sniffed from the header
 line (comma, TAB, semicolon or pipe, whatever the extension says), quoted cells spanning lines, header rows repeated
-inside the data (loosely: case, spaces and punctuation ignored, or most cells naming columns) and totals or footer
-lines (left out and noted in `dropped` with the reason), null tokens (`NULL`, `-`, `N/A`, `X`, empty) and garbage cells (`System.Xml.XmlElement`, `#VALUE!`).
+inside the data (loosely: case, spaces and punctuation ignored, or most cells naming columns) and totals or
+footer lines (left out and noted in `dropped` with the reason), null tokens (`NULL`, `-`, `N/A`, `X`, empty) and
+garbage cells (`System.Xml.XmlElement`, `#VALUE!`).
 Rows come out one at a time with the line they start on, so memory stays flat whatever the file size.
 """
 

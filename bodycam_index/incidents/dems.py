@@ -4,9 +4,9 @@ Each row becomes one footage record keyed on (`dems_source`, `dems_id`): start, 
 (names are never stored) and the incident number the officer typed, kept as typed in `footage_hints` with its
 canonical form, or NULL when it is not an incident number (`system check`, `Training Scenario 1`, a date).
 Naive times are wall-clock in `tz` (`zone_kind` `assumed:<tz>`), converted as for incidents and footage: a time in
-the hour repeated or skipped by a DST change is flagged in the record's `warnings`; a re-import changes nothing, a newer inventory
-updates the records that changed. Rows are written in batches: one query finds a batch's stored records, one their
-hints.
+the hour repeated or skipped by a DST change is flagged in the record's `warnings`; a re-import changes nothing, a
+newer inventory updates the records that changed. Rows are written in batches: one query finds a batch's stored
+records, one their hints.
 """
 
 from __future__ import annotations

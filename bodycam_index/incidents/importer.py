@@ -174,8 +174,9 @@ class RowBuilder:
         self.plain = [(_SLOT[k], pos[k], CleanCache()) for k in _TEXT_KEYS if k in pos]
         converter = TimeZoneConverter(tz)
         self.tz = converter
-        self.times = [(_SLOT[f], f, pos[f], ColumnTimes(converter), pos.get(f + "_time"))
-                      for f in TIME_FIELDS if f in pos]
+        # clock_at: the time-of-day column, -1 when the column's own time of day is a placeholder, None otherwise
+        self.times = [(_SLOT[f], f, pos[f], ColumnTimes(converter),
+                       -1 if f in preset.date_only else pos.get(f + "_time")) for f in TIME_FIELDS if f in pos]
         self.alias_pos = positions.get("aliases", [])
         self.latlon = (pos["lat"], pos["lon"]) if "lat" in pos and "lon" in pos else None
         self.projector = Projector(preset.epsg) if preset.epsg and "x" in pos and "y" in pos else None
@@ -244,7 +245,7 @@ class RowBuilder:
         try:
             value, has_time = column.parse(text)
             if clock_at is not None:  # the date column's own time of day is a placeholder (`12:00:00 AM`)
-                clock_text = clean(cells[clock_at])
+                clock_text = clean(cells[clock_at]) if clock_at >= 0 else None
                 clock = parse_clock(_EPOCH_DAY.sub("", clock_text)) if clock_text is not None else None
                 value, has_time = datetime.combine(value.date(), clock or time(), value.tzinfo), clock is not None
         except ValueError:

@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from datetime import time
 from itertools import islice
 
 from ..model import InputError
 from . import presets
 from .csvread import CsvFile, clean
 from .infer import SAMPLE_ROWS, Proposal, infer
-from .normalize import Projector, parse_float
-from .presets import DEFAULT_CAD_RULES, USE_OF_FORCE_RULES, Preset
+from .normalize import Projector, TimeParser, parse_float
+from .presets import DEFAULT_CAD_RULES, TIME_FIELDS, USE_OF_FORCE_RULES, Preset
 
 KINDS = ("cad", "use-of-force")
 _EPSG = re.compile(r"^(?:EPSG:)?(\d{4,6})$", re.IGNORECASE)
@@ -90,11 +91,34 @@ def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[s
         names = missing or [chosen.columns["number"][0]]
         raise InputError(f"{csv_file.path}: column(s) {', '.join(map(repr, names))} not in the header "
                          f"({', '.join(csv_file.header)})")
+    date_only = _placeholder_midnight(csv_file, {f: p[0] for f, p in positions.items()
+                                                 if f in TIME_FIELDS and f + "_time" not in positions})
+    if date_only:
+        chosen = replace(chosen, date_only=date_only)
     if "x" in positions and "y" in positions:
         if chosen.epsg is None:
             raise InputError(f"{csv_file.path}: X/Y columns need their projection: give --crs EPSG:NNNN")
         _check_area(csv_file, chosen.epsg, positions["x"][0], positions["y"][0])
     return Plan(chosen, positions, proposal)
+
+
+def _placeholder_midnight(csv_file: CsvFile, columns: dict[str, int]) -> frozenset[str]:
+    """Time fields whose column writes every date with the same midnight (`12/01/2021 12:00:00 AM` in each of
+    the first rows, at least five): a date-only column in a date-time format, so midnight is no time of day."""
+    seen: dict[str, list[bool]] = {f: [] for f in columns}
+    parsers = {f: TimeParser() for f in columns}
+    for _, cells in islice(csv_file.records(), SAMPLE_ROWS):
+        for fld, at in columns.items():
+            text = clean(cells[at]) if at < len(cells) else None
+            if text is None:
+                continue
+            try:
+                value, has_time = parsers[fld](text)
+            except ValueError:
+                continue
+            seen[fld].append(has_time and value.time() == time())
+    csv_file.dropped.clear()  # the sample's junk rows are reported by the import itself
+    return frozenset(f for f, marks in seen.items() if len(marks) >= 5 and all(marks))
 
 
 def _check_area(csv_file: CsvFile, epsg: int, x_at: int, y_at: int) -> None:

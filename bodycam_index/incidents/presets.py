@@ -73,6 +73,7 @@ class Preset:
     use_of_force: bool = False
     epsg: int | None = None
     rules: Rules = field(default=DEFAULT_CAD_RULES)
+    date_only: frozenset[str] = frozenset()  # time fields whose time of day is a placeholder (always midnight)
 
 
 def _p(name: str, description: str, *, use_of_force: bool = False, epsg: int | None = None,
