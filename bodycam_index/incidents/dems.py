@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..db import now_utc
 from ..model import InputError
+from ..resolve import DST_CHANGE
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, canonical_number, parse_float, utc_text
@@ -91,7 +92,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
                 "offset" if start.tzinfo is not None else f"assumed:{tz}")
             start_utc, start_dst = converter.to_utc(start)
             end_utc, end_dst = converter.to_utc(end) if end else (None, None)
-            warnings = [f"{time_source} {name} {value.isoformat(sep=' ')} is {dst} in {tz} (DST change)"
+            warnings = [f"{DST_CHANGE}: {time_source} {name} {value.isoformat(sep=' ')} is {dst} in {tz}"
                         for name, value, dst in (("start", start, start_dst), ("end", end, end_dst)) if dst]
             duration = parse_float(cell(cells, "duration") or "")
             if duration is None and end_utc is not None:
