@@ -165,12 +165,13 @@ def _footage_row(result: dict[str, object], scan_id: int) -> dict[str, object]:
 
 
 def database_files(db: sqlite_utils.Database) -> set[str]:
-    """The real paths of the database's file and its -wal, -shm and -journal companions (never indexed)."""
+    """The real paths of the database's file and its -wal, -shm, -journal and audit -anchor companions (never
+    indexed)."""
     row = db.execute("PRAGMA database_list").fetchone()
     if not row or not row[2]:
         return set()
     main = os.path.realpath(row[2])
-    return {main, *(main + suffix for suffix in ("-wal", "-shm", "-journal"))}
+    return {main, *(main + suffix for suffix in ("-wal", "-shm", "-journal", "-anchor"))}
 
 
 def _init_worker(parent: int) -> None:
