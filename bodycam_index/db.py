@@ -10,8 +10,6 @@ import logging
 import os
 import sqlite3
 import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -352,30 +350,6 @@ def _statements(script: str) -> list[str]:
                 statements.append(current.strip())
             current = ""
     return statements
-
-
-@contextmanager
-def transaction(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One write transaction that takes the write lock when it starts (BEGIN IMMEDIATE), so it waits for another
-    writer (up to the busy timeout) instead of failing when its read snapshot goes stale; a savepoint when nested."""
-    conn = db.conn
-    if conn.in_transaction:
-        with db.atomic():
-            yield db
-        return
-    conn.execute("BEGIN IMMEDIATE")
-    try:
-        yield db
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
-    try:
-        conn.execute("COMMIT")
-    except BaseException:
-        if conn.in_transaction:
-            conn.execute("ROLLBACK")
-        raise
 
 
 def iso_utc(value: datetime | None) -> str | None:

@@ -30,6 +30,7 @@ from .extract.reader import file_kind, open_regular
 from .filenames import incident_hints
 from .incidents.normalize import canonical_number
 from .model import ExtractError, Extraction
+from .txn import immediate
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -251,7 +252,7 @@ class Scanner:
         self._counted(self._write(results, scan_id))
 
     def _write(self, results: list[dict[str, object]], scan_id: int) -> list[tuple[dict[str, object], str]]:
-        with store.transaction(self.db):
+        with immediate(self.db):
             return [self._save(result, scan_id) for result in results]
 
     def _save(self, result: dict[str, object], scan_id: int) -> tuple[dict[str, object], str]:
@@ -301,7 +302,7 @@ class Scanner:
 
     def run(self, roots: list[Path]) -> ScanSummary:
         """Scan the roots; on Ctrl-C stop cleanly with everything done so far committed."""
-        with store.transaction(self.db):
+        with immediate(self.db):
             scan_id = int(self.db.table("scans").insert(
                 {"started_utc": store.now_utc(), "roots": json.dumps([str(r) for r in roots])}).last_pk)
         try:
@@ -321,7 +322,7 @@ class Scanner:
             except KeyboardInterrupt:
                 pass
         finally:
-            with store.transaction(self.db):
+            with immediate(self.db):
                 self.db.table("scans").update(scan_id, {"finished_utc": store.now_utc(),
                                                         "counts": json.dumps(self.summary.as_dict())})
         return self.summary

@@ -33,6 +33,13 @@ def immediate(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 @contextmanager
 def snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
-    """One read transaction: every query inside sees the same committed state, whatever other writers do."""
-    with db.atomic():
+    """One read transaction (WAL): every query inside sees the same committed state, whatever other writers do.
+    Inside a transaction the caller holds, the body joins it; nothing is written, so it ends with a rollback."""
+    if db.conn.in_transaction:
         yield db
+        return
+    db.conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        db.rollback()

@@ -26,17 +26,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from functools import cache
 from datetime import UTC, datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from ..link import ACCEPTED, EPOCH
 from ..model import TimeCandidate
 from ..resolve import FLAG_PREFIXES, rank
+from ..txn import snapshot
 from . import policy as policies
 from .manifest import manifest
-from .snapshot import read_snapshot
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -231,7 +231,7 @@ def build_report(db: sqlite_utils.Database, opts: ReportOptions | None = None) -
     opts = opts or ReportOptions()
     if opts.by not in GROUPS:
         raise ValueError(f"--by must be one of {', '.join(GROUPS)}")
-    with read_snapshot(db):
+    with snapshot(db):
         return _build(db, opts)
 
 
