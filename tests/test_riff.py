@@ -138,3 +138,33 @@ def test_mutated_avi_gives_a_result_or_extract_error(data: bytes) -> None:
     except ExtractError:
         return
     assert isinstance(found, Extraction)
+
+
+def _avi_with_junk(junk: bytes) -> bytes:
+    hdrl = riff_list(b"LIST", b"hdrl", chunk(b"IDIT", b"2009/10/27 12:14:34\x00"))
+    return riff_list(b"RIFF", b"AVI ", hdrl, chunk(b"JUNK", junk), riff_list(b"LIST", b"movi"))
+
+
+def test_synthetic_pentax_rs1000_junk_gives_the_model() -> None:
+    # ExifTool RIFF.pm `PentaxJunk` (JUNK starting IIII\x01\0) → Pentax.pm %Junk: Model at 0x0c, string[32]
+    junk = bytearray(0x2C + 20)
+    junk[:6] = b"IIII\x01\x00"
+    junk[0x0C : 0x0C + 12] = b"Optio RS1000"
+    found = run(_avi_with_junk(bytes(junk)))
+    assert (found.identity.make, found.identity.model) == (None, "Optio RS1000")
+    assert found.tags["avi.junk.model"] == "Optio RS1000"
+
+
+def test_synthetic_pentax_rz18_junk_gives_make_and_model() -> None:
+    # ExifTool `PentaxJunk2` (JUNK starting PENTDigital Camera) → Pentax.pm %Junk2: Make 0x12, Model 0x2c, string[24]
+    junk = bytearray(0x140)
+    junk[:18] = b"PENTDigital Camera"
+    junk[0x12 : 0x12 + 6] = b"PENTAX"
+    junk[0x2C : 0x2C + 11] = b"Optio RZ18 "
+    found = run(_avi_with_junk(bytes(junk)))
+    assert (found.identity.make, found.identity.model) == ("PENTAX", "Optio RZ18")
+
+
+def test_plain_junk_padding_gives_no_identity() -> None:
+    found = run(_avi_with_junk(b"\x00" * 200))
+    assert found.identity.make is None and found.identity.model is None

@@ -14,6 +14,7 @@ import exifread
 
 from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
+from . import xmp
 from .reader import Reader
 
 #: Bytes of the file handed to exifread.
@@ -196,7 +197,9 @@ def extract(reader: Reader) -> Extraction:
     head = reader.read_upto(0, HEAD)
     if head[:3] != b"\xff\xd8\xff":
         raise ExtractError("not a JPEG file (no SOI marker)")
-    return from_exif(head, "jpeg")
+    out = from_exif(head, "jpeg")
+    xmp.add_identity(head, out)
+    return out
 
 
 def from_exif(data: bytes, container: str) -> Extraction:

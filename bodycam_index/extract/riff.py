@@ -30,6 +30,18 @@ _DATE_FORMATS = (
 )
 
 
+#: JUNK chunk signature → (field, offset, length) of its maker strings.
+_JUNK_LAYOUTS: tuple[tuple[bytes, tuple[tuple[str, int, int], ...]], ...] = (
+    (b"IIII\x01\x00", (("model", 0x0C, 32),)),
+    (b"PENTDigital Camera", (("make", 0x12, 24), ("model", 0x2C, 24))),
+)
+
+
+def _cstring(data: bytes) -> str | None:
+    """A NUL-terminated Latin-1 string, stripped; None when empty."""
+    return data.split(b"\x00", 1)[0].decode("latin-1").strip() or None
+
+
 def parse_avi_date(text: str) -> datetime | None:
     """A naive datetime from an IDIT/ICRD text in one of the vendor forms, or None."""
     text = " ".join(text.replace("\x00", " ").split())
@@ -86,6 +98,8 @@ class _Avi:
             self.text(cid, body, size)
         elif cid == b"gps0":
             self.gps(body, size)
+        elif cid == b"JUNK" and size >= 0x2C:
+            self.junk(body, size)
 
     def text(self, cid: bytes, body: int, size: int) -> None:
         """A text chunk: IDIT, or a LIST INFO entry (ICRD, ISFT, …)."""
@@ -107,6 +121,21 @@ class _Avi:
                 self.out.warnings.append(f"{key} holds a date without a time ({value}); not used as a start time")
             else:
                 self.out.warnings.append(f"{key} date not understood: {value!r}")
+
+    def junk(self, body: int, size: int) -> None:
+        """Maker data some cameras keep in a JUNK chunk (ExifTool RIFF.pm JUNK conditions, Pentax.pm tables):
+        Pentax RS1000 (`IIII\\x01\\0`: model at 0x0c, 32 bytes), Pentax RZ18 (`PENTDigital Camera`: make at 0x12 and
+        model at 0x2c, 24 bytes each)."""
+        data = self.reader.read(body, min(size, 0x44))
+        for signature, fields in _JUNK_LAYOUTS:
+            if not data.startswith(signature):
+                continue
+            found = {name: _cstring(data[at : at + length]) for name, at, length in fields}
+            for name, value in found.items():
+                if value:
+                    self.out.tags[f"avi.junk.{name}"] = value
+            self.out.identity = self.out.identity.merged(Identity(make=found.get("make"), model=found.get("model")))
+            return
 
     def gps(self, body: int, size: int) -> None:
         """A dash-cam `gps0` chunk: NMEA RMC sentences as text."""
