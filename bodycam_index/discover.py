@@ -16,7 +16,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .extract import is_recording
+from .extract import file_kind, is_recording
 from .sidecars import SidecarIndex, is_sidecar
 
 
@@ -103,8 +103,12 @@ class _Walker:
         claimed: set[Path] = set()
         for path in usable:
             if path not in sidecars:
+                kind = file_kind(path)
+                if kind is not None and kind.kind == "skip":  # JSON, CSV, Markdown, logs, tiny files: never probed
+                    yield Job(path, skip=f"not media: {kind.reason}")
+                    continue
                 found = tuple(index.for_video(path))
-                if found and not is_recording(path):
+                if found and (kind is None or kind.kind not in ("media", "probe")):
                     found = ()  # a sidecar pairs only with a recording (Geotag.gpx is not Geotag.igc's)
                 claimed.update(found)
                 yield Job(path, found)

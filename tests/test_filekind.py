@@ -79,3 +79,24 @@ def test_sample_media_exports_are_not_media() -> None:
     for path in sorted((SAMPLE_MEDIA / "exports").iterdir()):
         found = _classify(path)
         assert (found.kind, found.reason) == ("skip", "CSV text"), path
+
+
+@pytest.mark.corpus
+def test_scan_counts_non_media_as_skipped_and_never_opens_a_parser_for_them(tmp_path: Path) -> None:
+    from bodycam_index import db as store
+    from bodycam_index.scan import scan_paths
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    (folder / "README.md").write_text("# Batch 0412\n\nChain of custody notes.\n")
+    (folder / "export.json").write_text('{"cases": []}\n')
+    (folder / "calls.csv").write_text("case,unit,when\n2016-1,3B12,2016-01-02\n")
+    (folder / "one-byte").write_bytes(b"\x01")
+    (folder / "empty.MP4").write_bytes(b"")  # named as media: a damaged recording is an error row, not skipped
+    (folder / "GPS.jpg").write_bytes((MEDIA / "exiftool/GPS.jpg").read_bytes())
+    summary = scan_paths(store.connect(tmp_path / "index.db"), [folder], hash=False)
+    assert summary.skipped == 4
+    assert sorted(Path(p).name for p, _ in summary.skipped_files) == ["README.md", "calls.csv", "export.json",
+                                                                      "one-byte"]
+    assert dict((Path(p).name, why) for p, why in summary.skipped_files)["calls.csv"] == "not media: CSV text"
+    assert (summary.new, summary.failed) == (2, 1)

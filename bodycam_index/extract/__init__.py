@@ -77,16 +77,22 @@ def classify(path: Path, head: bytes) -> Classification:
     return _classify(path, head)
 
 
-def is_recording(path: Path) -> bool:
-    """Whether a file is a recording a sidecar may belong to: media a parser reads, or a file worth a probe."""
+def file_kind(path: Path) -> Classification | None:
+    """`classify` of a file from its first bytes; None when it cannot be read (the scan reports that itself)."""
     try:
         with Reader.open(path) as reader:
             head = reader.read_upto(0, HEAD_BYTES)
     except (OSError, ExtractError):
-        return False
+        return None
     from .filekind import classify as _classify
 
-    return _classify(path, head).kind in ("media", "probe")
+    return _classify(path, head)
+
+
+def is_recording(path: Path) -> bool:
+    """Whether a file is a recording a sidecar may belong to: media a parser reads, or a file worth a probe."""
+    kind = file_kind(path)
+    return kind is not None and kind.kind in ("media", "probe")
 
 
 def extract_media(reader: Reader) -> Extraction:

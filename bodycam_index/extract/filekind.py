@@ -20,6 +20,9 @@ Kind = Literal["media", "sidecar", "probe", "skip"]
 TINY_BYTES = 64
 #: Control characters that never occur in text (tab, line ends, form feed, vertical tab and ESC may).
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1a\x1c-\x1f]")
+#: Extensions of recordings and stills: such a file is never skipped, so a damaged one becomes an error row.
+MEDIA_SUFFIXES = {".mp4", ".mov", ".m4v", ".3gp", ".avi", ".mts", ".m2ts", ".ts", ".mkv", ".webm", ".jpg", ".jpeg",
+                  ".heic", ".heif", ".dv", ".fit", ".wmv", ".asf", ".flv", ".mpg", ".mpeg", ".vob", ".lrv", ".insv"}
 
 #: Signatures (offset, bytes) of containers FFmpeg reads and no built-in parser does.
 _FFMPEG_MAGIC: tuple[tuple[int, bytes, str], ...] = (
@@ -75,7 +78,10 @@ def classify(path: Path, head: bytes) -> Classification:
 
     if is_sidecar(path):
         return Classification("sidecar", None, "sidecar file")
-    return classify_unknown(head)
+    found = classify_unknown(head)
+    if found.kind == "skip" and path.suffix.lower() in MEDIA_SUFFIXES:
+        return Classification("probe", None, f"{found.reason} named as media")
+    return found
 
 
 def classify_unknown(head: bytes) -> Classification:
