@@ -51,3 +51,25 @@ def test_synthetic_broken_or_hostile_xmp_gives_nothing() -> None:
     for packet in ("<x:xmpmeta", entity):
         assert xmp.identity(packet) == xmp.Identity()
     assert xmp.jpeg_xmp(b"\xff\xd8\xff\xe1\x00") is None  # cut off inside a segment header
+
+
+@pytest.mark.corpus
+@pytest.mark.parametrize("name", ["mapillary_tools/adobe_coords.jpg", "metadata-extractor-images/jpg/Nikon D5000.jpg"])
+def test_xmp_position_matches_exiftool_where_exif_has_none(name: str) -> None:
+    oracle = json.loads((GROUNDTRUTH / (name.replace("/", "__") + ".exiftool.json")).read_text())
+    oracle = oracle[0] if isinstance(oracle, list) else oracle
+    with Reader.open(MEDIA / name) as reader:
+        found = exif.extract(reader)
+    assert found.location is not None and found.location.source == "xmp.gps"
+    assert found.location.lat == pytest.approx(oracle["XMP-exif:GPSLatitude"], abs=1e-9)
+    assert found.location.lon == pytest.approx(oracle["XMP-exif:GPSLongitude"], abs=1e-9)
+    assert found.location.alt_m == pytest.approx(oracle["XMP-exif:GPSAltitude"], abs=1e-6)
+
+
+@pytest.mark.parametrize(("text", "degrees"), [
+    ("0,4.21601S", -(4.21601 / 60)), ("34,22.91611E", 34 + 22.91611 / 60), ("48,53,19.5N", 48 + 53 / 60 + 19.5 / 3600),
+    ("12.5W", -12.5), ("12,3", None), ("", None), ("a,bN", None), ("1,2,3,4N", None),
+])
+def test_xmp_coordinate_forms(text: str, degrees: float | None) -> None:
+    found = xmp.coordinate(text)
+    assert found == (pytest.approx(degrees) if degrees is not None else None)
