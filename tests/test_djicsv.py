@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bodycam_index.extract import extract_media, identify
 from bodycam_index.extract.filekind import classify_unknown
 from bodycam_index.extract.reader import Reader
+from bodycam_index.model import ExtractError
 from bodycam_index.timesources import lookup
 
 AIRDATA = (
@@ -73,3 +76,16 @@ def test_other_csv_is_not_a_flight_log() -> None:
 def test_synthetic_flight_log_without_positions_has_no_fixes() -> None:
     found = _extract("time(millisecond),datetime(utc),latitude,longitude\n0,2023-07-14 18:02:11,,\n")
     assert found.track == [] and found.dropped_fixes == 1 and found.times == []
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_synthetic_mutated_flight_log_gives_result_or_extract_error(data: st.DataObject) -> None:
+    raw = bytearray(data.draw(st.sampled_from([AIRDATA, VIEWER])).encode())
+    header_end = raw.index(b"\n", 10) + 1  # keep the header, so the file stays a flight log
+    for _ in range(data.draw(st.integers(1, 8))):
+        raw[data.draw(st.integers(header_end, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        extract_media(Reader.from_bytes(bytes(raw)))
+    except ExtractError:
+        pass

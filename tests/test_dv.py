@@ -11,6 +11,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bodycam_index.extract import extract_media, identify
 from bodycam_index.extract.dv import recording_time
@@ -80,3 +82,15 @@ def test_synthetic_dv_unset_date_is_a_warning() -> None:
 def test_synthetic_truncated_dv_is_an_extract_error() -> None:
     with pytest.raises(ExtractError, match="shorter"):
         extract_media(Reader.from_bytes(_synthetic(b"\xff\xc4\x03\x21", b"\xff\x87\x86\xc5")[:200]))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.data())
+def test_synthetic_mutated_dv_gives_result_or_extract_error(data: st.DataObject) -> None:
+    raw = bytearray(_synthetic(b"\xff\xc4\x03\x21", b"\xff\x87\x86\xc5")[:2000])
+    for _ in range(data.draw(st.integers(1, 8))):
+        raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    try:
+        extract_media(Reader.from_bytes(bytes(raw[: data.draw(st.integers(0, len(raw)))])))
+    except ExtractError:
+        pass
