@@ -7,6 +7,8 @@ import struct
 
 import pytest
 from conftest import GROUNDTRUTH, MEDIA
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bodycam_index.extract import exif, xmp
 from bodycam_index.extract.reader import Reader
@@ -73,3 +75,31 @@ def test_xmp_position_matches_exiftool_where_exif_has_none(name: str) -> None:
 def test_xmp_coordinate_forms(text: str, degrees: float | None) -> None:
     found = xmp.coordinate(text)
     assert found == (pytest.approx(degrees) if degrees is not None else None)
+
+
+@pytest.mark.corpus
+def test_ricoh_maker_note_serial_matches_exiftool() -> None:
+    oracle = json.loads((GROUNDTRUTH / "exiftool__Ricoh2.jpg.exiftool.json").read_text())
+    oracle = oracle[0] if isinstance(oracle, list) else oracle
+    with Reader.open(MEDIA / "exiftool/Ricoh2.jpg") as reader:
+        found = exif.extract(reader)
+    assert found.identity.serial == oracle["Ricoh:InternalSerialNumber"]
+
+
+def test_synthetic_maker_note_walk_is_bounded() -> None:
+    from bodycam_index.extract import makernotes
+
+    # IFD0 whose ExifIFD pointer and maker note offset point past the block
+    tiff = b"MM\x00*\x00\x00\x00\x08" + b"\x00\x01" + struct.pack(">HHII", 0x8769, 4, 1, 0xFFFFFF) + b"\x00" * 4
+    assert makernotes.maker_note(tiff) is None
+    assert makernotes.serial(tiff, "RICOH") is None
+    assert makernotes.tiff_of_jpeg(b"\xff\xd8\xff\xe1\x00") is None
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=64))
+def test_maker_note_walk_never_raises(tail: bytes) -> None:
+    from bodycam_index.extract import makernotes
+
+    for head in (b"MM\x00*", b"II*\x00"):
+        assert makernotes.serial(head + tail, "RICOH") is None or isinstance(makernotes.serial(head + tail, "RICOH"), str)

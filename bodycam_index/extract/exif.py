@@ -14,7 +14,7 @@ import exifread
 
 from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
-from . import xmp
+from . import makernotes, xmp
 from .reader import Reader
 
 #: Bytes of the file handed to exifread.
@@ -198,6 +198,7 @@ def extract(reader: Reader) -> Extraction:
     if head[:3] != b"\xff\xd8\xff":
         raise ExtractError("not a JPEG file (no SOI marker)")
     out = from_exif(head, "jpeg")
+    makernotes.add_serial(makernotes.tiff_of_jpeg(head), out)
     xmp.add_identity(head, out)
     return out
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import ExtractError, Extraction
-from . import exif
+from . import exif, makernotes
 from .boxes import Box, children, first, iter_boxes, payload
 from .reader import Reader, be_u16, be_u32
 
@@ -57,7 +57,9 @@ def extract(reader: Reader) -> Extraction:
         tiff = tiff[6:]
     if tiff[:4] not in (b"II*\x00", b"MM\x00*"):
         raise ExtractError("HEIF EXIF item does not hold a TIFF header")
-    return exif.from_exif(tiff, "heif")
+    out = exif.from_exif(tiff, "heif")
+    makernotes.add_serial(tiff, out)
+    return out
 
 
 def _exif_items(reader: Reader, iinf: Box | None) -> list[int]:
