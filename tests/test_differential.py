@@ -64,7 +64,6 @@ EXPLAINED: dict[tuple[str, str], str] = {
     "it either): error row",
     ("exiftool/Red.r3d", "model"): "R3D not read (see start)",
     ("exiftool/Red.r3d", "serial"): "R3D not read (see start)",
-    ("exiftool/Ricoh2.jpg", "serial"): "ExifTool's serial comes from the Ricoh maker note, which we do not decode",
     ("exiftool/Sony.pmp", "start"): "Sony PMP (DSC-F1) is an old still format read only through the FFmpeg "
     "fallback, which sees no EXIF; start is the mtime, flagged",
     ("exiftool/Sony.pmp", "make"): "PMP header not read (see start)",

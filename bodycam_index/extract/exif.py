@@ -14,7 +14,7 @@ import exifread
 
 from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
-from . import makernotes, xmp
+from . import makernotes
 from .reader import Reader
 
 #: Bytes of the file handed to exifread.
@@ -199,7 +199,6 @@ def extract(reader: Reader) -> Extraction:
         raise ExtractError("not a JPEG file (no SOI marker)")
     out = from_exif(head, "jpeg")
     makernotes.add_serial(makernotes.tiff_of_jpeg(head), out)
-    xmp.add_identity(head, out)
     return out
 
 

@@ -1,4 +1,5 @@
-"""Camera identity kept only in a JPEG's XMP packet, checked against ExifTool's dumps, and byte-built JPEGs."""
+"""Still identity and position beyond EXIF (XMP serials and positions, the Ricoh maker-note serial), checked
+against ExifTool's dumps; the maker-note walk on hostile bytes."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from conftest import GROUNDTRUTH, MEDIA
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bodycam_index.extract import exif, xmp
+from bodycam_index.extract import exif
 from bodycam_index.extract.reader import Reader
 
 
@@ -28,33 +29,6 @@ def test_xmp_serial_matches_exiftool(name: str) -> None:
     assert found.identity.model == oracle.get("IFD0:Model")
 
 
-def _jpeg(packet: str, app1_exif: bytes = b"") -> bytes:
-    body = b"http://ns.adobe.com/xap/1.0/\x00" + packet.encode()
-    segments = app1_exif + b"\xff\xe1" + struct.pack(">H", len(body) + 2) + body
-    return b"\xff\xd8" + b"\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + segments + b"\xff\xda\x00\x02"
-
-
-PACKET = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">
-<rdf:Description xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Make="Acme" tiff:Model="BWC-9"/>
-<rdf:Description xmlns:exifEX="http://cipa.jp/exif/1.0/"><exifEX:BodySerialNumber>AB123</exifEX:BodySerialNumber>
-</rdf:Description></rdf:RDF></x:xmpmeta>"""
-
-
-def test_synthetic_xmp_identity_as_attributes_and_elements() -> None:
-    data = _jpeg(PACKET)
-    assert xmp.jpeg_xmp(data) is not None
-    found = exif.extract(Reader.from_bytes(data))
-    assert (found.identity.make, found.identity.model, found.identity.serial) == ("Acme", "BWC-9", "AB123")
-    assert found.tags["xmp.serial"] == "AB123"
-
-
-def test_synthetic_broken_or_hostile_xmp_gives_nothing() -> None:
-    entity = '<!DOCTYPE x [<!ENTITY a "aaaa">]><x:xmpmeta xmlns:x="adobe:ns:meta/">&a;</x:xmpmeta>'
-    for packet in ("<x:xmpmeta", entity):
-        assert xmp.identity(packet) == xmp.Identity()
-    assert xmp.jpeg_xmp(b"\xff\xd8\xff\xe1\x00") is None  # cut off inside a segment header
-
-
 @pytest.mark.corpus
 @pytest.mark.parametrize("name", ["mapillary_tools/adobe_coords.jpg", "metadata-extractor-images/jpg/Nikon D5000.jpg"])
 def test_xmp_position_matches_exiftool_where_exif_has_none(name: str) -> None:
@@ -66,15 +40,6 @@ def test_xmp_position_matches_exiftool_where_exif_has_none(name: str) -> None:
     assert found.location.lat == pytest.approx(oracle["XMP-exif:GPSLatitude"], abs=1e-9)
     assert found.location.lon == pytest.approx(oracle["XMP-exif:GPSLongitude"], abs=1e-9)
     assert found.location.alt_m == pytest.approx(oracle["XMP-exif:GPSAltitude"], abs=1e-6)
-
-
-@pytest.mark.parametrize(("text", "degrees"), [
-    ("0,4.21601S", -(4.21601 / 60)), ("34,22.91611E", 34 + 22.91611 / 60), ("48,53,19.5N", 48 + 53 / 60 + 19.5 / 3600),
-    ("12.5W", -12.5), ("12,3", None), ("", None), ("a,bN", None), ("1,2,3,4N", None),
-])
-def test_xmp_coordinate_forms(text: str, degrees: float | None) -> None:
-    found = xmp.coordinate(text)
-    assert found == (pytest.approx(degrees) if degrees is not None else None)
 
 
 @pytest.mark.corpus
