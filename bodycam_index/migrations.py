@@ -38,20 +38,20 @@ def _footage_autoincrement(conn: sqlite3.Connection) -> None:
 
 STEPS: list[Step] = [
     # → 2: each unit's own dispatched / arrived / cleared times on an incident (CAD unit history, officer lists)
-    "ALTER TABLE incident_units ADD COLUMN dispatched_utc TEXT; ALTER TABLE incident_units ADD COLUMN arrived_utc TEXT;"
-    " ALTER TABLE incident_units ADD COLUMN cleared_utc TEXT",
+    ("ALTER TABLE incident_units ADD COLUMN dispatched_utc TEXT; ALTER TABLE incident_units ADD COLUMN arrived_utc TEXT;"
+     " ALTER TABLE incident_units ADD COLUMN cleared_utc TEXT"),
     _footage_autoincrement,  # → 3
     # → 4: views for browsing (Datasette, sqlite-utils): every link with its file and incident, and the accepted
     # ones (manual links; automatic ones not overridden by hand, time-only candidates left out)
-    "CREATE VIEW IF NOT EXISTS links_detail AS SELECT l.id AS link_id, l.footage_id,"
-    " COALESCE(f.path, f.dems_source || ':' || f.dems_id) AS file, f.start_utc, f.end_utc, f.serial AS camera,"
-    " f.officer, l.incident_id, i.number AS incident, i.type, i.priority, i.received_utc, l.method, l.score,"
-    " l.reason, l.manual, l.excluded, l.uncertain,"
-    " CASE WHEN (l.manual = 1 AND l.excluded = 0) OR (l.manual = 0 AND l.method != 'time-only' AND NOT EXISTS"
-    " (SELECT 1 FROM links m WHERE m.manual = 1 AND m.footage_id = l.footage_id AND m.incident_id = l.incident_id))"
-    " THEN 1 ELSE 0 END AS accepted"
-    " FROM links l JOIN footage f ON f.id = l.footage_id JOIN incidents i ON i.id = l.incident_id;"
-    " CREATE VIEW IF NOT EXISTS links_accepted AS SELECT link_id, footage_id, file, start_utc, end_utc, camera,"
-    " officer, incident_id, incident, type, priority, received_utc, method, score, reason, manual, uncertain"
-    " FROM links_detail WHERE accepted = 1",
+    ("CREATE VIEW IF NOT EXISTS links_detail AS SELECT l.id AS link_id, l.footage_id,"
+     " COALESCE(f.path, f.dems_source || ':' || f.dems_id) AS file, f.start_utc, f.end_utc, f.serial AS camera,"
+     " f.officer, l.incident_id, i.number AS incident, i.type, i.priority, i.received_utc, l.method, l.score,"
+     " l.reason, l.manual, l.excluded, l.uncertain,"
+     " CASE WHEN (l.manual = 1 AND l.excluded = 0) OR (l.manual = 0 AND l.method != 'time-only' AND NOT EXISTS"
+     " (SELECT 1 FROM links m WHERE m.manual = 1 AND m.footage_id = l.footage_id AND m.incident_id = l.incident_id))"
+     " THEN 1 ELSE 0 END AS accepted"
+     " FROM links l JOIN footage f ON f.id = l.footage_id JOIN incidents i ON i.id = l.incident_id;"
+     " CREATE VIEW IF NOT EXISTS links_accepted AS SELECT link_id, footage_id, file, start_utc, end_utc, camera,"
+     " officer, incident_id, incident, type, priority, received_utc, method, score, reason, manual, uncertain"
+     " FROM links_detail WHERE accepted = 1"),
 ]

@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
-import killharness  # noqa: E402
+import killharness
 
 
 def main() -> int:

@@ -52,8 +52,8 @@ DB_FILES = ("", "-anchor")  # the database (closed, so no -wal/-shm) and the aud
 def run(db: Path, args: list[str], kill_at: int | None = None, how: str = "KILL") -> tuple[bool, list[str]]:
     """Run `bodycam-index --db DB ARGS` in a forked child; (stopped by the kill point, the write statements'
     first words, in order, when it ran to the end)."""
-    counter = tempfile.NamedTemporaryFile(delete=False)
-    counter.close()
+    with tempfile.NamedTemporaryFile(delete=False) as counter:
+        pass
     pid = os.fork()
     if pid == 0:  # the child: never returns
         code = 99

@@ -101,8 +101,8 @@ def test_missing_anchor_and_unanchored_entries(path: Path) -> None:
     anchor = Path(f"{path}-anchor")
     lines = anchor.read_text().splitlines()
     anchor.write_text(lines[0] + "\n")
-    assert findings(path) == ["audit entries 2-3 are newer than the anchor file (written outside bodycam-index, "
-                              "or a run stopped before anchoring)"]
+    assert findings(path) == [("audit entries 2-3 are newer than the anchor file (written outside bodycam-index, "
+                               "or a run stopped before anchoring)")]
     anchor.unlink()
     assert findings(path) == [f"audit anchor {anchor} is missing (3 entries unanchored)"]
 

@@ -11,8 +11,7 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from bodycam_index.cli import EXIT_BUG, EXIT_INPUT, EXIT_PIPE, hoist_global_options, main
-from bodycam_index.cli import options
+from bodycam_index.cli import EXIT_BUG, EXIT_INPUT, EXIT_PIPE, hoist_global_options, main, options
 from bodycam_index.db import connect
 from bodycam_index.model import InputError
 

@@ -56,8 +56,8 @@ def test_missing_database_message_names_the_environment_and_the_default(tmp_path
 def test_bad_database_files_are_one_line_errors(tmp_path: Path) -> None:
     (tmp_path / "notes.db").write_text("not sqlite at all " * 100)
     code, output = _cli("--db", str(tmp_path / "notes.db"), "footage", "list")
-    assert (code, output.strip()) == (2, f"error: cannot use database {tmp_path / 'notes.db'} (from --db): file is "
-                                         "not a database")
+    assert (code, output.strip()) == (2, (f"error: cannot use database {tmp_path / 'notes.db'} (from --db): file is "
+                                          "not a database"))
     code, output = _cli("--db", str(tmp_path), "scan", str(tmp_path))
     assert (code, output.strip()) == (2, f"error: database {tmp_path} (from --db) is a folder, not a file")
     code, output = _cli("--db", str(tmp_path / "no" / "x.db"), "scan", str(tmp_path))

@@ -68,7 +68,7 @@ def test_corpus_numbers_differing_by_sign_prefix_or_year_are_distinct_incidents(
     numbers = sorted({n for n, _ in rows}, key=int)
     assert len(numbers) == 10714
     numbers = numbers[::4]  # thousands are enough, and keep the test fast
-    when = dict((n, t) for n, t in rows)
+    when = dict(rows)
     out = []
     for n in numbers:
         out += [[n, when[n]], [f"-{n}", when[n]], [f"C{n}", when[n]], [f"2016-{n}", when[n]], [f"2017-{n}", when[n]],

@@ -152,7 +152,7 @@ def test_a_footage_row_is_never_visible_without_its_children(tmp_path: Path) -> 
         scan_id = int(db.table("scans").insert({"started_utc": store.now_utc(), "roots": "[]"}).last_pk)
         left = [steps]
 
-        def abort() -> int:
+        def abort(left: list[int] = left) -> int:
             left[0] -= 1
             return int(left[0] <= 0)
 

@@ -292,7 +292,8 @@ def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
     from ..scan import sha256_of
-    from ..verify import select, verify as run_verify
+    from ..verify import select
+    from ..verify import verify as run_verify
 
     db = store.connect(obj.db, write=False)
     rows = select(db, list(paths))

@@ -19,6 +19,7 @@ from ..reports.gaps import GROUPS, ReportOptions, build_report, coverage_span, h
 from ..reports.render import FORMATS, render
 from .options import output_option, parse_duration, to_stdout
 
+
 def parse_when(text: str | None, end: bool = False) -> str | None:
     """A date or ISO time (UTC unless it has an offset) as stored text; a date `--until` includes that day."""
     if not text:

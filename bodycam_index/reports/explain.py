@@ -98,7 +98,7 @@ def _fix_distance(db: sqlite_utils.Database, fid: int, lat: float, lon: float,
 def _reasons(db: sqlite_utils.Database, rec: tuple[Any, ...], fid: int, incident: dict[str, Any],
              window: tuple[float, float], on_incident: tuple[set[str], set[str]], roster: Roster,
              radius_m: float, number_hint: str | None, linked: list[str]) -> list[str]:
-    path, start, end, zone_unknown, serial, officer, unit, lat, lon = rec
+    _path, start, end, zone_unknown, serial, officer, unit, lat, lon = rec
     out = []
     if start > window[1]:
         out.append(f"starts {start - window[1]:,.0f} s after the window")
@@ -171,7 +171,7 @@ def explain(db: sqlite_utils.Database, gaps: list[tuple[dict[str, Any], tuple[fl
         if window is not None:
             lo, hi = window
 
-            def gap(item: tuple[float, float, int]) -> float:
+            def gap(item: tuple[float, float, int], lo: float = lo, hi: float = hi) -> float:
                 return max(0.0, item[0] - hi, lo - item[1])
 
             for index, horizon in ((recs.known, HORIZON_S), (recs.unknown, UNKNOWN_ZONE_S)):

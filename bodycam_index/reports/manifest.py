@@ -71,8 +71,8 @@ def imported_files(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     counts: dict[tuple[str, str], int] = {}
     for kind, sql in (
         ("incidents", "SELECT source_file, COUNT(*) FROM incidents WHERE source_file IS NOT NULL GROUP BY 1"),
-        ("inventory", "SELECT source_file, COUNT(*) FROM footage WHERE origin = 'dems' AND source_file IS NOT NULL"
-                      " GROUP BY 1"),
+        ("inventory", ("SELECT source_file, COUNT(*) FROM footage WHERE origin = 'dems' AND source_file IS NOT NULL"
+                       " GROUP BY 1")),
         ("roster", "SELECT source_file, COUNT(*) FROM assignments WHERE source_file IS NOT NULL GROUP BY 1"),
     ):
         for path, n in db.execute(sql):

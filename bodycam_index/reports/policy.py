@@ -23,7 +23,7 @@ DEFAULT_PATH = Path(__file__).with_name("default_policy.toml")
 _UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 
-def seconds(text: str | int | float, key: str = "duration") -> float:
+def seconds(text: str | float, key: str = "duration") -> float:
     """`90s`, `10m`, `1.5h`, `2d` or a bare number of seconds → seconds."""
     if isinstance(text, int | float) and not isinstance(text, bool):
         return float(text)
@@ -111,7 +111,7 @@ def from_toml(data: dict[str, Any], source: str) -> Policy:
         for key in values:
             if key not in known[section]:
                 raise InputError(f"policy: unknown key {key!r} in [{section}]")
-    get = lambda section, key, default: data.get(section, {}).get(key, default)  # noqa: E731
+    get = lambda section, key, default: data.get(section, {}).get(key, default)
     base = Policy()
     zone = str(get("agency", "zone", ""))
     if zone:

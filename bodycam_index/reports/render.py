@@ -188,8 +188,8 @@ def to_markdown(report: dict[str, Any]) -> str:
     """Markdown: a heading and a pipe table per section; every cell escaped."""
     m = report["manifest"]
     lines = ["# Footage coverage report", "",
-             f"As of {markdown_cell(m['as_of'])}; policy {markdown_cell(m['policy']['source'])}"
-             f" (sha256 {m['policy']['sha256']}).", ""]
+             (f"As of {markdown_cell(m['as_of'])}; policy {markdown_cell(m['policy']['source'])}"
+              f" (sha256 {m['policy']['sha256']})."), ""]
     lines += [f"> {markdown_cell(w)}" for w in report["warnings"]]
     for key, title, cols, rows in sections(report):
         lines += [f"## {_title(key, title, rows)}", ""]  # titles are the tool's own words
@@ -320,12 +320,12 @@ def _timelines(pairs: list[dict[str, Any]]) -> str:
         by_incident.setdefault(pair["number"], []).append(pair)
     short = {n: ps for n, ps in by_incident.items() if any(p["state"] != "covered" for p in ps)
              and all(p["window_utc"] for p in ps)}
-    out = [f'<h2>Timelines of incidents where an officer falls short (<span id="count-timelines">{len(short)}'
-           "</span>)</h2>"]
+    out = [(f'<h2>Timelines of incidents where an officer falls short (<span id="count-timelines">{len(short)}'
+            "</span>)</h2>")]
     if not short:
         return out[0] + "<p>None.</p>"
     label_w, width, row_h = 150, 560, 16
-    for number, ps in short.items():
+    for ps in short.values():
         starts = [_epoch(p["window_utc"][0]) for p in ps]
         ends = [_epoch(p["window_utc"][1]) for p in ps]
         spans = [(_epoch(r["start_utc"]), _epoch(r["end_utc"]), r["certain"]) for p in ps for r in p["recordings"]]
@@ -333,8 +333,8 @@ def _timelines(pairs: list[dict[str, Any]]) -> str:
         hi = max(ends + [e for _, e, _ in spans])
         scale = width / max(hi - lo, 1.0)
         height = 22 + row_h * len(ps)
-        parts = [f'<svg class="timeline" width="{label_w + width + 10}" height="{height}" role="img">'
-                 f"<title>{escape(ps[0]['incident'])}</title>",
+        parts = [(f'<svg class="timeline" width="{label_w + width + 10}" height="{height}" role="img">'
+                  f"<title>{escape(ps[0]['incident'])}</title>"),
                  f'<text x="0" y="12">{escape(visible(ps[0]["incident"])[:40])}</text>',
                  f'<text x="{label_w}" y="12">{escape(_iso_min(lo))}</text>',
                  f'<text x="{label_w + width}" y="12" text-anchor="end">{escape(_iso_min(hi))}</text>']
@@ -370,8 +370,8 @@ def to_html(report: dict[str, Any]) -> str:
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
            "<title>Footage coverage report</title>", f"<style>{CSS}</style></head><body>",
            "<h1>Footage coverage report</h1>",
-           f"<p>As of {escape(m['as_of'])}; policy {escape(m['policy']['source'])} "
-           f"(sha256 <code>{escape(m['policy']['sha256'])}</code>).</p>"]
+           (f"<p>As of {escape(m['as_of'])}; policy {escape(m['policy']['source'])} "
+            f"(sha256 <code>{escape(m['policy']['sha256'])}</code>).</p>")]
     out += [f'<p class="warn">{escape(visible(w))}</p>' for w in report["warnings"]]
     out.append('<h2>Summary</h2><table id="summary"><tbody>')
     for row in _summary_rows(report):
