@@ -64,15 +64,18 @@ def test_relink_replaces_all_links_or_none(tmp_path: Path, monkeypatch: pytest.M
     before = _rows(path, LINKS)
     clean = tmp_path / "clean.db"
     clean.write_bytes(path.read_bytes())
+    monkeypatch.setenv("BODYCAM_KILL_AT", "0")  # count the writes of a whole run
+    monkeypatch.setattr(killpoint, "_count", [0])
     relink(store.connect(clean))
+    writes = killpoint.writes()
+    monkeypatch.delenv("BODYCAM_KILL_AT")
     after = _rows(clean, LINKS)
     assert after != before and len(after) == 4
     fired = 0
-    for n in range(1, 50):
-        if not _interrupted_at(monkeypatch, path, n, relink):
-            break
-        fired += 1
+    for n in range(1, writes + 1):  # every write, whether or not an earlier stop was seen
+        fired += _interrupted_at(monkeypatch, path, n, relink)
         assert _rows(path, LINKS) in (before, after), f"interrupted at write {n}"
+    relink(store.connect(path))
     assert fired >= 3 and _rows(path, LINKS) == after
 
 
