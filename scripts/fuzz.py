@@ -174,17 +174,11 @@ def _jpeg_exif_head(data: bytes) -> bytes:
     return data[:pos] + b"\xff\xd9"
 
 
-_FIT_CRC = (0x0000, 0xCC01, 0xD801, 0x1400, 0xF001, 0x3C00, 0x2800, 0xE401,
-            0xA001, 0x6C00, 0x7800, 0xB401, 0x5000, 0x9C01, 0x8801, 0x4400)
-
-
 def _fit_crc(data: bytes) -> int:
-    """The FIT protocol's CRC-16 (nibble table, low nibble first)."""
-    crc = 0
-    for byte in data:
-        for nibble in (byte & 0xF, byte >> 4):
-            crc = ((crc >> 4) & 0x0FFF) ^ _FIT_CRC[crc & 0xF] ^ _FIT_CRC[nibble]
-    return crc
+    """The FIT protocol's CRC-16, from Garmin's SDK (the reader's own dependency)."""
+    from garmin_fit_sdk.crc_calculator import CrcCalculator
+
+    return CrcCalculator.calculate_crc(data, 0, len(data))
 
 
 def _fit_seed() -> bytes:

@@ -98,5 +98,5 @@ def test_scan_counts_non_media_as_skipped_and_never_opens_a_parser_for_them(tmp_
     assert summary.skipped == 4
     assert sorted(Path(p).name for p, _ in summary.skipped_files) == ["README.md", "calls.csv", "export.json",
                                                                       "one-byte"]
-    assert dict((Path(p).name, why) for p, why in summary.skipped_files)["calls.csv"] == "not media: CSV text"
+    assert {Path(p).name: why for p, why in summary.skipped_files}["calls.csv"] == "not media: CSV text"
     assert (summary.new, summary.failed) == (2, 1)
