@@ -54,9 +54,9 @@ def test_declared_forms_of_one_number_meet(a, b):
     assert incident_key(a) == incident_key(b)
 
 
-def test_labels_dropped_from_hints_only():
-    assert canonical_number("Case # 2015-089852") == canonical_number("2015-089852") == "2015-89852"
-    assert incident_key("GO-1727") == "GO1727" and canonical_number("GO-1727") == "1727"
+def test_label_words_dropped_and_system_prefixes_kept_in_hints_and_numbers_alike():
+    assert canonical_number("Case # 2015-089852") == incident_key("Case # 2015-089852") == "2015-89852"
+    assert incident_key("GO-1727") == canonical_number("GO-1727") == "GO1727"
 
 
 @pytest.mark.corpus

@@ -10,8 +10,11 @@ year, another digit) keeps them apart, because merging two incidents loses one.
 3. Seattle's digit-only forms of one event (by width, so two numbers of the same width never meet):
    11 digits `YY00SSSSSSS` (`16000104006`), 10 digits `YYYYSSSSSS` (`2016104006`) and 13 digits
    `YYYYSSSSSSSSS` (`2023000319821`) are `YYYY-SEQ`: `2016-104006`, `2016-104006`, `2023-319821`.
-4. Hints and aliases only (`canonical_number`): a leading label word (`Case #`, `INC:`, `GO-`) is dropped; an
-   incident's own number (`incident_key`) keeps it (`GO-1727` and `1727` stay apart).
+4. A leading word that only says "this is a number" (`Case #`, `INC:`, `No.`, `Report`) is dropped; a system
+   prefix (`GO`, `CAD`, `RMS`, any letters) is part of the number (`GO-1727` = `go1727`, apart from `1727`).
+
+Hints, aliases and incidents' own numbers all go through this one normalisation (`number_key`), so a recording
+that carries `GO 1727` links to the incident numbered `GO-1727`.
 
 A leading sign is part of the number (`-1727` is not `1727`). The key is `[PREFIX]YYYY-SEQ` when a year can be read,
 else the upper-case letters and digits without separators and with the leading zeros of each digit run dropped
@@ -54,7 +57,7 @@ def remember(cache: dict[K, V], key: K, value: V) -> V:
 
 # ---------------------------------------------------------------------------------------------- incident numbers
 
-_LABEL = re.compile(r"^(?:CASE|INCIDENT|INC|EVENT|EVT|GO|CAD|RMS|REPORT|RPT|NO|NUM|NUMBER)\b[\s#:.\-]*")
+_LABEL = re.compile(r"^(?:CASE|INCIDENT|INC|EVENT|EVT|REPORT|RPT|NO|NUM|NUMBER)\b[\s#:.\-]*")
 _YEAR_SEQ = re.compile(r"^([A-Z]{0,4})[\s#\-_/.]*((?:19|20)\d\d|\d\d)[\s\-_/.]+(\d+)$")
 _DATE = re.compile(
     r"^(?:\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.](?:\d{4}|\d{2}))(?:[ T]\d{1,2}:\d\d(?::\d\d)?)?$"
@@ -90,19 +93,18 @@ def _digits_key(digits: str) -> str | None:
     return str(int(digits))
 
 
-def number_key(text: str, labels: bool = True) -> str | None:
+def number_key(text: str) -> str | None:
     """The canonical key of a number as written (module docstring), or None when the text is not an incident
-    number. `labels=False` keeps a leading label word as part of the number."""
+    number."""
     s = text.strip().upper()
     if s.isascii() and s.isdigit():
         return _digits_key(s) if len(s) >= 3 else None
     if s[:1] in "+-" and s[1:2].isdigit():  # a sign is part of the number
-        rest = number_key(s[1:], labels)
+        rest = number_key(s[1:])
         return s[0] + rest if rest else None
     if not s or _DATE.match(s):
         return None
-    if labels:
-        s = _LABEL.sub("", s).strip()
+    s = _LABEL.sub("", s).strip()
     m = _YEAR_SEQ.match(s)
     if m:
         prefix, year, seq = m.groups()
@@ -119,9 +121,8 @@ def number_key(text: str, labels: bool = True) -> str | None:
 
 
 def incident_key(text: str) -> str:
-    """The stored key of an incident's own number: `number_key` without dropping labels, else the text upper-cased
-    with spaces collapsed."""
-    return number_key(text, labels=False) or " ".join(text.upper().split())
+    """The stored key of an incident's own number: `number_key`, else the text upper-cased with spaces collapsed."""
+    return number_key(text) or " ".join(text.upper().split())
 
 
 #: `number_key` with results remembered, for numbers that repeat (hints, aliases); an incident's own number, nearly
