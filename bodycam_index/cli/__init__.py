@@ -8,6 +8,7 @@ exit 2; anything else is a bug: one line and exit 3 (`--debug` shows the traceba
 
 from __future__ import annotations
 
+import logging
 import os
 import sqlite3
 import sys
@@ -104,10 +105,11 @@ def main(ctx: click.Context, db: str | None, debug: bool, quiet: bool, verbose: 
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose contradict each other")
     ctx.obj = Context(db_path(db), debug, quiet, verbose)
+    logging.getLogger("bodycam_index").setLevel(logging.ERROR if quiet else logging.WARNING)
 
 
-from . import audit, footage, incidents, links, reports
+from . import audit, footage, incidents, links, reports, show
 
-for _module in (footage, incidents, links, reports, audit):
+for _module in (footage, incidents, links, reports, show, audit):
     for _command in _module.COMMANDS:
         main.add_command(_command)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
 
 import click
 
 from .. import audit as log
-from ..db import connect
 from .options import emit_json, json_option
+from .runtime import open_db, say
 
 
 @click.group("audit")
@@ -19,10 +18,9 @@ def audit_group() -> None:
 
 @audit_group.command("list")
 @json_option("Print JSON (a list of entries).")
-@click.pass_obj
-def list_cmd(obj: Any, as_json: bool) -> None:
+def list_cmd(as_json: bool) -> None:
     """Every entry, oldest first."""
-    rows = log.entries(connect(obj.db, write=False))
+    rows = log.entries(open_db())
     if as_json:
         emit_json(rows)
         return
@@ -30,16 +28,14 @@ def list_cmd(obj: Any, as_json: bool) -> None:
         details = row["details"]
         text = ", ".join(f"{k}={v}" for k, v in details.items()) if isinstance(details, dict) else str(details)
         click.echo(f"{row['id']:>5}  {row['ts_utc'][:19]}Z  {row['user']}  {row['action']}  {text}")
-    if not obj.quiet:
-        click.echo(_entries(len(rows)), err=True)
+    say(_entries(len(rows)), err=True)
 
 
 @audit_group.command("verify")
 @json_option("Print JSON: {intact, entries, head, anchor, findings}.")
-@click.pass_obj
-def verify_cmd(obj: Any, as_json: bool) -> None:
+def verify_cmd(as_json: bool) -> None:
     """Check the chain, its anchor file and the manual links it covers; exit 1 on any finding."""
-    db = connect(obj.db, write=False)
+    db = open_db()
     findings = log.verify(db)
     head = log.head(db)
     if as_json:
@@ -52,7 +48,7 @@ def verify_cmd(obj: Any, as_json: bool) -> None:
     if findings:
         click.echo(f"audit log NOT intact: {len(findings)} findings ({_entries(head.id)})", err=True)
         sys.exit(1)
-    click.echo(f"audit log intact: {_entries(head.id)}, head {head.hash}")
+    say(f"audit log intact: {_entries(head.id)}, head {head.hash}")
 
 
 def _entries(count: int) -> str:

@@ -1,8 +1,7 @@
-"""Commands over footage files: scan, probe, footage list/show, verify."""
+"""Commands over footage files: scan, probe, footage list/show, verify, resolve."""
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from dataclasses import asdict
@@ -12,8 +11,11 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from .. import db as store
-from ..model import ExtractError, InputError
+from ..model import ExtractError
+from ..records import footage_rows, reference_footage, scanned_files
+from .options import emit_json, json_option, tz_option
+from .runtime import detail, open_db, quiet, say, show_progress, verbose
+from .show import show_footage
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,17 +39,6 @@ def human_bytes(count: float) -> str:
     return f"{count:.1f} TB"
 
 
-def _check_zone(tz: str | None) -> None:
-    if tz is None:
-        return
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-    try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {tz!r} (use an IANA name such as America/Los_Angeles)") from exc
-
-
 def _size(path: Path) -> int:
     """A file's size for the progress bar (0 when it cannot be read: the scan records why)."""
     try:
@@ -57,30 +48,48 @@ def _size(path: Path) -> int:
 
 
 def _print_summary(summary: ScanSummary) -> None:
+    """The scan's counts, first failures and skips, and the unknown-zone hint (none under -q; all with -v)."""
+    if summary.interrupted:
+        click.echo("interrupted: everything listed above is saved; run the same scan again to resume", err=True)
+    if quiet():
+        return
+    shown = None if verbose() else 20
     click.echo(
         f"{summary.new} new, {summary.unchanged} unchanged (skipped), {summary.updated} updated, "
         f"{summary.moved} moved, {summary.failed} failed; {summary.no_time} without a usable time, "
         f"{summary.no_gps} without GPS ({human_bytes(summary.bytes)} indexed)"
         + (f"; {summary.skipped} skipped" if summary.skipped else "")
     )
-    for path, error in summary.failures[:20]:
+    for path, error in summary.failures[:shown]:
         click.echo(f"  failed: {path}: {error}")
-    if len(summary.failures) > 20:
-        click.echo(f"  … and {len(summary.failures) - 20} more (bodycam-index footage list --status error)")
-    for path, reason in summary.skipped_files[:20]:
+    if shown is not None and len(summary.failures) > shown:
+        click.echo(f"  … and {len(summary.failures) - shown} more (bodycam-index footage list --status error)")
+    for path, reason in summary.skipped_files[:shown]:
         click.echo(f"  skipped: {path}: {reason}")
-    if len(summary.skipped_files) > 20:
-        click.echo(f"  … and {len(summary.skipped_files) - 20} more skipped (--json lists them all)")
+    if shown is not None and len(summary.skipped_files) > shown:
+        click.echo(f"  … and {len(summary.skipped_files) - shown} more skipped (-v or --json lists them all)")
     if summary.zone_unknown:
         click.echo(f"{summary.zone_unknown} recordings have wall-clock times in an unknown zone (stored as read, "
                    "flagged in reports): place them with `bodycam-index resolve --tz ZONE [PATH…]`")
-    if summary.interrupted:
-        click.echo("interrupted: everything listed above is saved; run the same scan again to resume", err=True)
+
+
+def _print_scanned(db: Any) -> None:
+    """-v: one line per recording the scan stored (new, updated or moved), with its warnings."""
+    for row in scanned_files(db):
+        if row["status"] == "error":
+            detail(f"{row['path']}: error: {row['error']}")
+            continue
+        start = f"{row['start_utc']} ({row['zone_kind']}, from {row['time_source']})" if row["start_utc"] else "no time"
+        camera = " ".join(str(row[k]) for k in ("make", "model", "serial") if row[k]) or "camera unknown"
+        detail(f"{row['path']}: {row['status']}, {start}, {row['duration_s'] or 0:.1f} s, {camera}, "
+               f"{row['fix_count']} GPS fixes")
+        for warning in row["warnings"]:
+            detail(f"  warning: {warning}")
 
 
 @click.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("--tz", metavar="ZONE", help="IANA zone for wall-clock camera times the files cannot place.")
+@tz_option("IANA zone for wall-clock camera times the files cannot place.")
 @click.option("--jobs", "-j", type=click.IntRange(1, 64), default=min(4, os.cpu_count() or 1), show_default=True,
               help="Worker processes.")
 @click.option("--no-hash", is_flag=True, help="Skip SHA-256 (faster; moved files are then not recognised).")
@@ -92,9 +101,8 @@ def _print_summary(summary: ScanSummary) -> None:
               help="Leave out files and folders whose name or path below the scanned folder matches (repeatable).")
 @click.option("--follow-symlinks", is_flag=True,
               help="Index symlinked files and folders whose target is outside the scanned folders.")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
-@click.pass_obj
-def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
+@json_option("Print the summary as JSON (an object; every failed and skipped file listed).")
+def scan(paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, rescan: bool,
          full_tracks: bool, incident_pattern: str | None, exclude: tuple[str, ...], follow_symlinks: bool,
          as_json: bool) -> None:
     """Index the footage under PATHS (recursively) into the database."""
@@ -110,9 +118,8 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
 
     from ..scan import database_files, discover, scan_paths
 
-    _check_zone(tz)
-    db = store.connect(obj.db)
-    show_bar = sys.stderr.isatty() and not as_json
+    db = open_db(write=True)
+    show_bar = show_progress(as_json)
     columns = (TextColumn("{task.fields[files]}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn(), TextColumn("{task.description}"))
     with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
@@ -133,9 +140,10 @@ def scan(obj: Any, paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: 
         summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
                              full_tracks=full_tracks, incident_pattern=incident_pattern,
                              follow_symlinks=follow_symlinks, exclude=exclude, progress=advance)
+    if verbose():
+        _print_scanned(db)
     if as_json:
-        click.echo(json.dumps(summary.as_dict() | {"failures": summary.failures,
-                                                   "skipped_files": summary.skipped_files}, indent=2))
+        emit_json(summary.as_dict() | {"failures": summary.failures, "skipped_files": summary.skipped_files})
     else:
         _print_summary(summary)
     if summary.interrupted:
@@ -166,11 +174,10 @@ def probe_file(path: Path, tz: str | None = None) -> dict[str, Any]:
 
 @click.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--tz", metavar="ZONE", help="IANA zone for wall-clock times.")
-@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@tz_option()
+@json_option("Print JSON (a list, one object per file, whatever the count).")
 def probe(files: tuple[Path, ...], tz: str | None, as_json: bool) -> None:
     """Show what was found in FILES and from which tag, without a database."""
-    _check_zone(tz)
     results = []
     for path in files:
         try:
@@ -178,7 +185,7 @@ def probe(files: tuple[Path, ...], tz: str | None, as_json: bool) -> None:
         except ExtractError as exc:
             results.append({"path": str(path), "error": str(exc)})
     if as_json:
-        click.echo(json.dumps(results, indent=2, ensure_ascii=False))  # a list, whatever the count
+        emit_json(results)
         return
     for result in results:
         _print_probe(result)
@@ -231,18 +238,13 @@ def _list_cells(row: dict[str, Any]) -> list[str]:
 
 @footage.command("list")
 @click.option("--status", type=click.Choice(["ok", "partial", "error"]), help="Only rows with this status.")
-@click.option("--limit", type=int, default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True)
-@click.pass_obj
-def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> None:
+@click.option("--limit", type=click.IntRange(min=1), default=50, show_default=True)
+@json_option("Print JSON (a list of recordings).")
+def footage_list(status: str | None, limit: int, as_json: bool) -> None:
     """List indexed recordings."""
-    db = store.connect(obj.db, write=False)
-    where, params = ("WHERE status = ?", [status]) if status else ("", [])
-    rows = list(db.query(f"SELECT id, COALESCE(path, dems_id) AS path, status, error, start_utc, duration_s, "
-                         f"zone_kind, model, serial, fix_count FROM footage {where} ORDER BY start_utc, id "
-                         f"LIMIT ?", [*params, limit]))
+    rows, total = footage_rows(open_db(), status, limit)
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        emit_json(rows)
         return
     from rich.table import Table
 
@@ -252,40 +254,24 @@ def footage_list(obj: Any, status: str | None, limit: int, as_json: bool) -> Non
     for row in rows:
         table.add_row(*_list_cells(row))
     _console().print(table)
-    total = db.execute("SELECT COUNT(*) FROM footage").fetchone()[0]
-    click.echo(f"{len(rows)} of {total} recordings shown")
+    say(f"{len(rows)} of {total} recordings shown")
 
 
 @footage.command("show")
 @click.argument("ref")
-@click.pass_obj
-def footage_show(obj: Any, ref: str) -> None:
+@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
+              help="Count time-only candidates as links.")
+@json_option("Print the record as JSON (an object; the same as `show REF --json`).")
+def footage_show(ref: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything stored about one recording (id, path or sha256 prefix)."""
-    from ..link import find_footage
-
-    db = store.connect(obj.db, write=False)
-    fid = find_footage(db, ref)  # the same lookup as `show` and `link add|remove`
-    if fid is None:
-        raise InputError(f"no recording matches {ref!r} (give an id, a path or a sha256 prefix)")
-    row = next(db.query("SELECT * FROM footage WHERE id = ?", [fid]))
-    for key, value in row.items():
-        if value is not None:
-            click.echo(f"{key:>15}: {value}")
-    for cand in db.query("SELECT * FROM time_candidates WHERE footage_id = ?", [row["id"]]):
-        mark = "*" if cand["chosen"] else " "
-        click.echo(f"  {mark} time {cand['source']:<28} {cand['value']:<34} {cand['zone']}")
-    fixes = db.execute("SELECT COUNT(*), MIN(t_utc), MAX(t_utc) FROM gps_fixes WHERE footage_id = ?",
-                       [row["id"]]).fetchone()
-    click.echo(f"  GPS fixes stored: {fixes[0]} ({fixes[1]} … {fixes[2]})")
-    for hint in db.query("SELECT value, normalized FROM footage_hints WHERE footage_id = ?", [row["id"]]):
-        click.echo(f"  incident number hint {hint['value']} → {hint['normalized'] or 'not a number'}")
+    db = open_db()
+    show_footage(db, reference_footage(db, ref), as_json, "time-only" in accept)
 
 
 @click.command()
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.pass_obj
-def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
+@json_option("Print the result as JSON (an object).")
+def verify(paths: tuple[Path, ...], as_json: bool) -> None:
     """Re-hash indexed files under PATHS (all without) and check the audit log; exit 1 on any changed or missing
     file or audit finding, 2 when there is nothing to verify."""
     from rich.console import Console
@@ -295,9 +281,9 @@ def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
     from ..verify import select
     from ..verify import verify as run_verify
 
-    db = store.connect(obj.db, write=False)
+    db = open_db()
     rows = select(db, list(paths))
-    show_bar = sys.stderr.isatty() and not as_json
+    show_bar = show_progress(as_json)
     columns = (TextColumn("{task.fields[files]}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
     with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
         task = bar.add_task("", total=sum(int(r["size"] or 0) for r in rows) or None, files=f"0/{len(rows)}")
@@ -306,10 +292,11 @@ def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
         def advance(path: str, size: int) -> None:
             done[0] += 1
             bar.update(task, advance=size, files=f"{done[0]}/{len(rows)}")
+            detail(f"checked {path}")
 
         result = run_verify(db, list(paths), sha256_of, advance)
     if as_json:
-        click.echo(json.dumps(result.as_dict(), indent=2, ensure_ascii=False))
+        emit_json(result.as_dict())
     else:
         for path in result.changed:
             click.echo(f"changed: {path}")
@@ -321,7 +308,7 @@ def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
             click.echo(f"unreadable: {path}: {error}")
         for finding in result.audit:
             click.echo(f"audit: {finding}")
-        click.echo(f"{result.checked} checked, {result.ok} unchanged, {len(result.changed)} changed, "
+        say(f"{result.checked} checked, {result.ok} unchanged, {len(result.changed)} changed, "
                    f"{len(result.missing)} missing, {len(result.moved)} moved; audit log "
                    f"{'broken' if result.audit else 'intact'}")
     if result.failed:
@@ -330,25 +317,22 @@ def verify(obj: Any, paths: tuple[Path, ...], as_json: bool) -> None:
 
 @click.command("resolve")
 @click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--tz", metavar="ZONE", required=True,
-              help="IANA zone the cameras' wall clocks are set to (DESIGN §5: it wins over the GPS position's zone).")
-@click.option("--json", "as_json", is_flag=True, help="Print the changes as JSON.")
-@click.pass_obj
-def resolve_command(obj: Any, paths: tuple[Path, ...], tz: str, as_json: bool) -> None:
+@tz_option("IANA zone the cameras' wall clocks are set to (DESIGN §5: it wins over the GPS position's zone).",
+           required=True)
+@json_option("Print the changes as JSON (a list).")
+def resolve_command(paths: tuple[Path, ...], tz: str, as_json: bool) -> None:
     """Re-place stored wall-clock times with --tz, from the stored time candidates (no file is read)."""
     from ..rezone import rezone
 
-    _check_zone(tz)
-    db = store.connect(obj.db)
-    changes = rezone(db, tz, paths)
+    changes = rezone(open_db(write=True), tz, paths)
     if as_json:
-        click.echo(json.dumps([{"id": c.footage_id, "path": c.path, "before": {"start_utc": c.before[0],
+        emit_json([{"id": c.footage_id, "path": c.path, "before": {"start_utc": c.before[0],
                                 "zone_kind": c.before[1]}, "after": {"start_utc": c.after[0],
-                                "zone_kind": c.after[1]}} for c in changes], indent=2))
+                                "zone_kind": c.after[1]}} for c in changes])
         return
     for change in changes:
         click.echo(f"{change.path}: {change.before[0]} ({change.before[1]}) → {change.after[0]} ({change.after[1]})")
-    click.echo(f"{len(changes)} recordings re-placed with --tz {tz}")
+    say(f"{len(changes)} recordings re-placed with --tz {tz}")
 
 
 COMMANDS = [scan, probe, footage, verify, resolve_command]

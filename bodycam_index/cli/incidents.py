@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..db import connect
 from ..incidents import presets
 from ..incidents.dems import DEMS_PRESETS, import_footage_list
 from ..incidents.importer import ImportReport, import_incidents, preview
@@ -18,9 +16,12 @@ from ..incidents.infer import Proposal
 from ..incidents.plan import KINDS, MappingError
 from ..incidents.presets import Rules
 from ..incidents.roster import import_roster
-from ..incidents.store import find_incident, incident_details, list_incidents
 from ..model import InputError
+from ..records import incident_rows, reference_incident
 from ..reports.render import excel_safe
+from .options import emit_json, json_option
+from .runtime import open_db, quiet, verbose
+from .show import show_incident
 
 _SHOWN_SKIPS = 5
 
@@ -44,13 +45,30 @@ def _table(title: str | None, columns: list[str], rows: list[list[Any]]) -> None
         click.echo("\t".join(row))
 
 
-def _report(report: ImportReport, errors: str | None) -> None:
-    """Print an import's counts and first skipped rows; write every skipped row to `errors` (spreadsheet-safe)."""
-    click.echo(f"{report.source}: {report.summary()}")
-    for skipped in report.skipped_rows[:_SHOWN_SKIPS]:
-        click.echo(f"  skipped {skipped.file}:{skipped.line}: {skipped.reason}")
-    if report.skipped > _SHOWN_SKIPS:
-        click.echo(f"  … and {report.skipped - _SHOWN_SKIPS} more" + ("" if errors else " (--errors FILE lists them)"))
+def _proposal_data(proposal: Proposal | None) -> dict[str, Any] | None:
+    if proposal is None:
+        return None
+    return {"map": proposal.mapping(), "options": proposal.map_line(), "problems": proposal.problems,
+            "kind": proposal.kind}
+
+
+def _report(report: ImportReport, errors: str | None, as_json: bool = False) -> None:
+    """Print an import's counts and first skipped rows (all with -v, none with -q; everything with --json); write
+    every skipped row to `errors` (spreadsheet-safe)."""
+    if as_json:
+        emit_json({"source": report.source, "preset": report.preset, "rows": report.rows, "new": report.new,
+                   "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped,
+                   "aliased": report.aliased, "proposal": _proposal_data(report.proposal),
+                   "skipped_rows": [{"file": s.file, "line": s.line, "reason": s.reason}
+                                    for s in report.skipped_rows]})
+    elif not quiet():
+        _proposal(report.proposal)
+        shown = None if verbose() else _SHOWN_SKIPS
+        click.echo(f"{report.source}: {report.summary()}")
+        for skipped in report.skipped_rows[:shown]:
+            click.echo(f"  skipped {skipped.file}:{skipped.line}: {skipped.reason}")
+        if shown is not None and report.skipped > shown:
+            click.echo(f"  … and {report.skipped - shown} more" + ("" if errors else " (-v or --errors FILE lists them)"))
     if errors:
         with open(errors, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
@@ -103,10 +121,14 @@ def _preview(rows: list[dict[str, Any]]) -> None:
             click.echo(f"    flags      {', '.join(row['flags'])}")
 
 
-def _list_presets() -> None:
+def _list_presets(as_json: bool) -> None:
+    columns = ["preset", "kind", "requires footage", "description"]
     rows = [[p.name, "use of force" if p.use_of_force else "CAD", p.rules.describe(), p.description]
             for p in presets.PRESETS.values()]
-    _table("incident presets", ["preset", "kind", "requires footage", "description"], rows)
+    if as_json:
+        emit_json([dict(zip(columns, row, strict=True)) for row in rows])
+        return
+    _table("incident presets", columns, rows)
 
 
 def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
@@ -132,11 +154,12 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--dry-run", is_flag=True, help="Show the first incidents as they would be stored; write nothing.")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @click.option("--list-presets", is_flag=True, is_eager=True, help="Show the presets and exit.")
+@json_option("Print the import's counts and skipped rows (or the dry run's incidents, or the presets) as JSON.")
 @click.pass_context
 def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str | None, maps: tuple[str, ...],
                          tz: str, source: str | None, types: tuple[str, ...], priorities: tuple[str, ...],
                          require_all: bool, kind: str | None, crs: str | None, dry_run: bool, errors: str | None,
-                         list_presets: bool) -> None:
+                         list_presets: bool, as_json: bool) -> None:
     """Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents.
 
     Columns come from --preset, --map, a preset detected from the header, or else a mapping inferred from header
@@ -145,7 +168,7 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
     for priority 1 and 2 (or High / Emergency). --require-* options replace them.
     """
     if list_presets:
-        _list_presets()
+        _list_presets(as_json)
         return
     if not csv_path:
         raise InputError("import-incidents needs a CSV file (or --list-presets)")
@@ -153,16 +176,18 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
     try:
         if dry_run:
             plan, rows = preview(Path(csv_path), **options)
+            if as_json:
+                emit_json({"dry_run": True, "proposal": _proposal_data(plan.proposal), "incidents": rows})
+                return
             _proposal(plan.proposal)
             _preview(rows)
             return
-        report = import_incidents(connect(ctx.obj.db), Path(csv_path), source=source,
+        report = import_incidents(open_db(write=True), Path(csv_path), source=source,
                                   requires_footage=_rules(types, priorities, require_all), **options)
     except MappingError as exc:
         click.echo(str(exc), err=True)
         ctx.exit(2)
-    _proposal(report.proposal)
-    _report(report, errors)
+    _report(report, errors, as_json)
 
 
 @click.command("import-footage-list")
@@ -170,20 +195,20 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
 @click.option("--preset", default="axon", show_default=True, type=click.Choice(sorted(DEMS_PRESETS)))
 @click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
-@click.pass_obj
-def import_footage_list_cmd(obj: Any, csv_path: str, preset: str, tz: str, errors: str | None) -> None:
+@json_option("Print the import's counts and skipped rows as JSON.")
+def import_footage_list_cmd(csv_path: str, preset: str, tz: str, errors: str | None, as_json: bool) -> None:
     """Load a DEMS evidence inventory as footage records (no video files needed)."""
-    _report(import_footage_list(connect(obj.db), Path(csv_path), preset=preset, tz=tz), errors)
+    _report(import_footage_list(open_db(write=True), Path(csv_path), preset=preset, tz=tz), errors, as_json)
 
 
 @click.command("import-roster")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
-@click.pass_obj
-def import_roster_cmd(obj: Any, csv_path: str, tz: str, errors: str | None) -> None:
+@json_option("Print the import's counts and skipped rows as JSON.")
+def import_roster_cmd(csv_path: str, tz: str, errors: str | None, as_json: bool) -> None:
     """Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."""
-    _report(import_roster(connect(obj.db), Path(csv_path), tz=tz), errors)
+    _report(import_roster(open_db(write=True), Path(csv_path), tz=tz), errors, as_json)
 
 
 @click.group("incidents")
@@ -193,29 +218,26 @@ def incidents_group() -> None:
 
 @incidents_group.command("list")
 @click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
-@click.pass_obj
-def list_cmd(obj: Any, limit: int) -> None:
+@json_option("Print JSON (a list of incidents).")
+def list_cmd(limit: int, as_json: bool) -> None:
     """The latest incidents by received time."""
-    rows = list_incidents(connect(obj.db, write=False), limit)
+    rows = incident_rows(open_db(), limit)
+    if as_json:
+        emit_json(rows)
+        return
     columns = ["number", "source", "type", "priority", "received_utc", "requires_footage", "units"]
     _table(None, columns, [[r[c] for c in columns] for r in rows])
 
 
 @incidents_group.command("show")
 @click.argument("number")
-@click.pass_obj
-def show_cmd(obj: Any, number: str) -> None:
+@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
+              help="Count time-only candidates as coverage.")
+@json_option("Print the record as JSON (an object; the same as `show NUMBER --json`).")
+def show_cmd(number: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything known about one incident, found by its number or any alias in any written form."""
-    db = connect(obj.db, write=False)
-    incident = find_incident(db, number)
-    if incident is None:
-        raise InputError(f"no incident {number!r}")
-    aliases, units = incident_details(db, incident["id"])
-    rows = [[k, v] for k, v in incident.items() if k not in ("id", "content_hash") and v is not None]
-    rows.append(["aliases", ", ".join(f"{a['alias']} ({a['raw']})" for a in aliases)])
-    if units:
-        rows.append(["units", json.dumps([{k: v for k, v in u.items() if v} for u in units])])
-    _table(f"incident {incident['number']}", ["field", "value"], rows)
+    db = open_db()
+    show_incident(db, reference_incident(db, number), as_json, "time-only" in accept)
 
 
 COMMANDS = [import_incidents_cmd, import_footage_list_cmd, import_roster_cmd, incidents_group]

@@ -7,9 +7,9 @@ from typing import Any
 
 import click
 
-from .. import db as store
 from ..link import LinkOptions, add_manual, relink, remove_link
 from .options import distance_option, duration_option, emit_json, json_option
+from .runtime import open_db, say
 
 
 @click.group(invoke_without_command=True)
@@ -31,13 +31,13 @@ def link(ctx: click.Context, before: float, after: float, default_duration: floa
         return
     opts = LinkOptions(before_s=before, after_s=after, default_duration_s=default_duration, radius_m=radius,
                        drift_threshold_s=drift_threshold, unknown_zone_s=unknown_zone_window)
-    stats = relink(store.connect(ctx.obj.db, write=True), opts)
+    stats = relink(open_db(write=True), opts)
     if as_json:
         emit_json(asdict(stats))
         return
     methods = ", ".join(f"{n} {m}" for m, n in stats.links.items()) or "none"
-    click.echo(f"{stats.footage} recordings × {stats.incidents} incidents: links {methods}; "
-               f"{stats.uncertain} uncertain; {stats.manual_kept} manual links/exclusions kept")
+    say(f"{stats.footage} recordings × {stats.incidents} incidents: links {methods}; "
+        f"{stats.uncertain} uncertain; {stats.manual_kept} manual links/exclusions kept")
 
 
 def _manual_row(db: Any, link_id: int) -> dict[str, Any]:
@@ -56,15 +56,14 @@ def _manual_command(name: str, change: Any, verb: str, doc: str) -> click.Comman
     @click.argument("incident")
     @click.option("--reason", required=True, help="Why (kept in the audit log).")
     @json_option("Print the stored link as JSON.")
-    @click.pass_obj
-    def command(obj: Any, footage: str, incident: str, reason: str, as_json: bool) -> None:
-        db = store.connect(obj.db, write=True)
+    def command(footage: str, incident: str, reason: str, as_json: bool) -> None:
+        db = open_db(write=True)
         row = _manual_row(db, change(db, footage, incident, reason))
         if as_json:
             emit_json(row)
             return
-        click.echo(f"{verb} {row['link_id']}: {row['footage']} (footage {row['footage_id']}) {'✕' if row['excluded'] else '→'} "
-                   f"incident {row['incident']} (audited)")
+        say(f"{verb} {row['link_id']}: {row['footage']} (footage {row['footage_id']}) "
+            f"{'✕' if row['excluded'] else '→'} incident {row['incident']} (audited)")
     return command
 
 

@@ -48,9 +48,10 @@ def parse_distance(text: str) -> float:
     return float(match[1]) * (1000.0 if match[2] == "km" else 1.0)
 
 
-def tz_option(help: str = "IANA zone for wall-clock times.") -> Callable[[F], F]:
+def tz_option(help: str = "IANA zone for wall-clock times.", required: bool = False) -> Callable[[F], F]:
     """`--tz ZONE`, checked by `zone`."""
-    return click.option("--tz", metavar="ZONE", help=help, callback=lambda ctx, param, value: zone(value))
+    return click.option("--tz", metavar="ZONE", help=help, required=required,
+                        callback=lambda ctx, param, value: zone(value))
 
 
 def json_option(help: str = "Print JSON (the same shape whatever the count).") -> Callable[[F], F]:
