@@ -135,9 +135,10 @@ def incident_record(db: sqlite_utils.Database, iid: int, accept_time_only: bool 
     default = Policy().default_duration_s if default_duration_s is None else default_duration_s
     window = coverage_span(*span_epochs, default)
     record["coverage"] = None if window is None else {
-        "start_epoch": window[0], "end_epoch": window[1], "end_assumed_s": None if span_epochs[3] is not None
-        else default, "share": union_seconds(spans, *window) / max(window[1] - window[0], 1.0),
-        "spans_epoch": sorted(spans)}
+        "start_epoch": round(window[0], 3), "end_epoch": round(window[1], 3),
+        "end_assumed_s": None if span_epochs[3] is not None else default,
+        "share": union_seconds(spans, *window) / max(window[1] - window[0], 1.0),
+        "spans_epoch": [[round(s, 3), round(e, 3)] for s, e in sorted(spans)]}
     return record
 
 
