@@ -54,4 +54,11 @@ STEPS: list[Step] = [
      " CREATE VIEW IF NOT EXISTS links_accepted AS SELECT link_id, footage_id, file, start_utc, end_utc, camera,"
      " officer, incident_id, incident, type, priority, received_utc, method, score, reason, manual, uncertain"
      " FROM links_detail WHERE accepted = 1"),
+    # → 5: the pre-event buffer a recording's file shows (seconds before the trigger) and where it came from; the
+    # category a DEMS inventory gives a recording (retention); each imported file with its SHA-256 when imported
+    ("ALTER TABLE footage ADD COLUMN pre_event_s REAL; ALTER TABLE footage ADD COLUMN pre_event_source TEXT;"
+     " ALTER TABLE footage ADD COLUMN dems_category TEXT;"
+     " CREATE TABLE IF NOT EXISTS imported_files (kind TEXT NOT NULL, path TEXT NOT NULL, sha256 TEXT NOT NULL,"
+     " size INTEGER NOT NULL, mtime_ns INTEGER, rows INTEGER NOT NULL, imported_utc TEXT NOT NULL,"
+     " UNIQUE (kind, path))"),
 ]

@@ -68,6 +68,8 @@ class Extraction:
 
     `tags` maps a tag's source name to its raw value as found, so `probe` can show where each value came from.
     `dropped_fixes` counts invalid fixes (no lock, status V, 0/0) that were discarded.
+    `pre_event_s` is the pre-event buffer the file shows (seconds recorded before the trigger), with
+    `pre_event_source` naming the fields it came from; None when the file does not show one.
     """
 
     container: str
@@ -80,6 +82,8 @@ class Extraction:
     warnings: list[str] = field(default_factory=list)
     tags: dict[str, str] = field(default_factory=dict)
     dropped_fixes: int = 0
+    pre_event_s: float | None = None
+    pre_event_source: str | None = None
 
     def merge(self, other: Extraction) -> None:
         """Add another extraction's findings (a sidecar, a file name) to this one; own values win."""
@@ -96,6 +100,8 @@ class Extraction:
         for key, value in other.tags.items():
             self.tags.setdefault(key, value)
         self.dropped_fixes += other.dropped_fixes
+        if self.pre_event_s is None and other.pre_event_s is not None:
+            self.pre_event_s, self.pre_event_source = other.pre_event_s, other.pre_event_source
 
 
 @dataclass(frozen=True)

@@ -39,7 +39,7 @@ PARSER_VERSION = "1"
 #: Footage columns a scan sets from the extraction (cleared when a re-scan fails).
 _EXTRACTED_COLUMNS = ("container", "start_utc", "end_utc", "duration_s", "time_source", "zone_kind", "time_reason",
                       "clock_offset_s", "drift_s", "make", "model", "serial", "firmware", "officer", "unit", "lat",
-                      "lon", "warnings")
+                      "lon", "warnings", "pre_event_s", "pre_event_source")
 _HASH_CHUNK = 1 << 20
 #: Longest error message stored for a file (a hostile header must not be echoed whole).
 MAX_ERROR_CHARS = 500
@@ -117,6 +117,7 @@ def _resolved(extraction: Extraction, stat: os.stat_result, options: ScanOptions
         "unit": ident.unit, "lat": footage.lat, "lon": footage.lon, "fix_count": footage.fix_count,
         "dropped_fixes": extraction.dropped_fixes,
         "warnings": json.dumps(found.warnings) if found.warnings else None,
+        "pre_event_s": extraction.pre_event_s, "pre_event_source": extraction.pre_event_source,
     }
     track = extraction.track if options.full_tracks else store.thin_track(extraction.track)
     return {

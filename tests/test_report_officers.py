@@ -95,7 +95,7 @@ def test_officer_summaries(world):
     assert by_officer["101"] == {
         "group": "101", "expected": 2, "recorded": 2, "covered": 1, "in_doubt": 0, "recorded_pct": 100.0,
         "covered_pct": 50.0, "median_activation_after_arrival_s": -1440.0, "mean_coverage_pct": 64.3,
-        "meets_goal": False,
+        "meets_goal": False, "pre_event_missing": 0,
     }
     assert by_officer["202"]["recorded"] == 1 and by_officer["202"]["expected"] == 2
     assert by_officer["505"]["in_doubt"] == 1 and by_officer["505"]["recorded_pct"] == 0.0

@@ -1,8 +1,8 @@
 """Import a DEMS evidence inventory (a list of recordings, no files) as `footage` records with origin `dems`.
 
 Each row becomes one footage record keyed on (`dems_source`, `dems_id`): start, end, duration, the owner's badge
-(names are never stored) and the incident number the officer typed, kept as typed in `footage_hints` with its
-canonical form, or NULL when it is not an incident number (`system check`, `Training Scenario 1`, a date).
+(names are never stored), the category as written (retention: `reports/retention.py`) and the incident number
+the officer typed, kept as typed in `footage_hints` with its canonical form, or NULL when it is not an incident number (`system check`, `Training Scenario 1`, a date).
 Naive times are wall-clock in `tz` (`zone_kind` `assumed:<tz>`), converted as for incidents and footage: a time in
 the hour repeated or skipped by a DST change is flagged in the record's `warnings`; a re-import changes nothing, a
 newer inventory updates the records that changed. Rows are written in batches: one query finds a batch's stored
@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..db import now_utc
 from ..model import InputError
 from ..resolve import DST_CHANGE
+from . import provenance
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, canonical_number, parse_float, utc_text
@@ -45,12 +46,13 @@ DEMS_PRESETS = {
         "duration": ("duration_seconds", "Duration (seconds)", "Duration"),
         "officer": ("owner_badge_id", "Owner Badge ID", "Badge ID", "Badge"),
         "serial": ("device_serial", "Device Serial", "Camera Serial"),
+        "category": ("categories", "Categories", "Category"),
     }),
 }
 
 _COLUMNS = ("origin", "dems_source", "dems_id", "status", "start_utc", "end_utc", "duration_s", "time_source",
-            "zone_kind", "officer", "serial", "warnings", "source_file", "source_line", "indexed_utc")
-_COMPARED = slice(4, 12)
+            "zone_kind", "officer", "serial", "dems_category", "warnings", "source_file", "source_line", "indexed_utc")
+_COMPARED = slice(4, 13)
 _BATCH = 5000
 
 
@@ -61,6 +63,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
         raise InputError(f"unknown DEMS preset {preset!r} (known: {', '.join(DEMS_PRESETS)})")
     path = Path(path)
     csv_file = CsvFile(path)
+    found = provenance.fingerprint(path)
     pos = {k: v[0] for k, v in resolve_columns(DEMS_PRESETS[preset].columns, csv_file.header).items()}
     if "id" not in pos or "start" not in pos:
         raise InputError(f"{path}: not a {preset} inventory: needs an evidence id and a start column "
@@ -100,6 +103,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
             record: list[Any] = [
                 "dems", preset, dems_id, "ok", utc_text(start_utc), utc_text(end_utc) if end_utc else None,
                 duration, time_source, zone_kind, cell(cells, "officer"), cell(cells, "serial"),
+                cell(cells, "category"),
                 json.dumps(warnings) if warnings else None, str(path), line, stamp,
             ]
             typed = cell(cells, "number")
@@ -107,6 +111,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
                 _store(db, preset, pending, time_source, report)
             pending[dems_id] = (record, (typed, canonical_number(typed)) if typed else None)
         _store(db, preset, pending, time_source, report)
+        provenance.record(db.conn, "inventory", path, found, report.rows)
     for line, reason in csv_file.dropped:
         report.rows += 1
         report.skip(str(path), line, reason)

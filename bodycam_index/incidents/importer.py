@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..db import now_utc
-from . import store
+from . import provenance, store
 from .csvread import CleanCache, CsvFile, clean
 from .infer import Proposal
 from .normalize import (
@@ -563,6 +563,7 @@ def import_incidents(
     (`plan.MappingError` with the proposal when an inferred mapping is not certain)."""
     path = Path(path)
     csv_file = CsvFile(path)
+    found = provenance.fingerprint(path)
     plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs)
     chosen, positions = plan.preset, plan.positions
     report = ImportReport(preset=chosen.name, source=source or chosen.name, proposal=plan.proposal)
@@ -581,6 +582,8 @@ def import_incidents(
             for line, reason in skipped:
                 report.skip(str(path), line, reason)
             writer.write(ready)
+        with store.immediate(db.conn):
+            provenance.record(db.conn, "incidents", path, found, report.rows)
     return report
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import InputError
+from . import provenance
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, utc_text
@@ -45,6 +46,7 @@ def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC
     """Load camera ↔ officer ↔ unit assignments into `assignments`; see the module docstring for the format."""
     path = Path(path)
     csv_file = CsvFile(path)
+    found = provenance.fingerprint(path)
     pos = {k: v[0] for k, v in resolve_columns(COLUMNS, csv_file.header).items()}
     if "from" not in pos or not ({"camera", "officer"} & set(pos)):
         raise InputError(f"{path}: a roster needs a from column and a camera or officer column "
@@ -86,6 +88,7 @@ def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC
                 _store(db, pending, str(path), report)
             pending[key] = (end, line)
         _store(db, pending, str(path), report)
+        provenance.record(db.conn, "roster", path, found, report.rows)
     for line, reason in csv_file.dropped:
         report.rows += 1
         report.skip(str(path), line, reason)

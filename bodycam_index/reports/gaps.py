@@ -15,7 +15,8 @@ States (`STATES`), judged under a `Policy` (`reports/policy.py`):
 `denominator` in words, `exclusions` per rule), `by_group`, `by_month`, `officers` (required incident × officer, see
 `reports/officers.py`), `officer_summary` (by officer, unit, precinct, type, month), `explained` (for each incident without footage, the
 nearest candidate recordings and why each did not count: `reports/explain.py`), `dems_audit` (inventory entries
-without an incident number), `incidents` (every incident
+without an incident number or category), `retention` (linked footage whose category may be deleted before the
+policy allows: `reports/retention.py`), `incidents` (every incident
 in scope with its state), `no_footage`, `partial`, `in_doubt`, `orphans`, `orphans_by_camera`, `clocks`, `data_warnings`, `points`,
 `warnings`. Percentages are 0–100 with one decimal; times are UTC (`…_utc`) with the agency's local time beside
 them (`…_local`) when the policy names its zone.
@@ -36,6 +37,7 @@ from ..model import TimeCandidate
 from ..resolve import FLAG_PREFIXES, rank
 from ..txn import snapshot
 from . import policy as policies
+from . import retention
 from .manifest import manifest
 
 if TYPE_CHECKING:
@@ -152,6 +154,7 @@ class Evidence:
     serial: str | None = None
     officer: str | None = None
     unit: str | None = None
+    pre_event_s: float | None = None  # the pre-event buffer the file shows, None when it shows none
 
 
 def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[int, list[Evidence]], int]:
@@ -162,7 +165,7 @@ def _evidence(db: sqlite_utils.Database, policy: policies.Policy) -> tuple[dict[
     sql = (
         f"SELECT l.incident_id, l.footage_id, l.method, l.uncertain, {EPOCH.format('f.start_utc')},"
         f" {EPOCH.format('f.end_utc')}, f.duration_s, (f.zone_kind IS NULL OR f.zone_kind = 'unknown'),"
-        f" ABS(COALESCE(f.drift_s, 0)) > :drift, f.time_source, f.serial, f.officer, f.unit"
+        f" ABS(COALESCE(f.drift_s, 0)) > :drift, f.time_source, f.serial, f.officer, f.unit, f.pre_event_s"
         f" FROM links l JOIN footage f ON f.id = l.footage_id WHERE {ACCEPTED} ORDER BY l.incident_id, l.footage_id"
     )
     # A recording that number, unit or place ties to an incident is accounted for: its time overlap with other
@@ -316,6 +319,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
     for o in orphans:
         by_camera[(o["camera"] or NONE, o["officer"] or NONE)] += 1
     clocks = _clocks(db, policy)
+    at_risk = retention.risks(db, policy, as_of)
     warnings = []
     if incidents and not required_n:
         warnings.append("no incident in scope requires footage under this policy: nothing can be missing")
@@ -335,6 +339,8 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
             "exclusions": dict(sorted(exclusions.items(), key=lambda kv: (-kv[1], kv[0]))),
             "orphans": len(orphans), "clock_issues": sum(c["recordings"] for c in clocks),
             "uncertain_links": widened,
+            "pre_event_missing": sum(p["pre_event"] == "missing pre-event buffer" for p in pairs),
+            "retention_risks": len(at_risk),
         },
         "by_group": _group_rows(groups, opts.by, policy.goal),
         "by_month": _group_rows(months, "month", policy.goal),
@@ -352,6 +358,7 @@ def _build(db: sqlite_utils.Database, opts: ReportOptions) -> dict[str, Any]:
         ],
         "clocks": clocks,
         "dems_audit": dems_audit(db, policy, as_of),
+        "retention": at_risk,
         "data_warnings": _data_warnings(incidents, db),
         "points": points,
         "warnings": warnings,
@@ -429,9 +436,10 @@ def _clocks(db: sqlite_utils.Database, policy: policies.Policy) -> list[dict[str
 
 
 def dems_audit(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -> list[dict[str, Any]]:
-    """DEMS inventory entries without an incident number (typed text that is not a number counts as none), with
-    the incidents they were linked to by other evidence (the number to enter), and a note when the policy sets
-    retention rules the inventory cannot be checked against (categories are not imported)."""
+    """DEMS inventory entries without an incident number (typed text that is not a number counts as none) or
+    without a category, with the incidents they were linked to by other evidence (the number to enter). When no
+    entry has a category (the export has no such column) that is said once, where the policy sets retention rules,
+    instead of for every entry."""
     linked: dict[int, list[str]] = defaultdict(list)
     for fid, number in db.execute(
         f"SELECT l.footage_id, COALESCE(i.number_raw, i.number) FROM links l JOIN incidents i ON i.id = l.incident_id"
@@ -439,21 +447,35 @@ def dems_audit(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -
         {"time_only": int(policy.time_only_counts)},
     ):
         linked[fid].append(number)
+    in_scope = "f.origin = 'dems' AND f.status != 'error' AND (f.start_utc IS NULL OR f.start_utc <= ?)"
+    any_category = db.execute(f"SELECT 1 FROM footage f WHERE {in_scope} AND f.dems_category IS NOT NULL LIMIT 1",
+                              [as_of]).fetchone() is not None
     rows = []
-    for fid, dems_id, officer, start, typed in db.execute(
-        "SELECT f.id, f.dems_id, f.officer, f.start_utc, (SELECT GROUP_CONCAT(h.value, '; ') FROM footage_hints h"
-        " WHERE h.footage_id = f.id) FROM footage f WHERE f.origin = 'dems' AND f.status != 'error'"
-        " AND (f.start_utc IS NULL OR f.start_utc <= ?) AND NOT EXISTS (SELECT 1 FROM footage_hints h"
-        " WHERE h.footage_id = f.id AND h.normalized IS NOT NULL) ORDER BY f.start_utc, f.id", [as_of]
+    for fid, dems_id, officer, start, category, typed, numbered in db.execute(
+        "SELECT f.id, f.dems_id, f.officer, f.start_utc, f.dems_category, (SELECT GROUP_CONCAT(h.value, '; ')"
+        " FROM footage_hints h WHERE h.footage_id = f.id), EXISTS (SELECT 1 FROM footage_hints h"
+        " WHERE h.footage_id = f.id AND h.normalized IS NOT NULL)"
+        f" FROM footage f WHERE {in_scope} AND (f.dems_category IS NULL OR NOT EXISTS (SELECT 1 FROM footage_hints h"
+        " WHERE h.footage_id = f.id AND h.normalized IS NOT NULL)) ORDER BY f.start_utc, f.id", [as_of]
     ):
+        issues = [*([] if numbered else ["no incident number"]),
+                  *([] if category is not None or not any_category else ["no category"])]
+        if not issues:
+            continue
+        actions = []
+        if not numbered:
+            actions.append(f"enter {', '.join(linked[fid])}" if linked.get(fid) else "find its incident")
+        if "no category" in issues:
+            actions.append("set its category")
         rows.append({"footage_id": fid, "dems_id": dems_id, "officer": officer, "start_utc": start,
-                     "typed": typed, "issue": "no incident number",
-                     "linked_to": linked.get(fid, []),
-                     "action": f"enter {', '.join(linked[fid])}" if linked.get(fid) else "find its incident"})
-    if policy.retention_days or policy.use_of_force_retention_days:
+                     "typed": typed, "category": category, "issue": ", ".join(issues),
+                     "linked_to": linked.get(fid, []), "action": "; ".join(actions)})
+    has_entries = db.execute(f"SELECT 1 FROM footage f WHERE {in_scope} LIMIT 1", [as_of]).fetchone() is not None
+    checks = policy.use_of_force_retention_days != 0 or policy.retention_call_types or policy.retention_days
+    if has_entries and not any_category and checks:
         rows.append({"footage_id": None, "dems_id": None, "officer": None, "start_utc": None, "typed": None,
-                     "issue": "retention not checked", "linked_to": [],
-                     "action": "the inventory's categories are not imported, so retention rules cannot be applied"})
+                     "category": None, "issue": "no categories in the inventory", "linked_to": [],
+                     "action": "export the inventory with its categories column to check retention"})
     return rows
 
 

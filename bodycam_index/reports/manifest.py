@@ -4,6 +4,7 @@ imported files with their SHA-256, the policy digest and the audit log's head.""
 from __future__ import annotations
 
 import hashlib
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +26,7 @@ DIGEST_TABLES = {
     "footage_hints": (),
     "links": ("created_utc",),
     "audit_log": (),
+    "imported_files": ("imported_utc", "mtime_ns"),
 }
 
 
@@ -54,20 +56,33 @@ def content_digest(db: sqlite_utils.Database) -> str:
     return digest.hexdigest()
 
 
-def file_sha256(path: str) -> str | None:
-    """SHA-256 of a file as it is now, None when it cannot be read."""
+def _on_disk(path: str, size: int | None, mtime_ns: int | None, sha256: str | None) -> str:
+    """Whether the imported file is still as it was: `unchanged`, `changed`, `missing`, or `no hash stored at
+    import` (imported before hashes were stored). Same size and modification time count as unchanged; otherwise the
+    file is hashed again."""
+    if sha256 is None:
+        return "no hash stored at import"
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return "missing"
+    if stat.st_size != size:
+        return "changed"
+    if stat.st_mtime_ns == mtime_ns:
+        return "unchanged"
     digest = hashlib.sha256()
     try:
         with open(path, "rb") as handle:
             while chunk := handle.read(1 << 20):
                 digest.update(chunk)
     except OSError:
-        return None
-    return digest.hexdigest()
+        return "unreadable"
+    return "unchanged" if digest.hexdigest() == sha256 else "changed"
 
 
 def imported_files(db: sqlite_utils.Database) -> list[dict[str, Any]]:
-    """Each file incidents, inventory entries or roster rows came from, with its row count and current SHA-256."""
+    """Each file incidents, inventory entries or roster rows came from: the rows it now supplies, its SHA-256 when
+    imported (`imported_files`, stored by the importers) and whether the file on disk still matches."""
     counts: dict[tuple[str, str], int] = {}
     for kind, sql in (
         ("incidents", "SELECT source_file, COUNT(*) FROM incidents WHERE source_file IS NOT NULL GROUP BY 1"),
@@ -77,8 +92,17 @@ def imported_files(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     ):
         for path, n in db.execute(sql):
             counts[(kind, path)] = n
-    return [{"kind": kind, "file": path, "rows": n, "sha256": file_sha256(path)}
-            for (kind, path), n in sorted(counts.items())]
+    stored: dict[tuple[str, str], tuple[Any, ...]] = {}
+    if "imported_files" in db.table_names():
+        for kind, path, sha, size, mtime, when in db.execute(
+                "SELECT kind, path, sha256, size, mtime_ns, imported_utc FROM imported_files"):
+            stored[(kind, path)] = (sha, size, mtime, when)
+    out = []
+    for kind, path in sorted(counts.keys() | stored.keys()):
+        sha, size, mtime, when = stored.get((kind, path), (None, None, None, None))
+        out.append({"kind": kind, "file": path, "rows": counts.get((kind, path), 0), "sha256": sha,
+                    "imported_utc": when, "on_disk": _on_disk(path, size, mtime, sha)})
+    return out
 
 
 def database_path(db: sqlite_utils.Database) -> str:

@@ -53,8 +53,10 @@ class Policy:
     time_only_counts: bool = False
     drift_threshold_s: float = 120.0
     upload_grace_s: float = 72 * 3600.0
-    use_of_force_retention_days: int = 0
-    retention_days: dict[str, int] = field(default_factory=dict)
+    min_pre_event_s: float = 30.0
+    use_of_force_retention_days: int | None = 0
+    retention_days: dict[str, int | None] = field(default_factory=dict)
+    retention_call_types: dict[str, int | None] = field(default_factory=dict)
     source: str = "default"
 
     def as_dict(self) -> dict[str, Any]:
@@ -95,6 +97,27 @@ def _flag(value: Any, key: str) -> bool:
     return value
 
 
+def retention(value: Any, key: str) -> int | None:
+    """A retention period in whole days: a number of days, `"180d"`, `"10y"` (365 days a year) or `"indefinite"`
+    (None: kept until deleted by hand)."""
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    text = str(value).strip().lower() if isinstance(value, str) else ""
+    if text in ("indefinite", "permanent", "forever"):
+        return None
+    match = re.fullmatch(r"(\d+)\s*(d|y)", text)
+    if not match:
+        raise InputError(f"policy: bad retention {value!r} for {key} (use days, e.g. 180, \"180d\", \"10y\" or "
+                         "\"indefinite\")")
+    return int(match[1]) * (365 if match[2] == "y" else 1)
+
+
+def _retention_map(value: Any, key: str) -> dict[str, int | None]:
+    if not isinstance(value, dict):
+        raise InputError(f"policy: {key} must map names to retention periods")
+    return {str(k).strip().upper(): retention(v, f"{key}.{k}") for k, v in sorted(value.items())}
+
+
 def from_toml(data: dict[str, Any], source: str) -> Policy:
     """A Policy from parsed TOML; unknown sections or keys are an error (a typo must not weaken the policy)."""
     known = {
@@ -102,8 +125,8 @@ def from_toml(data: dict[str, Any], source: str) -> Policy:
         "requires": {"import_flag", "priorities", "call_types", "use_of_force", "min_on_scene"},
         "exclude": {"call_types", "clearance_codes"},
         "window": {"before", "after", "default_duration"},
-        "coverage": {"covered", "goal", "time_only_counts", "drift_threshold", "upload_grace"},
-        "retention": {"use_of_force_days", "categories"},
+        "coverage": {"covered", "goal", "time_only_counts", "drift_threshold", "upload_grace", "min_pre_event"},
+        "retention": {"use_of_force_days", "categories", "call_types"},
     }
     for section, values in data.items():
         if section not in known or not isinstance(values, dict):
@@ -119,9 +142,6 @@ def from_toml(data: dict[str, Any], source: str) -> Policy:
             ZoneInfo(zone)
         except (ZoneInfoNotFoundError, ValueError) as exc:
             raise InputError(f"policy: unknown time zone {zone!r}") from exc
-    categories = get("retention", "categories", {})
-    if not isinstance(categories, dict) or not all(isinstance(v, int) for v in categories.values()):
-        raise InputError("policy: retention.categories must map category names to days")
     return Policy(
         zone=zone,
         import_flag=_flag(get("requires", "import_flag", base.import_flag), "requires.import_flag"),
@@ -140,8 +160,11 @@ def from_toml(data: dict[str, Any], source: str) -> Policy:
         time_only_counts=_flag(get("coverage", "time_only_counts", False), "coverage.time_only_counts"),
         drift_threshold_s=seconds(get("coverage", "drift_threshold", "2m"), "coverage.drift_threshold"),
         upload_grace_s=seconds(get("coverage", "upload_grace", "72h"), "coverage.upload_grace"),
-        use_of_force_retention_days=int(get("retention", "use_of_force_days", 0)),
-        retention_days={str(k).upper(): int(v) for k, v in sorted(categories.items())},
+        min_pre_event_s=seconds(get("coverage", "min_pre_event", "30s"), "coverage.min_pre_event"),
+        use_of_force_retention_days=retention(get("retention", "use_of_force_days", 0),
+                                              "retention.use_of_force_days"),
+        retention_days=_retention_map(get("retention", "categories", {}), "retention.categories"),
+        retention_call_types=_retention_map(get("retention", "call_types", {}), "retention.call_types"),
         source=source,
     )
 

@@ -30,6 +30,8 @@ LABELS = {
     "activation_after_dispatch_s": "started after dispatch s", "activation_after_arrival_s": "started after arrival s",
     "stopped_before_clear_s": "stopped before clear s", "recorded_pct": "recorded",
     "median_activation_after_arrival_s": "median start after arrival s", "mean_coverage_pct": "mean share recorded",
+    "pre_event_s": "pre-event buffer s", "pre_event": "pre-event buffer", "pre_event_missing": "pre-event missing",
+    "required_by": "required by", "kept": "category keeps",
 }
 _SUMMARY_LABELS = {
     "incidents": "Incidents in scope", "required": "Required (the denominator)", "covered": "Covered",
@@ -37,6 +39,8 @@ _SUMMARY_LABELS = {
     "not_required": "Not required", "covered_pct": "Covered, of required", "recorded_pct": "Any footage, of required",
     "goal_pct": "Goal (policy)", "denominator": "Rates are over", "orphans": "Orphan recordings",
     "clock_issues": "Recordings with clock problems", "uncertain_links": "Links made over a widened window",
+    "pre_event_missing": "Officers whose recording shows too short a pre-event buffer",
+    "retention_risks": "Linked DEMS recordings at retention risk",
 }
 
 
@@ -95,8 +99,8 @@ def _manifest_rows(report: dict[str, Any]) -> list[dict[str, Any]]:
         {"measure": "policy sha256", "value": m["policy"]["sha256"]},
         {"measure": "audit head", "value": f"entry {m['audit_head']['entry']} {m['audit_head']['hash']}"},
     ]
-    rows += [{"measure": f"imported {f['kind']}", "value": f"{f['file']} ({f['rows']} rows) sha256 "
-              f"{f['sha256'] or 'unreadable now'}"} for f in m["imported_files"]]
+    rows += [{"measure": f"imported {f['kind']}", "value": f"{f['file']} ({f['rows']} rows) sha256 at import "
+              f"{f['sha256'] or 'not stored'}; on disk now: {f['on_disk']}"} for f in m["imported_files"]]
     return rows
 
 
@@ -117,11 +121,13 @@ def sections(report: dict[str, Any]) -> list[Section]:
         ("by_month", "Coverage by month (UTC)", group_cols, report["by_month"]["rows"]),
         ("officers", "Officers on required incidents",
          ["incident", "unit", "officer", "cameras", "times_from", "state", "activation_after_dispatch_s",
-          "activation_after_arrival_s", "stopped_before_clear_s", "covered_s", "coverage_pct", "footage"],
+          "activation_after_arrival_s", "stopped_before_clear_s", "covered_s", "coverage_pct", "pre_event_s",
+          "pre_event", "footage"],
          report["officers"]),
         *[(f"officer_summary_{by}", f"Officer compliance by {by}", [
             "group", "expected", "recorded", "covered", "in_doubt", "recorded_pct", "covered_pct",
-            "median_activation_after_arrival_s", "mean_coverage_pct", "meets_goal"], report["officer_summary"][by])
+            "median_activation_after_arrival_s", "mean_coverage_pct", "pre_event_missing", "meets_goal"],
+            report["officer_summary"][by])
           for by in report["officer_summary"]],
         ("no_footage", "Required incidents with no footage",
          ["incident", "number", "type", "priority", "precinct", "received_utc", *local, "arrived_utc", "units"],
@@ -139,8 +145,12 @@ def sections(report: dict[str, Any]) -> list[Section]:
          ["footage_id", "path", "camera", "officer", "start_utc", "zone_unknown", "candidates"], report["orphans"]),
         ("clocks", "Clock problems per camera",
          ["camera", "recordings", "unknown_zone", "max_abs_drift_s", "footage"], report["clocks"]),
-        ("dems_audit", "DEMS entries without an incident number",
-         ["footage_id", "dems_id", "officer", "start_utc", "typed", "linked_to", "action"], report["dems_audit"]),
+        ("dems_audit", "DEMS entries without an incident number or category",
+         ["footage_id", "dems_id", "officer", "start_utc", "typed", "category", "issue", "linked_to", "action"],
+         report["dems_audit"]),
+        ("retention", "Retention risk (linked DEMS footage)",
+         ["incident", "required_by", "required", "footage_id", "dems_id", "officer", "category", "kept", "issue",
+          "action"], report["retention"]),
         ("data_warnings", "Import and clock warnings", ["kind", "subject", "issue", "detail"],
          report["data_warnings"]),
         ("incidents", "Every incident and its state",

@@ -47,8 +47,19 @@ def _trigger_location(text: str, extraction: Extraction) -> None:
     )
 
 
+def _pre_event(start: datetime, trigger: datetime, stop: datetime | None, extraction: Extraction) -> None:
+    """The pre-event buffer: a recording's `StartTime` includes the buffer, so it is `TriggerOnTime − StartTime`
+    (kept only when the trigger falls between start and stop)."""
+    buffer = (trigger - start).total_seconds()
+    if buffer < 0 or (stop is not None and trigger > stop):
+        extraction.warnings.append("Axis TriggerOnTime outside StartTime–StopTime: pre-event buffer not known")
+        return
+    extraction.pre_event_s = buffer
+    extraction.pre_event_source = "axis.triggerontime-starttime"
+
+
 def parse_metadata(text: str) -> Extraction:
-    """Identity, start/stop times, time zone and trigger location from an Axis metadata JSON file."""
+    """Identity, start/stop times, pre-event buffer, zone and trigger location from an Axis metadata JSON file."""
     meta = _lowered(load_json(text, "Axis metadata"), "Axis metadata")
     extraction = Extraction(container="axis-metadata")
     extraction.identity = Identity(
@@ -71,6 +82,8 @@ def parse_metadata(text: str) -> Extraction:
         )
     if start is not None and stop is not None and stop >= start:
         extraction.duration_s = (stop - start).total_seconds()
+    if level == "recording" and start is not None and trigger is not None:
+        _pre_event(start, trigger, stop, extraction)
     location = _text(meta, "triggeronlocation")
     if location:
         _trigger_location(location, extraction)
