@@ -338,6 +338,35 @@ def test_incident_split_across_batches_matches_one_batch(tmp_path, monkeypatch, 
     assert {u for (u,) in split.execute("SELECT unit FROM incident_units WHERE incident_id = 5")} == {"U4"}
 
 
+@pytest.mark.parametrize("batch", [2, 20_000])
+def test_a_time_of_day_in_a_later_batch_replaces_a_date_only_time(tmp_path, monkeypatch, batch):
+    """Rows of one incident in different batches merge as rows of one batch do: a time of day replaces a date-only
+    value and clears its flag (the whole-day cleared time goes with it); a date-only value never replaces a time;
+    among times the earlier received and the later cleared win."""
+    monkeypatch.setattr("bodycam_index.incidents.importer.BATCH", batch)
+    path = tmp_path / "batches.csv"
+    _write(path, [["24-1", "3/1/2024", "", ""], ["24-2", "3/1/2024 10:00 AM", "3/1/2024 10:02 AM", ""],
+                  ["24-3", "3/2/2024 9:00 AM", "", "3/2/2024 9:30 AM"], ["24-4", "3/3/2024", "", ""],
+                  ["24-1", "3/1/2024 10:05 AM", "3/1/2024 10:06 AM", "3/1/2024 10:30 AM"],
+                  ["24-2", "3/1/2024", "3/1/2024", "3/1/2024 11:00 AM"], ["24-3", "3/2/2024 8:00 AM", "", ""]],
+           header=["Case #", "Received", "Dispatched", "Cleared"])
+    db = connect(tmp_path / "t.db")
+    mapping = {"number": "Case #", "received": "Received", "dispatched": "Dispatched", "cleared": "Cleared"}
+    assert import_incidents(db, path, mapping=mapping, tz="UTC").new == 4
+    got = db.execute("SELECT number_raw, received_utc, dispatched_utc, cleared_utc, time_flags FROM incidents"
+                     " ORDER BY id").fetchall()
+    assert got == [
+        ("24-1", "2024-03-01T10:05:00.000000Z", "2024-03-01T10:06:00.000000Z", "2024-03-01T10:30:00.000000Z", None),
+        ("24-2", "2024-03-01T10:00:00.000000Z", "2024-03-01T10:02:00.000000Z", "2024-03-01T11:00:00.000000Z", None),
+        ("24-3", "2024-03-02T08:00:00.000000Z", None, "2024-03-02T09:30:00.000000Z", None),
+        ("24-4", "2024-03-03T00:00:00.000000Z", None, "2024-03-04T00:00:00.000000Z", '["date_only:received"]'),
+    ]
+    again = import_incidents(db, path, mapping=mapping, tz="UTC")
+    assert (again.new, again.updated, again.unchanged) == (0, 0, 4)
+    assert db.execute("SELECT number_raw, received_utc, dispatched_utc, cleared_utc, time_flags FROM incidents"
+                      " ORDER BY id").fetchall() == got
+
+
 def test_helper_process_reports_skipped_rows_and_errors(tmp_path, monkeypatch):
     monkeypatch.setattr("bodycam_index.incidents.importer.HELPER_BYTES", 0)
     monkeypatch.setattr("bodycam_index.incidents.importer.BATCH", 2)

@@ -95,17 +95,40 @@ class ImportReport:
         return text
 
 
-# Mergeable values of an incident, in this order (`Incident.values`); the four times sit at _TIMES_AT.
+# Mergeable values of an incident, in this order (`Incident.values`); the four times sit at _TIMES.
 VALUE_KEYS = ("type", "type_description", "priority", "received", "dispatched", "arrived", "cleared", "lat", "lon",
               "precinct", "sector", "beat")
 _SLOT = {k: i for i, k in enumerate(VALUE_KEYS)}
 _CLEARED, _LAT, _LON = _SLOT["cleared"], _SLOT["lat"], _SLOT["lon"]
+_TIMES = slice(_SLOT[TIME_FIELDS[0]], _SLOT[TIME_FIELDS[-1]] + 1)
 _UNIT_TIMES = ("dispatched", "arrived", "cleared")  # each unit's own times, in incident_units
 _UNIT_SLOTS = tuple(_SLOT[k] for k in _UNIT_TIMES)
-_TIME_SLOTS = tuple((_SLOT[k], k, f"date_only:{k}") for k in TIME_FIELDS)
+_DATE_ONLY = tuple((k, f"date_only:{k}") for k in TIME_FIELDS)
+_DAY_RECEIVED = "date_only:received"
 
 UnitKey = tuple[str | None, str | None]  # (unit, officer)
 UnitTimes = list[str | None]  # dispatched, arrived, cleared (UTC text)
+
+
+def merge_times(mine: list[Any], flags: list[str], other: list[Any], other_flags: list[str]) -> set[str]:
+    """Merge another row's times (`TIME_FIELDS` order) into `mine`: a time of day replaces a date-only value (its
+    flag removed from `flags`); between values of one kind the earlier received / dispatched / arrived and the
+    later cleared time win. Returns the other row's date-only flags that lost to a time of day."""
+    dropped: set[str] = set()
+    for i, (name, date_only) in enumerate(_DATE_ONLY):
+        value, current = other[i], mine[i]
+        if value is None:
+            continue
+        other_day, my_day = date_only in other_flags, date_only in flags
+        if current is None or (my_day and not other_day):
+            mine[i] = value
+            if my_day and not other_day:
+                flags.remove(date_only)
+        elif other_day and not my_day:
+            dropped.add(date_only)
+        elif not my_day and (value > current if name == "cleared" else value < current):
+            mine[i] = value
+    return dropped
 
 
 def _merge_unit_times(mine: UnitTimes, other: UnitTimes) -> None:
@@ -132,20 +155,9 @@ class Incident:
         """Add a later row of the same incident: its units and aliases, any field still empty, the earlier
         received / dispatched / arrived and the later cleared time; a time of day replaces a date-only value."""
         values, flags = self.values, self.flags
-        dropped: set[str] = set()
-        for slot, name, date_only in _TIME_SLOTS:
-            value, mine = other.values[slot], values[slot]
-            if value is None:
-                continue
-            other_day, my_day = date_only in other.flags, date_only in flags
-            if mine is None or (my_day and not other_day):
-                values[slot] = value
-                if my_day and not other_day:
-                    flags.remove(date_only)
-            elif other_day and not my_day:
-                dropped.add(date_only)
-            elif not my_day and (value > mine if name == "cleared" else value < mine):
-                values[slot] = value
+        times = values[_TIMES]
+        dropped = merge_times(times, flags, other.values[_TIMES], other.flags)
+        values[_TIMES] = times
         for i, value in enumerate(other.values):
             if values[i] is None and value is not None:
                 values[i] = value
@@ -369,7 +381,7 @@ class _Finisher:
     def __call__(self, inc: Incident) -> Ready:
         """The incident as `Ready`."""
         v = inc.values
-        if inc.day_end and v[_CLEARED] is None and "date_only:received" in inc.flags:
+        if inc.day_end and v[_CLEARED] is None and _DAY_RECEIVED in inc.flags:
             v[_CLEARED] = inc.day_end  # a date-only incident keeps its whole local day
         fields = [inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
                   *v[7:], self._requires_footage(v), self.uof]
@@ -450,15 +462,35 @@ def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz
         helper.join()
 
 
-_ROW_TIMES = slice(7, 10)  # dispatched, arrived, cleared in a stored row without id; time_flags follows
+_ROW_TIMES, _ROW_FLAGS = slice(6, 10), 10  # received … cleared and time_flags in a stored row without id
 
 
-def _span(row: list[Any]) -> list[str | None]:
-    """A stored row's dispatched, arrived and cleared times, leaving out date-only values (and a cleared time that
-    stands in for a date-only day)."""
-    flags = row[10] or ""
-    return [None if f"date_only:{name}" in flags or (name == "cleared" and "date_only:received" in flags) else value
-            for name, value in zip(_UNIT_TIMES, row[_ROW_TIMES], strict=True)]
+_DAY_LENGTHS = {timedelta(hours=h) for h in (23, 24, 25)}  # a local day, DST changes included
+
+
+def _times_and_flags(times: list[Any], flags_text: str | None) -> tuple[list[Any], list[str], str | None]:
+    """A row's times, its flags and the cleared time standing in for a date-only day (the next local midnight after
+    a date-only received time; taken out of the times)."""
+    flags = json.loads(flags_text) if flags_text else []
+    received, cleared = times[0], times[-1]
+    if _DAY_RECEIVED in flags and received and cleared and \
+            datetime.fromisoformat(cleared) - datetime.fromisoformat(received) in _DAY_LENGTHS:
+        times[-1] = None
+        return times, flags, cleared
+    return times, flags, None
+
+
+def _merged_times(stored: tuple[Any, ...], row: list[Any]) -> tuple[Any, ...]:
+    """A stored incident's times and flags (received … cleared, time_flags) merged with those of a row of the same
+    incident met in a later batch, as rows of one batch merge (`merge_times`); the date-only day's cleared time
+    stands in while the received time is still date-only."""
+    times, flags, stand_in = _times_and_flags(list(stored[:4]), stored[4])
+    other, other_flags, other_stand_in = _times_and_flags(row[_ROW_TIMES], row[_ROW_FLAGS])
+    dropped = merge_times(times, flags, other, other_flags)
+    flags += [f for f in other_flags if f not in flags and f not in dropped]
+    if times[-1] is None and _DAY_RECEIVED in flags:
+        times[-1] = max(filter(None, (stand_in, other_stand_in)), default=None)
+    return (*times, json.dumps(flags) if flags else None)
 
 
 class _Writer:
@@ -500,7 +532,7 @@ class _Writer:
         with store.immediate(self.conn):
             found = self._lookup(numbers)
             first_id = next_id = store.next_id(self.conn)
-            inserts, updates, aliases, units, more_units, spans = [], [], [], [], [], []
+            inserts, updates, aliases, units, more_units, later = [], [], [], [], [], []
             report = self.report
             for number, row, digest, others, its_units in batch:
                 old = found.get(number)
@@ -516,9 +548,9 @@ class _Writer:
                     id_ = old[0]
                     report.aliased += row[1] != old[2]
                     if self._touch(id_):
-                        # written earlier in this run: only units, aliases and a wider dispatched…cleared span
+                        # written earlier in this run: only units, aliases and its times merged
                         aliases.append((id_, number, row[1]))
-                        spans.append((*_span(row), id_))
+                        later.append((id_, row))
                         fresh = False
                     else:
                         if old[1] == digest:
@@ -536,7 +568,9 @@ class _Writer:
             store.add_own_aliases(self.conn, first_id, next_id - 1)
             store.update(self.conn, updates)
             store.add_aliases(self.conn, aliases)
-            store.widen_spans(self.conn, spans)
+            if later:
+                stored = store.times(self.conn, [id_ for id_, _ in later])
+                store.set_times(self.conn, [(*_merged_times(stored[id_], row), id_) for id_, row in later])
             store.insert_units(self.conn, units)
             store.add_units(self.conn, more_units)
         self.version = store.data_version(self.conn)

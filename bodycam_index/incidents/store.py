@@ -113,12 +113,18 @@ def add_own_aliases(conn: sqlite3.Connection, first_id: int, last_id: int) -> No
                  "FROM incidents WHERE id BETWEEN ? AND ?", [first_id, last_id])
 
 
-def widen_spans(conn: sqlite3.Connection, rows: list[tuple[str | None, str | None, str | None, int]]) -> None:
-    """`(dispatched, arrived, cleared, id)`: an incident met again takes the earlier dispatched and arrived and the
-    later cleared time."""
-    conn.executemany("UPDATE incidents SET dispatched_utc = COALESCE(MIN(dispatched_utc, ?1), dispatched_utc, ?1), "
-                     "arrived_utc = COALESCE(MIN(arrived_utc, ?2), arrived_utc, ?2), "
-                     "cleared_utc = COALESCE(MAX(cleared_utc, ?3), cleared_utc, ?3) WHERE id = ?4", rows)
+_TIMES = "received_utc, dispatched_utc, arrived_utc, cleared_utc, time_flags"
+
+
+def times(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, tuple[Any, ...]]:
+    """id → (received, dispatched, arrived, cleared, time_flags) for the incidents `ids` (one query)."""
+    return {row[0]: row[1:] for row in conn.execute(
+        f"SELECT id, {_TIMES} FROM incidents WHERE id IN (SELECT value FROM json_each(?))", [json.dumps(list(ids))])}
+
+
+def set_times(conn: sqlite3.Connection, rows: list[tuple[Any, ...]]) -> None:
+    """`(received, dispatched, arrived, cleared, time_flags, id)`: an incident's merged times."""
+    conn.executemany(f"UPDATE incidents SET {', '.join(c + ' = ?' for c in _TIMES.split(', '))} WHERE id = ?", rows)
 
 
 def insert_units(conn: sqlite3.Connection, rows: list[tuple[int, str | None, ...]]) -> None:
