@@ -11,7 +11,9 @@ Incidents come from the corpus's Seattle call data (read in place, imported with
 America/Los_Angeles; the importer marks priority 1–2 as requiring footage). Among incidents isolated by two days
 from any other, recordings are made: by number in the folder name (one with GPS, one without, one whose clock zone
 is unknown), by roster assignment (camera serial → unit on the incident; the export has no unit column, so the
-scenario adds the dispatched unit to `incident_units` as a unit log would), by time and place only, with a clock
+scenario adds the dispatched unit to `incident_units` as a unit log would; each such body camera's export carries
+Axis container metadata, whose TriggerOnTime − StartTime is a pre-event buffer of 10 s and 30 s), by time and
+place only, with a clock
 10 or 3 minutes fast (GPS gives the truth), and one for an incident that does not require footage. Decoys: the same
 place on days without incidents, the time of an uncovered incident 5 km away, and a recording without position.
 """
@@ -24,7 +26,7 @@ import json
 import os
 import random
 import sys
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -50,6 +52,20 @@ def _track(start: datetime, minutes: int, lat: float, lon: float, rnd: random.Ra
     """One fix a minute, wandering within about 40 m of a point."""
     return [Fix(start + timedelta(minutes=m), lat + rnd.uniform(-3e-4, 3e-4), lon + rnd.uniform(-3e-4, 3e-4), 40.0)
             for m in range(minutes + 1)]
+
+
+def _axis_metadata(folder: Path, serial: str, officer: str, start: datetime, minutes: int, buffer_s: int) -> None:
+    """Axis container metadata as the reference content destination stores it (formats.md §4): StartTime includes
+    the pre-event buffer, TriggerOnTime is when the officer started recording."""
+    trigger, stop = start + timedelta(seconds=buffer_s), start + timedelta(minutes=minutes)
+    iso = lambda t: t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    meta = {"Bwcserialnumber": serial, "Userid": officer, "Bwcmodel": "W110", "Timezone": str(ZONE),
+            "Starttime": str(int(start.timestamp())), "Starttimeiso": iso(start),
+            "Triggerontime": str(int(trigger.timestamp())), "Triggerontimeiso": iso(trigger),
+            "Stoptime": str(int(stop.timestamp())), "Stoptimeiso": iso(stop)}
+    name = f"{officer}_{serial}_{trigger.astimezone(UTC).strftime('%Y%m%dT%H%M%SZ')}.metadata.json"
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / name).write_text(json.dumps(meta, indent=1) + "\n", encoding="utf-8")
 
 
 def _local(value: datetime) -> datetime:
@@ -120,7 +136,9 @@ def generate(out: Path, seed: int = 6, cad: Path = CAD_FILE) -> dict:
             if label == "roster_nogps":
                 rec.fixes = ()
                 rec.keys = {"com.apple.quicktime.creationdate": start.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S%z")}
-            roster.append((serial, f"8{len(roster) + 1:03d}", unit, (start - 30 * DAY).date().isoformat(),
+            officer = f"8{len(roster) + 1:03d}"
+            _axis_metadata(folder, serial, officer, start, 40, 10 if label == "roster_gps" else 30)
+            roster.append((serial, officer, unit, (start - 30 * DAY).date().isoformat(),
                            (start + 30 * DAY).date().isoformat()))
             db["incident_units"].insert({"incident_id": inc["id"], "unit": unit, "officer": None})
         elif label.startswith("drift"):

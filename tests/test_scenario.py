@@ -64,3 +64,14 @@ def test_each_rule_linked_its_recordings(scenario):
     # The far-away decoys overlap the uncovered incident in time but are 5 km off: no link.
     uncovered = expected["left_uncovered_with_far_decoys"]
     assert uncovered in expected["no_footage"] and all(v[0] != uncovered for v in got.values())
+
+
+def test_officers_pre_event_buffer_from_the_axis_metadata(scenario):
+    _out, expected, report = scenario
+    # The generator wrote Axis container metadata with TriggerOnTime 10 s (roster_gps) and 30 s (roster_nogps)
+    # after StartTime; the default policy's minimum is 30 s.
+    pairs = {p["number"]: p for p in report["officers"]}
+    gps, nogps = pairs[expected["covered"]["roster_gps"]], pairs[expected["covered"]["roster_nogps"]]
+    assert (gps["officer"], gps["pre_event_s"], gps["pre_event"]) == ("8001", 10.0, "missing pre-event buffer")
+    assert (nogps["officer"], nogps["pre_event_s"], nogps["pre_event"]) == ("8002", 30.0, "ok")
+    assert report["summary"]["pre_event_missing"] == 1
