@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import atexit
+import functools
 import importlib
 import math
 import os
@@ -85,16 +86,21 @@ def _store(extraction: Extraction, zone: str | None) -> None:
         _bind(values)
 
 
+@functools.cache
+def _from_name(name: str) -> Extraction:
+    """What the file name adds: parsed once per name (the name is not fuzzed; `merge` copies, never changes it)."""
+    return filenames.from_filename(Path(name))
+
+
 def media_target(name: str) -> Callable[[bytes], None]:
     """A target for a container family: identify and extract from bytes, merge the name, resolve and store."""
-    path = Path(name)
 
     def target(data: bytes) -> None:
         try:
             extraction = extract_media(Reader.from_bytes(data, name))
         except ExtractError:
             return
-        extraction.merge(filenames.from_filename(path))
+        extraction.merge(_from_name(name))
         _store(extraction, ZONES[len(data) % len(ZONES)])
 
     return target
@@ -107,6 +113,7 @@ SIDECAR_NAMES = ["DJI_0001.SRT", "track.gpx", "track.kml", "track.nmea", "track.
                  "track.xml", "flight.txt"]
 _SCRATCH = Path(tempfile.mkdtemp(prefix="fuzz-sidecar-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
 atexit.register(shutil.rmtree, _SCRATCH, True)
+_WRITTEN: list[Path] = []  # the previous input's files, removed before the next is written
 
 
 def sidecar_target(data: bytes) -> None:
@@ -114,14 +121,16 @@ def sidecar_target(data: bytes) -> None:
     if not data:
         return
     name = SIDECAR_NAMES[data[0] % len(SIDECAR_NAMES)]
-    for old in _SCRATCH.iterdir():
-        old.unlink()
+    while _WRITTEN:
+        _WRITTEN.pop().unlink()
     path = _SCRATCH / name
     if name == "wg.json":
         json_part, _, vtt_part = data[1:].partition(b"\x00")
+        _WRITTEN.extend((path, path.with_suffix(".vtt")))
         path.write_bytes(json_part)
         path.with_suffix(".vtt").write_bytes(vtt_part)
     else:
+        _WRITTEN.append(path)
         path.write_bytes(data[1:])
     try:
         extraction = read_sidecar(path)
@@ -129,7 +138,7 @@ def sidecar_target(data: bytes) -> None:
         return
     if extraction is None:
         return
-    extraction.merge(filenames.from_filename(path))
+    extraction.merge(_from_name(name))
     _store(extraction, ZONES[len(data) % len(ZONES)])
 
 
@@ -306,6 +315,18 @@ _DATE = re.compile(rb"(?<!\d)(\d{4})([-:/])(\d{2})\2(\d{2})")
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?")
 
 
+def _mark_positions(buf: bytearray, rng: random.Random) -> list[int]:
+    """Where the first field mark (in a random order) that the input holds occurs (`bytes.find`: cheap per exec)."""
+    for mark in rng.sample(FIELD_MARKS, len(FIELD_MARKS)):
+        positions, at = [], buf.find(mark)
+        while at >= 0 and len(positions) < 64:
+            positions.append(at)
+            at = buf.find(mark, at + 1)
+        if positions:
+            return positions
+    return []
+
+
 def _pack_extreme(rng: random.Random) -> bytes:
     if rng.random() < 0.3:
         value = rng.choice(FLOATS)
@@ -338,7 +359,7 @@ def semantic(data: bytes, rng: random.Random, binary: bool) -> bytes:
             found = rng.choice(numbers)
             buf[found.start() : found.end()] = rng.choice(NUMBER_TEXT)
             return bytes(buf)
-    marks = [m.start() for mark in FIELD_MARKS for m in re.finditer(re.escape(mark), buf)]
+    marks = _mark_positions(buf, rng)
     value = _pack_extreme(rng)
     if marks and rng.random() < 0.85:
         at = rng.choice(marks)

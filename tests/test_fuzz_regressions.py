@@ -103,3 +103,63 @@ def test_synthetic_watchguard_cue_hours_beyond_any_date_keep_the_track(tmp_path:
     assert summary.failed == 0 and rows and all(r["error"] is None for r in rows)
     assert all(r["officer"] == "A. Officer" and abs(r["lat"] - 41.88) < 1e-6 for r in rows)
     assert all(any("out of range" in w for w in json.loads(r["warnings"])) for r in rows)
+
+
+def _ifd(entries: list[tuple[int, int, int, bytes]], at: int, next_ifd: int = 0) -> tuple[bytes, bytes]:
+    """A little-endian TIFF IFD at offset `at` (TIFF 6.0 §2: count, 12-byte entries tag/type/count/value-or-offset,
+    next-IFD offset) and its value area right after it. Entries are (tag, type, count, value bytes)."""
+    area_at = at + 2 + 12 * len(entries) + 4
+    table, area = struct.pack("<H", len(entries)), b""
+    for tag, kind, count, value in entries:
+        if len(value) <= 4:
+            table += struct.pack("<HHI", tag, kind, count) + value.ljust(4, b"\x00")
+        else:
+            table += struct.pack("<HHII", tag, kind, count, area_at + len(area))
+            area += value + b"\x00" * (len(value) % 2)
+    return table + struct.pack("<I", next_ifd), area
+
+
+def _rationals(*values: tuple[int, int]) -> bytes:
+    return b"".join(struct.pack("<II", num, den) for num, den in values)
+
+
+def _exif_jpeg(thumbnail_entries: int) -> bytes:
+    """A JPEG whose APP1 EXIF block (CIPA DC-008: IFD0 Make, Exif IFD DateTimeOriginal and OffsetTimeOriginal,
+    GPS IFD latitude/longitude) ends with an IFD1 of `thumbnail_entries` SHORT entries of 999 values each, the
+    inflated counts the fuzzer makes (exifread unpacks up to 999 values per entry, one read each)."""
+    make, when, offset = b"Axon\x00", b"2024:03:01 14:30:00\x00", b"-06:00\x00"
+    ifd0_at, exif_at, gps_at, ifd1_at = 8, 128, 256, 384
+    ifd0 = _ifd([(0x010F, 2, len(make), make), (0x8769, 4, 1, struct.pack("<I", exif_at)),
+                 (0x8825, 4, 1, struct.pack("<I", gps_at))], ifd0_at, ifd1_at)
+    exif = _ifd([(0x9003, 2, len(when), when), (0x9011, 2, len(offset), offset)], exif_at)
+    gps = _ifd([(1, 2, 2, b"N\x00"), (2, 5, 3, _rationals((41, 1), (52, 1), (4800, 100))),
+                (3, 2, 2, b"W\x00"), (4, 5, 3, _rationals((87, 1), (37, 1), (4800, 100)))], gps_at)
+    ifd1 = _ifd([(0x0100 + i, 3, 999, struct.pack("<I", 8)) for i in range(thumbnail_entries)], ifd1_at)
+    tiff = b"II*\x00" + struct.pack("<I", ifd0_at)
+    for at, (table, area) in ((ifd0_at, ifd0), (exif_at, exif), (gps_at, gps), (ifd1_at, ifd1)):
+        assert len(tiff) <= at
+        tiff = tiff.ljust(at, b"\x00") + table + area
+    app1 = b"Exif\x00\x00" + tiff
+    return b"\xff\xd8" + b"\xff\xe1" + struct.pack(">H", 2 + len(app1)) + app1 + b"\xff\xd9"
+
+
+def test_synthetic_jpeg_inflated_ifd_counts_cost_exifread_nothing(tmp_path: Path, monkeypatch) -> None:
+    """JPEG fuzzing ran at 27 exec/s: exifread unpacked every value of entries whose counts a mutation inflated
+    (~50 ms a 16 KiB file). exifread now sees only the entries read: the thumbnail IFD's 1,500 entries of 999 values
+    (1.5 million reads before) are not walked, and the make, the zoned time and the position still come through."""
+    from exifread.core.exif_header import ExifHeader
+
+    reads = 0
+    unpack = ExifHeader.s2n
+
+    def counted(self: ExifHeader, *args: object, **kwargs: object) -> int:
+        nonlocal reads
+        reads += 1
+        return unpack(self, *args, **kwargs)
+
+    monkeypatch.setattr(ExifHeader, "s2n", counted)
+    row = _scan_one(tmp_path, "IMG_0001.JPG", _exif_jpeg(1500))
+    assert reads < 100
+    assert row["error"] is None and row["make"] == "Axon"
+    assert row["start_utc"] == "2024-03-01T20:30:00.000000Z" and row["zone_kind"] == "offset"
+    assert abs(row["lat"] - (41 + 52 / 60 + 48 / 3600)) < 1e-6 and abs(row["lon"] + (87 + 37 / 60 + 48 / 3600)) < 1e-6

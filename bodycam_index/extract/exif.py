@@ -1,6 +1,7 @@
 """JPEG stills: EXIF time (with offset and sub-seconds), GPS position and UTC time, make, model and serial.
 
-Only the start of the file is read (EXIF lives in APP1 right after the SOI marker) and handed to exifread.
+Only the start of the file is read (EXIF lives in APP1 right after the SOI marker); exifread gets its TIFF block cut
+down to the tags read.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import exifread
 
 from ..coords import valid_position
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
-from . import makernotes
+from . import exifclip, makernotes
 from .reader import Reader
 
 #: Bytes of the file handed to exifread.
@@ -203,9 +204,13 @@ def extract(reader: Reader) -> Extraction:
 
 
 def from_exif(data: bytes, container: str) -> Extraction:
-    """Time, GPS and identity from EXIF bytes: a JPEG's start, or a TIFF-header EXIF block (HEIF, RIFF)."""
+    """Time, GPS and identity from EXIF bytes: a JPEG's start, or a TIFF-header EXIF block (HEIF, RIFF).
+
+    exifread sees only the TIFF block, cut down to the tags read (`exifclip`), so a hostile entry count costs nothing.
+    """
+    tiff = exifclip.clip((makernotes.tiff_of_jpeg(data) if data[:2] == b"\xff\xd8" else data) or b"")
     try:
-        tags = exifread.process_file(io.BytesIO(data), details=False)
+        tags = exifread.process_file(io.BytesIO(tiff), details=False) if tiff else {}
     except Exception as exc:
         raise ExtractError(f"unreadable EXIF: {exc}") from exc
     out = Extraction(container=container)
