@@ -266,6 +266,41 @@ def test_synthetic_70mai_gps_box() -> None:
     assert not [t for t in ex.times if t.source.startswith("70mai")]
 
 
+@pytest.mark.parametrize("cut", [0, 17, 35])
+def test_synthetic_70mai_truncated_gps_box_keeps_the_records_that_fit(cut: int) -> None:
+    """A file cut inside its `GPS ` box (a dash cam losing power): the whole records before the cut are read,
+    a warning says how much is missing, and the mvhd time and duration are kept."""
+    records = b"".join(mai70_record(i, 5211435 + i, 2047369 + i) for i in range(10))
+    whole = mp4([b"\0" * 16], after=box(b"GPS ", records))[0]
+    data = whole[: len(whole) - 4 * 36 - cut]  # the last four records (and `cut` bytes of the sixth) lost
+    ex = extract(data)
+    fits = 6 if cut == 0 else 5
+    assert len(ex.track) == fits and ex.track[-1].t_offset_s == fits - 1
+    assert (ex.track[0].lat, ex.track[0].lon) == pytest.approx((52.1905833, 20.7894833), abs=1e-6)
+    assert [w for w in ex.warnings if "truncated" in w] == [
+        (f"truncated file: box 'GPS ' at byte {len(whole) - len(records) - 8} lacks its last {4 * 36 + cut} bytes;"
+         " read what is there")]
+    assert ex.duration_s == 10.0
+    assert [t.value for t in ex.times if t.source == "mp4.mvhd.creation"] == [datetime(2021, 6, 7, 16, 12)]
+
+
+def test_synthetic_truncated_moov_is_still_an_error() -> None:
+    whole = mp4([b"\0" * 16])[0]
+    with pytest.raises(ExtractError, match="box 'moov' .* claims"):
+        extract(whole[:-10])
+
+
+def test_synthetic_damaged_box_in_moov_keeps_the_boxes_before_it() -> None:
+    """A damaged box after mvhd (as in the 70mai fuzzer seeds: a 64-bit size of 0): mvhd is kept, with a warning;
+    damage before any readable box is an error."""
+    damaged = box(b"moov", mvhd() + struct.pack(">I4sQ", 1, b"trak", 0))
+    ex = extract(box(b"ftyp", b"isom\0\0\0\0isom") + damaged)
+    assert ex.duration_s == 10.0
+    assert any("the rest of 'moov' not read" in w for w in ex.warnings)
+    with pytest.raises(ExtractError, match="smaller than its header"):
+        extract(box(b"ftyp", b"isom\0\0\0\0isom") + box(b"moov", struct.pack(">I4sQ", 1, b"trak", 0)))
+
+
 def garmin_record(when: datetime, lat: float, lon: float, mph: int = 30) -> bytes:
     """One 20-byte BE Garmin record (1904 epoch, semicircles)."""
     seconds = int((when - datetime(1904, 1, 1, tzinfo=UTC)).total_seconds())

@@ -36,20 +36,12 @@ MATRIX = [(f"{kind}-{fmt}", fmt, meta) for fmt in ("mp4", "mov", "mkv", "ts", "a
           for kind, meta in (("plain", ()), ("dated", _META_FULL), ("timecode", ("creation_time=2024-03-01T02:33:26Z",)))]
 
 # (file, field) → why ours and ExifTool's differ. Mirrored, with the values, in docs/differential.md.
-_TRUNCATED = ("70mai fuzzer seed cut to 2-3.5 KB: its `GPS ` box runs past the end of the file; we refuse the box and "
-              "the file (error row), ExifTool reads what fits")
 _EE3_FIRST = ("ExifTool 12.57 (Debian 12's package) extracts only the first GPS5 sample of each GPMF payload; "
               "ExifTool 13.58 in the corpus ground truth lists every sample, as we do")
 _ZERO_1904 = ("mvhd 0 means 'not set' (FFmpeg writes 0 without creation_time); with -api QuickTimeUTC ExifTool "
               "prints it as 1904-01-01, we fall back to the file's mtime, flagged")
 _XMP_ONLY = "the value is only in IPTC and in an XMP field we do not read as a time"
 EXPLAINED: dict[tuple[str, str], str] = {
-    ("dashcam-gps/EV20191130-121356-000133.MP4", "start"): _TRUNCATED,
-    ("dashcam-gps/EV20191130-121356-000133.MP4", "duration"): _TRUNCATED,
-    ("dashcam-gps/NO20191130-120256-000122.MP4", "start"): _TRUNCATED,
-    ("dashcam-gps/NO20191130-120256-000122.MP4", "duration"): _TRUNCATED,
-    ("dashcam-gps/PA20191130-121856-000138.MP4", "start"): _TRUNCATED,
-    ("dashcam-gps/PA20191130-121856-000138.MP4", "duration"): _TRUNCATED,
     ("dashcam-gps/PA20191130-121856-000138.MP4", "fixes"): "ExifTool's 11 'fixes' are not positions: "
     "30557.5, 17723.5 (MANIFEST: a reader must range-check them); we drop such fixes",
     ("dashcam-gps/PA20191130-121856-000138.MP4", "first_fix"): "latitude 30557.5 is not a position (see fixes)",

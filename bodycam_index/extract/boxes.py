@@ -1,7 +1,8 @@
 """ISO-BMFF box walking and track sample tables, shared by the MP4/MOV parser and the dash-cam parsers.
 
-Walks with bounds: 64-bit sizes, size 0 to the end, boxes that overrun their parent are an error. Only box
-headers and the payloads asked for are read, never the media data.
+Walks with bounds: 64-bit sizes, size 0 to the end, boxes that overrun their parent are an error (at the top level
+of a truncated file, a data box that runs past the end is cut to what is there, `Box.missing` saying how much is
+lost; in `moov`, the boxes before a damaged one are kept, as ExifTool does). Only box headers and the payloads asked for are read, never the media data.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ class Box:
     start: int
     payload: int
     end: int
+    missing: int = 0  # bytes the box claims beyond the end of a truncated file (then `end` is the file's end)
 
     @property
     def payload_size(self) -> int:
@@ -39,14 +41,15 @@ class Box:
         return self.end - self.payload
 
 
-def iter_boxes(reader: Reader, start: int, end: int) -> Iterator[Box]:
-    """The boxes between `start` and `end`; a box that overruns `end` raises ExtractError."""
+def iter_boxes(reader: Reader, start: int, end: int, cut_last: bool = False) -> Iterator[Box]:
+    """The boxes between `start` and `end`; a box that overruns `end` raises ExtractError, except, with `cut_last`
+    (the top level of a file), a box that is not a container: it is the last, cut at `end`."""
     pos = start
     count = 0
     while pos + 8 <= end:
         header = reader.read(pos, 8)
         size, kind = be_u32(header), header[4:8]
-        name = kind.decode("latin-1")
+        name = kind.decode("latin-1") if all(32 <= c < 127 for c in kind) else f"0x{kind.hex()}"
         header_len = 8
         if size == 1:
             if pos + 16 > end:
@@ -57,6 +60,9 @@ def iter_boxes(reader: Reader, start: int, end: int) -> Iterator[Box]:
             size = end - pos
         if size < header_len:
             raise ExtractError(f"box '{name}' at byte {pos}: size {size} is smaller than its header (corrupt)")
+        if pos + size > end and cut_last and kind not in CONTAINERS and kind != b"meta":
+            yield Box(kind, pos, pos + header_len, end, pos + size - end)
+            return
         if pos + size > end:
             raise ExtractError(f"box '{name}' at byte {pos} claims {size} bytes but its parent ends at byte {end} "
                                "(truncated or corrupt file)")
@@ -70,6 +76,19 @@ def iter_boxes(reader: Reader, start: int, end: int) -> Iterator[Box]:
 def children(reader: Reader, box: Box, skip: int = 0) -> list[Box]:
     """The boxes inside `box`'s payload, after `skip` bytes (4 for FullBox containers)."""
     return list(iter_boxes(reader, box.payload + skip, box.end))
+
+
+def children_until_damage(reader: Reader, box: Box, warnings: list[str]) -> list[Box]:
+    """The boxes inside `box` up to the first damaged one (a warning says which); the damage is an error when no
+    box before it could be read."""
+    found: list[Box] = []
+    try:
+        found.extend(iter_boxes(reader, box.payload, box.end))
+    except ExtractError as exc:
+        if not found:
+            raise
+        warnings.append(f"{exc}; the rest of '{box.type.decode('latin-1')}' not read")
+    return found
 
 
 def first(boxes: list[Box], kind: bytes) -> Box | None:

@@ -44,15 +44,17 @@ _TEXT_TRACKS = {b"text", b"tx3g", b"sbtl", b"subt"}
 _BLACKVUE_LINE = re.compile(rb"\[(\d{1,16})\]([^\[]*)")
 
 
-def add_dashcam_data(reader: Reader, top: list[Box], tracks: list[Track], extraction: Extraction) -> None:
-    """Add dash-cam GPS, identity and times found in `top`-level boxes and `tracks` to `extraction`."""
+def add_dashcam_data(reader: Reader, top: list[Box], moov: list[Box], tracks: list[Track],
+                     extraction: Extraction) -> None:
+    """Add dash-cam GPS, identity and times found in `top`-level boxes, `moov`'s boxes and `tracks` to
+    `extraction`."""
     steps: list[tuple[str, Callable[[], None]]] = [
         ("BlackVue", lambda: _blackvue(reader, top, extraction)),
         ("70mai GPS box", lambda: _mai70(reader, top, extraction)),
         ("Garmin GPS", lambda: _garmin(reader, top, extraction)),
         ("gps0 box", lambda: _gps0(reader, top, extraction)),
-        ("Nextbase infi", lambda: _nextbase_infi(reader, top, extraction)),
-        ("freeGPS", lambda: _freegps_index(reader, top, extraction)),
+        ("Nextbase infi", lambda: _nextbase_infi(reader, moov, extraction)),
+        ("freeGPS", lambda: _freegps_index(reader, moov, extraction)),
     ]
     steps += [(f"track {t.format.decode('latin-1')!r}", lambda t=t: _track(t, extraction)) for t in tracks]
     steps.append(("freeGPS scan", lambda: _freegps_scan(reader, top, tracks, extraction)))
@@ -247,8 +249,8 @@ def gps0_records(data: bytes) -> tuple[list[GpsFix], int]:
     return fixes, dropped
 
 
-def _nextbase_infi(reader: Reader, top: list[Box], extraction: Extraction) -> None:
-    box = find_path(reader, top, b"moov", b"udta", b"infi")
+def _nextbase_infi(reader: Reader, moov: list[Box], extraction: Extraction) -> None:
+    box = find_path(reader, moov, b"udta", b"infi")
     if box is None:
         return
     text = reader.read(box.payload, min(box.payload_size, MAX_SMALL)).decode("utf-8", "replace")
@@ -365,8 +367,8 @@ def _add_blocks(extraction: Extraction, reader: Reader, places: list[tuple[int, 
     _add_fixes(extraction, "freegps", [f for d in decoded for f in d.fixes], sum(d.dropped for d in decoded))
 
 
-def _freegps_index(reader: Reader, top: list[Box], extraction: Extraction) -> None:
-    box = find_path(reader, top, b"moov", b"gps ")
+def _freegps_index(reader: Reader, moov: list[Box], extraction: Extraction) -> None:
+    box = find_path(reader, moov, b"gps ")
     if box is None:
         return
     data = reader.read(box.payload, min(box.payload_size, 8 + 8 * freegps.MAX_BLOCKS))

@@ -18,7 +18,7 @@ from ..isotime import parse_date
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from ..writers import DOUBT, WriterFacts, WriterRule, header_rule
 from . import gpmf
-from .boxes import Box, Track, children, first, iter_boxes, payload
+from .boxes import Box, Track, children, children_until_damage, first, iter_boxes, payload
 from .reader import Reader, be_u16, be_u32, be_u64
 
 #: Seconds from 1904-01-01 (ISO-BMFF epoch) to 1970-01-01.
@@ -57,15 +57,19 @@ class _Found:
 
 def extract(reader: Reader) -> Extraction:
     """Times, duration, identity and GPS of an MP4/MOV file."""
-    top = list(iter_boxes(reader, 0, reader.size))
+    top = list(iter_boxes(reader, 0, reader.size, cut_last=True))
     ftyp = first(top, b"ftyp")
     brand = reader.read(ftyp.payload, 4) if ftyp is not None and ftyp.payload_size >= 4 else b"qt  "
     extraction = Extraction(container="mov" if brand == b"qt  " else "mp4")
+    cut = top[-1] if top and top[-1].missing else None
+    if cut is not None:
+        extraction.warnings.append(f"truncated file: box '{cut.type.decode('latin-1')}' at byte {cut.start} lacks "
+                                   f"its last {cut.missing} bytes; read what is there")
     moov = first(top, b"moov")
     if moov is None:
         raise ExtractError("no moov box: not a complete MP4/MOV file")
     found = _Found()
-    moov_boxes = children(reader, moov)
+    moov_boxes = children_until_damage(reader, moov, extraction.warnings)
     tracks: list[Track] = []
     for box in moov_boxes:
         if box.type == b"mvhd":
@@ -88,7 +92,7 @@ def extract(reader: Reader) -> Extraction:
     _location(found, extraction)
     from .dashcam import add_dashcam_data
 
-    add_dashcam_data(reader, top, tracks, extraction)
+    add_dashcam_data(reader, top, moov_boxes, tracks, extraction)
     _header_times(found, extraction, header_rule(_writer_facts(reader, ftyp, tracks, found, extraction)))
     return extraction
 
