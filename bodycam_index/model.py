@@ -28,7 +28,7 @@ class TimeCandidate:
     note: str = ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # slots: built once per fix, hundreds per file
 class GpsFix:
     """One GPS position. `t_utc` is aware UTC when the fix carries its own time; `t_offset_s` is the time
     from the start of the recording when known (samples of a timed track)."""
@@ -56,10 +56,10 @@ class Identity:
 
     def merged(self, other: Identity) -> Identity:
         """Fill this identity's empty fields from `other` (own values win)."""
-        theirs = vars(other)
-        if not any(theirs.values()):  # the common case, once per GPMF payload: nothing to add
+        mine, theirs = vars(self), vars(other)
+        if all(mine[k] or not v for k, v in theirs.items()):  # the common case, per GPMF payload: nothing to add
             return self
-        return replace(self, **{k: v or theirs[k] for k, v in vars(self).items()})
+        return replace(self, **{k: v or theirs[k] for k, v in mine.items()})
 
 
 @dataclass

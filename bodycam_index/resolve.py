@@ -12,8 +12,10 @@ wall-clock reading itself. When `--tz` and the position's zone disagree, `--tz` 
 from __future__ import annotations
 
 import statistics
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import cache
 
 from . import zones
 from .model import Extraction, Footage, GpsFix, TimeCandidate
@@ -30,6 +32,14 @@ MTIME_ONLY = "time from file mtime"
 WRITER_UNKNOWN = "header writer unknown"
 DST_CHANGE = "DST change"
 FLAG_PREFIXES = (ZONE_CONFLICT, MTIME_ONLY, WRITER_UNKNOWN, DST_CHANGE)
+
+#: The IANA zone at the recording's position, looked up on first call only (the lookup's index costs ~0.3 s to
+#: load, and most recordings are placed by an offset or GPS UTC time before the position's zone is needed).
+ZoneOfPosition = Callable[[], str | None]
+
+
+def _no_zone() -> str | None:
+    return None
 
 
 def rank(candidate: TimeCandidate) -> tuple[int, int]:
@@ -57,7 +67,7 @@ def representative_point(extraction: Extraction) -> GpsFix | None:
     return GpsFix(statistics.median(lats), statistics.median(lons), source="track.median")
 
 
-def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | None = None,
+def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | ZoneOfPosition | None = None,
                  zone_s: float | None = None) -> tuple[float, float]:
     """(offset, drift) in seconds: header minus GPS UTC, and what remains after removing the camera's zone.
 
@@ -70,6 +80,8 @@ def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | None = 
     if header.zone != "local" or abs(offset) > _MAX_ZONE_S:
         return offset, offset
     if zone_s is None:
+        if callable(zone):
+            zone = zone()
         if zone is not None:
             zone_s = zones.utc_offset(zone, header.value).total_seconds()
         else:
@@ -98,7 +110,7 @@ class _Placed:
 
 
 def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCandidate | None, tz: str | None,
-                 position_zone: str | None) -> _Placed:
+                 position_zone: ZoneOfPosition = _no_zone) -> _Placed:
     """Place a wall-clock candidate in UTC by the zone precedence of DESIGN §5."""
     value, source = chosen.value, chosen.source
     given = next((c for c in usable if c.zone == "offset" and rank(c)[0] < NAME), None)
@@ -117,17 +129,18 @@ def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCa
     if tz:
         start, dst = zones.place(value, tz)
         placed = _Placed(start, f"assumed:{tz}", f"{source} is wall-clock time; zone {tz} from --tz", zone=tz)
-        if position_zone is not None and zones.utc_offset(position_zone, value) != zones.utc_offset(tz, value):
+        found = position_zone()
+        if found is not None and zones.utc_offset(found, value) != zones.utc_offset(tz, value):
             placed.flags.append(
                 f"{ZONE_CONFLICT}: --tz {tz} ({zones.format_offset(zones.utc_offset(tz, value))}) differs from "
-                f"{position_zone} ({zones.format_offset(zones.utc_offset(position_zone, value))}) at the recording's "
+                f"{found} ({zones.format_offset(zones.utc_offset(found, value))}) at the recording's "
                 f"GPS position; --tz kept")
-            placed.reason += f" (differs from {position_zone} at the GPS position)"
-    elif position_zone is not None:
-        start, dst = zones.place(value, position_zone)
-        placed = _Placed(start, f"inferred:{position_zone}",
-                         f"{source} is wall-clock time; zone {position_zone} from the recording's GPS position",
-                         zone=position_zone)
+            placed.reason += f" (differs from {found} at the GPS position)"
+    elif (found := position_zone()) is not None:
+        start, dst = zones.place(value, found)
+        placed = _Placed(start, f"inferred:{found}",
+                         f"{source} is wall-clock time; zone {found} from the recording's GPS position",
+                         zone=found)
     else:
         return _Placed(value.replace(tzinfo=UTC), "unknown",
                        f"{source} is wall-clock time in an unknown zone (stored as read, not UTC; give --tz)")
@@ -142,7 +155,7 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
     point = representative_point(extraction)
     gps = next((c for c in usable if _is_gps(c)), None)
     header = next((c for c in usable if not _is_gps(c) and rank(c)[0] not in (NAME, FILESYSTEM)), None)
-    position_zone = zones.zone_at(point.lat, point.lon) if point is not None else None
+    position_zone = _no_zone if point is None else cache(lambda: zones.zone_at(point.lat, point.lon))
 
     chosen = usable[0] if usable else None
     placed = _Placed(reason="no usable time in the file, its sidecars or its name")
@@ -161,7 +174,7 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
     offset_s = drift_s = None
     if gps is not None and header is not None:
         # the zone removed is one known apart from the GPS (file offset, --tz, position), else the quarter hour
-        given = _place_local(header, usable, None, None, None) if header.zone == "local" else None
+        given = _place_local(header, usable, None, None) if header.zone == "local" else None
         zone_s = given.zone_s if given is not None and given.zone_kind == "offset" else None
         offset_s, drift_s = clock_offset(header, gps.value.astimezone(UTC), tz or position_zone, zone_s)
     duration = extraction.duration_s

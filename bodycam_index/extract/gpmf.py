@@ -10,6 +10,7 @@ import struct
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..coords import valid_position
@@ -48,19 +49,29 @@ class Klv(NamedTuple):
 
     def numbers(self, type_string: str = "") -> list[tuple]:
         """The data as one tuple of numbers per struct (`type_string` describes `?` complex structs)."""
-        chars = type_string if self.type == "?" else self.type
-        if self.type != "?":
-            width = struct.calcsize(">" + _FORMATS.get(chars, "x"))
-            chars = chars * (self.size // width if width and self.size % width == 0 else 0)
-        if not chars or any(c not in _FORMATS for c in chars):
-            raise ExtractError(f"GPMF {self.key!r}: cannot decode type {chars or self.type!r}")
-        fmt = ">" + "".join(_FORMATS[c] for c in chars)
-        if struct.calcsize(fmt) != self.size:
-            raise ExtractError(f"GPMF {self.key!r}: type {chars!r} does not fill its {self.size}-byte struct")
-        rows = list(struct.iter_unpack(fmt, self.data)) if self.size else []
-        if any(c in _FIXED_POINT for c in chars):
+        chars, row, fixed = _layout(type_string if self.type == "?" else self.type, self.type == "?", self.size)
+        if row is None:
+            raise ExtractError(f"GPMF {self.key!r}: {chars}")
+        rows = list(row.iter_unpack(self.data)) if self.size else []
+        if fixed:
             rows = [tuple(v / _FIXED_POINT.get(c, 1) for c, v in zip(chars, row)) for row in rows]
         return rows
+
+
+@lru_cache(maxsize=512)
+def _layout(chars: str, complex_: bool, size: int) -> tuple[str, struct.Struct | None, bool]:
+    """(element type chars, struct of one row, whether any element is fixed point) for a KLV's type and struct
+    size; (error message, None, False) when they cannot be decoded. Computed once per distinct layout."""
+    given = "?" if complex_ else chars
+    if not complex_:
+        width = struct.calcsize(">" + _FORMATS.get(chars, "x"))
+        chars = chars * (size // width if width and size % width == 0 else 0)
+    if not chars or any(c not in _FORMATS for c in chars):
+        return f"cannot decode type {chars or given!r}", None, False
+    fmt = ">" + "".join(_FORMATS[c] for c in chars)
+    if struct.calcsize(fmt) != size:
+        return f"type {chars!r} does not fill its {size}-byte struct", None, False
+    return chars, struct.Struct(fmt), any(c in _FIXED_POINT for c in chars)
 
 
 def iter_klv(data: bytes, depth: int = 0) -> Iterator[Klv]:
@@ -185,8 +196,7 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult, 
     rows = data_klv.numbers(type_string)
     scale = [float(v) for row in sticky[b"SCAL"].numbers() for v in row] if b"SCAL" in sticky else [1.0]
     scale = [s or 1.0 for s in scale]
-    divisors = [_divisor(scale, i) for i in range(len(rows[0]) if rows else 0)]
-    scaled = [[v / d for v, d in zip(row, divisors)] for row in rows]
+    scaled = _scaled(rows, [_divisor(scale, i) for i in range(len(rows[0]) if rows else 0)])
     if data_klv.key == b"SYST":
         clock.extend((row[0], row[1]) for row in scaled if len(row) >= 2)
         return
@@ -203,25 +213,54 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult, 
     if gpsf == 0:
         gps.dropped += len(scaled)
         return
+    if scaled and len(scaled[0]) < (9 if gps.key == b"GPS9" else 5):  # every row has the struct's width
+        raise ExtractError(f"GPMF {gps.key!r}: {len(scaled[0])} values per sample, expected at least "
+                           f"{9 if gps.key == b'GPS9' else 5}")
     step = duration_s / len(scaled) if scaled else 0.0
     source = f"gpmf.{gps.key.decode().lower()}"
-    gps9 = gps.key == b"GPS9"
-    fix, dop = (gpsf if gpsf is not None else 3), (gpsp / 100 if gpsp is not None else None)
-    quality = _quality(fix, dop)
-    for i, row in enumerate(scaled):
-        if len(row) < 5 or (gps9 and len(row) < 9):
-            raise ExtractError(f"GPMF {gps.key!r}: {len(row)} values per sample, expected at least 5")
-        lat, lon, alt, speed = row[0], row[1], row[2], row[3]
-        if gps9:
-            fix, dop = int(row[8]), row[7]
-            t_utc = _gps9_time(row[5], row[6]) if fix else None
-            quality = _quality(fix, dop)
+    if gps.key == b"GPS9":
+        _gps9_fixes(gps, scaled, start_s, step, source)
+        return
+    quality = _quality(gpsf if gpsf is not None else 3, gpsp / 100 if gpsp is not None else None)
+    times = _times_after(gpsu, step, len(scaled))
+    fixes = gps.fixes
+    for i, (row, t_utc) in enumerate(zip(scaled, times)):
+        lat, lon = row[0], row[1]
+        # the range test is False for NaN and infinities too (valid_position, inlined: this runs per fix)
+        if -90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0 and (lat or lon):
+            fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, row[2], row[3], quality, source))
         else:
-            t_utc = _after(gpsu, i * step)
+            gps.dropped += 1
+
+
+def _scaled(rows: list[tuple], divisors: list[float]) -> list[tuple]:
+    """Rows with each element divided by its column's divisor (column by column: one comprehension per column)."""
+    if not rows:
+        return []
+    columns = [[v / d for v in column] for column, d in zip(zip(*rows), divisors)]
+    return list(zip(*columns))
+
+
+def _times_after(start: datetime | None, step: float, count: int) -> list[datetime | None]:
+    """`start`, `start + step`, … (`count` times), None for each when there is no start or a time overflows."""
+    if start is None:
+        return [None] * count
+    try:
+        return [start + timedelta(seconds=i * step) for i in range(count)]
+    except (OverflowError, ValueError):
+        return [_after(start, i * step) for i in range(count)]
+
+
+def _gps9_fixes(gps: _Gps, rows: list[tuple], start_s: float, step: float, source: str) -> None:
+    """GPS9 fixes: each sample carries its own time (days, seconds since 2000), fix type and DOP."""
+    for i, row in enumerate(rows):
+        lat, lon = row[0], row[1]
+        fix, dop = int(row[8]), row[7]
         if fix == 0 or not valid_position(lat, lon):
             gps.dropped += 1
             continue
-        gps.fixes.append(GpsFix(lat, lon, t_utc, start_s + i * step, alt, speed, quality, source))
+        gps.fixes.append(GpsFix(lat, lon, _gps9_time(row[5], row[6]), start_s + i * step, row[2], row[3],
+                                _quality(fix, dop), source))
 
 
 def _quality(fix: int, dop: float | None) -> str:
@@ -290,9 +329,17 @@ def _divisor(scale: list[float], index: int) -> float:
     return scale[index] if index < len(scale) else 1.0
 
 
+#: Integer type char → (bytes, signed), for a sticky key holding a single integer (GPSF, GPSP).
+_INTS = {"b": (1, True), "B": (1, False), "s": (2, True), "S": (2, False), "l": (4, True), "L": (4, False),
+         "j": (8, True), "J": (8, False)}
+
+
 def _first_int(klv: Klv | None) -> int | None:
-    if klv is None or klv.type not in "bBsSlLjJ":
+    if klv is None or klv.type not in _INTS:
         return None
+    width, signed = _INTS[klv.type]
+    if klv.size == width and klv.repeat == 1:  # the usual single value, read directly
+        return int.from_bytes(klv.data, "big", signed=signed)
     rows = klv.numbers()
     return int(rows[0][0]) if rows and rows[0] else None
 
