@@ -18,6 +18,7 @@ from .runtime import detail, open_db, quiet, say, show_progress, verbose
 from .show import show_footage
 
 if TYPE_CHECKING:
+    import sqlite_utils
     from rich.console import Console
 
     from ..scan import ScanSummary
@@ -106,6 +107,27 @@ def scan(paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, resc
          full_tracks: bool, incident_pattern: str | None, exclude: tuple[str, ...], follow_symlinks: bool,
          as_json: bool) -> None:
     """Index the footage under PATHS (recursively) into the database."""
+    from ..scan import scan_paths
+
+    db = open_db(write=True)
+    options = {"tz": tz, "jobs": jobs, "hash": not no_hash, "rescan": rescan, "full_tracks": full_tracks,
+               "incident_pattern": incident_pattern, "follow_symlinks": follow_symlinks, "exclude": exclude}
+    if show_progress(as_json):
+        summary = _scan_with_bar(db, list(paths), options)
+    else:  # no bar: rich is not even imported (start-up time)
+        summary = scan_paths(db, list(paths), **options)
+    if verbose():
+        _print_scanned(db)
+    if as_json:
+        emit_json(summary.as_dict() | {"failures": summary.failures, "skipped_files": summary.skipped_files})
+    else:
+        _print_summary(summary)
+    if summary.interrupted:
+        sys.exit(130)
+
+
+def _scan_with_bar(db: sqlite_utils.Database, paths: list[Path], options: dict[str, Any]) -> ScanSummary:
+    """The scan with a progress bar on stderr: files and bytes counted by a discovery pass first."""
     from rich.console import Console
     from rich.progress import (
         BarColumn,
@@ -118,17 +140,14 @@ def scan(paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, resc
 
     from ..scan import database_files, discover, scan_paths
 
-    db = open_db(write=True)
-    show_bar = show_progress(as_json)
     columns = (TextColumn("{task.fields[files]}"), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                TimeRemainingColumn(), TextColumn("{task.description}"))
-    with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         total_files = total_bytes = 0
-        if show_bar:
-            for job in discover(list(paths), follow_symlinks=follow_symlinks, exclude=exclude,
-                                skip_files=database_files(db)):
-                total_files += 1
-                total_bytes += _size(job.path)
+        for job in discover(paths, follow_symlinks=options["follow_symlinks"], exclude=options["exclude"],
+                            skip_files=database_files(db)):
+            total_files += 1
+            total_bytes += _size(job.path)
         done = 0
         task = bar.add_task("", total=total_bytes or None, files=f"0/{total_files} files")
 
@@ -137,17 +156,7 @@ def scan(paths: tuple[Path, ...], tz: str | None, jobs: int, no_hash: bool, resc
             done += 1
             bar.update(task, advance=size, files=f"{done}/{total_files} files", description=Path(path).name[:40])
 
-        summary = scan_paths(db, list(paths), tz=tz, jobs=jobs, hash=not no_hash, rescan=rescan,
-                             full_tracks=full_tracks, incident_pattern=incident_pattern,
-                             follow_symlinks=follow_symlinks, exclude=exclude, progress=advance)
-    if verbose():
-        _print_scanned(db)
-    if as_json:
-        emit_json(summary.as_dict() | {"failures": summary.failures, "skipped_files": summary.skipped_files})
-    else:
-        _print_summary(summary)
-    if summary.interrupted:
-        sys.exit(130)
+        return scan_paths(db, paths, progress=advance, **options)
 
 
 def _jsonable(value: Any) -> Any:
