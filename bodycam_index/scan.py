@@ -14,11 +14,12 @@ import hashlib
 import json
 import os
 import signal
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
 from stat import S_ISREG
 from typing import TYPE_CHECKING
@@ -33,6 +34,8 @@ from .model import ExtractError, Extraction
 from .txn import immediate
 
 if TYPE_CHECKING:
+    from concurrent.futures import Future
+
     import sqlite_utils
 
 PARSER_VERSION = "1"
@@ -47,6 +50,9 @@ _PR_SET_PDEATHSIG = 1
 #: A batch of processed files is written in one transaction when it holds this many files or is this old.
 BATCH_FILES = 64
 BATCH_SECONDS = 1.0
+#: A scan with workers processes this many files itself first: a small scan never starts a pool, and a big one
+#: forks its workers once the modules and the zone index its files need are loaded, so they inherit them.
+POOL_AFTER_FILES = 64
 
 
 @dataclass(frozen=True)
@@ -310,11 +316,9 @@ class Scanner:
             jobs = discover(roots, follow_symlinks=self.options.follow_symlinks, exclude=self.options.exclude,
                             skip_files=database_files(self.db))
             todo = (job for job in jobs if self._needs_work(job))
-            if self.options.jobs <= 1:
-                for job in todo:
-                    self._queue(process(job, self.options), scan_id)
-            else:
-                self._run_pool(todo, scan_id)
+            for job in todo if self.options.jobs <= 1 else islice(todo, POOL_AFTER_FILES):
+                self._queue(process(job, self.options), scan_id)
+            self._run_pool(todo, scan_id)  # what is left, if anything
             self._flush(scan_id)
         except KeyboardInterrupt:
             self.summary.interrupted = True
@@ -329,12 +333,21 @@ class Scanner:
         return self.summary
 
     def _run_pool(self, todo: Iterator[Job], scan_id: int) -> None:
-        """Process in worker processes, storing results in discovery order (so ids follow the sorted paths)."""
+        """Process in worker processes, storing results in discovery order (so ids follow the sorted paths).
+        Workers are forked (Linux), so they start with everything this process has loaded."""
+        first = next(todo, None)
+        if first is None:
+            return
+        import multiprocessing
+        from concurrent.futures import ProcessPoolExecutor
+
+        context = multiprocessing.get_context("fork") if sys.platform == "linux" else None
         window = self.options.jobs * 4
-        with ProcessPoolExecutor(self.options.jobs, initializer=_init_worker, initargs=(os.getpid(),)) as pool:
+        with ProcessPoolExecutor(self.options.jobs, mp_context=context, initializer=_init_worker,
+                                 initargs=(os.getpid(),)) as pool:
             pending: deque[Future[dict[str, object]]] = deque()
             try:
-                for job in todo:
+                for job in chain([first], todo):
                     pending.append(pool.submit(process, job, self.options))
                     if len(pending) >= window:
                         self._queue(pending.popleft().result(), scan_id)

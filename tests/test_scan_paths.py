@@ -192,6 +192,7 @@ from bodycam_index import db
 def slow(job, options):
     time.sleep(120)
 scan.process = slow
+scan.POOL_AFTER_FILES = 0  # straight to the workers
 scan.scan_paths(db.connect(sys.argv[1]), [Path(sys.argv[2])], jobs=2)
 """
 
