@@ -10,7 +10,10 @@ Generated batches are kept in --work and reused.
 
 Each command runs as a child process, whole (start-up, database, output): `bodycam-index --db NEW scan --no-hash
 TREE` into a fresh database, `exiftool -j -r -ee3 -n TREE`, and `ffprobe -show_format -show_streams` once per file
-(a sample of --ffprobe-max files, scaled up, on big sets). The commands alternate within each repeat; the table
+(a sample of --ffprobe-max files, scaled up, on big sets). On a set of more than --exiftool-max files ExifTool runs
+on a random sample of that many (the same files each repeat, given by `-@ ARGFILE`) and its time and reads are scaled
+up to the whole set, as the output says; bodycam-index always runs on the whole set. The commands alternate within
+each repeat; the table
 shows min and median seconds, files/s, the bytes the command read (`rchar` and `read_bytes` of /proc/PID/io, taken
 after exit and before reaping, so children are included), peak resident memory (wait4; children included) and how
 many times longer than bodycam-index each command took. A per-file line shows bodycam-index's own reads per file
@@ -73,13 +76,18 @@ def measure(argv: list[str]) -> Run:
     return Run(seconds, int(counters["rchar"]), int(counters["read_bytes"]), peak_kb * 1024, proc.returncode)
 
 
+def scaled(run: Run, factor: float) -> Run:
+    """A run's time and reads multiplied by `factor` (a sample's, scaled up to the whole set)."""
+    return Run(run.seconds * factor, round(run.rchar * factor), round(run.read_bytes * factor), run.peak, run.status)
+
+
 def measure_each(argv: list[str], files: list[Path], limit: int) -> tuple[Run, int]:
     """`argv FILE` once per file (on a sample of `limit` files, scaled up to all): totals, and the files run."""
     chosen = files if len(files) <= limit else random.Random(7).sample(files, limit)
     runs = [measure([*argv, str(path)]) for path in chosen]
-    scale = len(files) / len(chosen)
-    return Run(sum(r.seconds for r in runs) * scale, round(sum(r.rchar for r in runs) * scale),
-               round(sum(r.read_bytes for r in runs) * scale), max(r.peak for r in runs), 0), len(chosen)
+    total = Run(sum(r.seconds for r in runs), sum(r.rchar for r in runs), sum(r.read_bytes for r in runs),
+                max(r.peak for r in runs), 0)
+    return scaled(total, len(files) / len(chosen)), len(chosen)
 
 
 # --- generated batches ---------------------------------------------------------------------------------------------
@@ -274,7 +282,7 @@ def tool(name: str) -> str | None:
     return str(local) if local.exists() else shutil.which(name)
 
 
-def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, work: Path) -> None:
+def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, exiftool_max: int, work: Path) -> None:
     """Time the commands over one tree and print its rows."""
     files = sorted(p for p in tree.rglob("*") if p.is_file() and not p.name.startswith("."))
     size = sum(p.stat().st_size for p in files)
@@ -283,8 +291,13 @@ def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, work: Path) 
     commands: dict[str, object] = {}
     assert ours is not None
     commands["bodycam-index scan --no-hash"] = [ours, "--db", str(db), "scan", "--no-hash", str(tree)]
-    if exiftool:
+    exif_sample = files if len(files) <= exiftool_max else sorted(random.Random(11).sample(files, exiftool_max))
+    argfile = work / f"exiftool-{label}.args"
+    if exiftool and exif_sample is files:
         commands["exiftool -j -r -ee3 -n"] = [exiftool, "-j", "-r", "-ee3", "-n", str(tree)]
+    elif exiftool:
+        argfile.write_text("".join(f"{path}\n" for path in exif_sample))
+        commands["exiftool -j -r -ee3 -n"] = [exiftool, "-j", "-ee3", "-n", "-@", str(argfile)]
     if ffprobe:
         commands["ffprobe per file"] = [ffprobe, "-v", "error", "-show_format", "-show_streams", "-of", "json"]
     runs: dict[str, list[Run]] = {name: [] for name in commands}
@@ -298,6 +311,8 @@ def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, work: Path) 
                 Path(f"{db}{suffix}").unlink(missing_ok=True)
             if name == "ffprobe per file":
                 run, sampled = measure_each(argv, files, ffprobe_max)
+            elif name.startswith("exiftool") and exif_sample is not files:
+                run = scaled(measure(argv), len(files) / len(exif_sample))
             else:
                 run = measure(argv)
             runs[name].append(run)
@@ -313,20 +328,26 @@ def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, work: Path) 
         rchar = statistics.median(r.rchar for r in got)
         disk = statistics.median(r.read_bytes for r in got)
         note = f"  (sampled {sampled} files, scaled)" if name == "ffprobe per file" and sampled < len(files) else ""
+        if name.startswith("exiftool") and exif_sample is not files:
+            note = f"  (run on {len(exif_sample)} random files, time and reads scaled ×{len(files) / len(exif_sample):.1f})"
         bad = [r.status for r in got if r.status not in (0, 1)]
         note += f"  exit {bad[0]}" if bad and name != "ffprobe per file" else ""
         print(f"  {name:<30} {best:8.2f} {median:9.2f} {len(files) / best:8.0f} {rchar / MB:9.1f} {disk / MB:8.1f} "
               f"{max(r.peak for r in got) / MB:8.0f} {best / base:7.1f}{note}")
-    print(f"  bodycam-index reads per file: {per_file_reads(files)}")
+    read_sample = files if len(files) <= exiftool_max else exif_sample
+    sample_note = "" if read_sample is files else f" (on the {len(read_sample)} files ExifTool ran on)"
+    print(f"  bodycam-index reads per file{sample_note}: {per_file_reads(read_sample)}")
 
 
-def startup(repeats: int = 10) -> None:
-    """Seconds for `--help` and a read command (min of `repeats`)."""
+def startup(warm_tree: Path, repeats: int = 10) -> None:
+    """Seconds for `--help` and a read command (min of `repeats`), after a scan of `warm_tree` has cached the
+    bytecode of the modules a scan uses."""
     ours = tool("bodycam-index")
     assert ours is not None
     with tempfile.TemporaryDirectory() as tmp:
         db = str(Path(tmp, "empty.db"))
-        measure([ours, "--db", db, "scan", "--no-hash", tmp])  # first run: bytecode cached
+        measure([ours, "--db", str(Path(tmp, "warm.db")), "scan", "--no-hash", str(warm_tree)])
+        measure([ours, "--db", db, "scan", "--no-hash", tmp])
         measure([ours, "--db", db, "footage", "list"])
         for argv in ([ours, "--help"], [ours, "--db", db, "footage", "list"], [ours, "--db", db, "gaps"]):
             best = min(measure(argv).seconds for _ in range(repeats))
@@ -339,6 +360,8 @@ def main() -> None:
     parser.add_argument("--sets", default="corpus,media,gen1000", help="corpus, media, genN (comma-separated)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ffprobe-max", type=int, default=300, help="files ffprobe runs on per set (then scaled)")
+    parser.add_argument("--exiftool-max", type=int, default=5000,
+                        help="files ExifTool runs on per set (a random sample, then scaled, on bigger sets)")
     parser.add_argument("--corpus", type=Path, default=ROOT.parent / "shared/corpus/media")
     parser.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "bodycam-bench")
     args = parser.parse_args()
@@ -346,7 +369,10 @@ def main() -> None:
     CHILD_ENV["PYTHONPYCACHEPREFIX"] = str(args.work / "pycache")
     print(f"bench_scan {datetime.now():%Y-%m-%d %H:%M}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}, "
           f"{args.repeats} repeats, warm cache")
-    startup()
+    print("bytecode: bodycam-index runs with its .pyc cache on (PYTHONPYCACHEPREFIX in --work; this shell has "
+          f"PYTHONDONTWRITEBYTECODE={os.environ.get('PYTHONDONTWRITEBYTECODE', 'unset')}, which the children do not "
+          "inherit), as an installed tool has after its first run")
+    startup(args.corpus if args.corpus.is_dir() else ROOT / "sample_media")
     for name in args.sets.split(","):
         if name == "corpus":
             tree = args.corpus
@@ -365,7 +391,7 @@ def main() -> None:
             if path.is_file():
                 with open(path, "rb") as stream:
                     stream.read(1 << 20)
-        run_set(name, tree, args.repeats, args.ffprobe_max, args.work)
+        run_set(name, tree, args.repeats, args.ffprobe_max, args.exiftool_max, args.work)
 
 
 if __name__ == "__main__":
