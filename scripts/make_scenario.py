@@ -14,7 +14,9 @@ is unknown), by roster assignment (camera serial → unit on the incident; the e
 scenario adds the dispatched unit to `incident_units` as a unit log would; each such body camera's export carries
 Axis container metadata, whose TriggerOnTime − StartTime is a pre-event buffer of 10 s and 30 s), by time and
 place only, with a clock
-10 or 3 minutes fast (GPS gives the truth), and one for an incident that does not require footage. Decoys: the same
+10 or 3 minutes fast (GPS gives the truth), and one for an incident that does not require footage. A DEMS
+inventory (Axon columns, `dems_inventory.csv`) lists the two body cameras' recordings again with their incident
+numbers and categories (`Evidence`, `Patrol`), one more with a number and no category, and a `system check`. Decoys: the same
 place on days without incidents, the time of an uncovered incident 5 km away, and a recording without position.
 """
 
@@ -37,6 +39,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 from mp4_writer import Fix, Recording, write_mp4
 
 from bodycam_index import db as store
+from bodycam_index.incidents.dems import import_footage_list
 from bodycam_index.incidents.importer import import_incidents
 from bodycam_index.incidents.roster import import_roster
 from bodycam_index.link import relink
@@ -116,6 +119,7 @@ def generate(out: Path, seed: int = 6, cad: Path = CAD_FILE) -> dict:
                     [*required[:10], required[10]], strict=True))
     footage = out / "footage"
     roster = []
+    inventory = []
     for label, inc in plan.items():
         if label == "left_uncovered":
             continue
@@ -138,6 +142,8 @@ def generate(out: Path, seed: int = 6, cad: Path = CAD_FILE) -> dict:
                 rec.keys = {"com.apple.quicktime.creationdate": start.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S%z")}
             officer = f"8{len(roster) + 1:03d}"
             _axis_metadata(folder, serial, officer, start, 40, 10 if label == "roster_gps" else 30)
+            inventory.append((f"SCN-{len(inventory) + 1}", inc["number"], start, 40, officer,
+                              "Evidence" if label == "roster_gps" else "Patrol"))
             roster.append((serial, officer, unit, (start - 30 * DAY).date().isoformat(),
                            (start + 30 * DAY).date().isoformat()))
             db["incident_units"].insert({"incident_id": inc["id"], "unit": unit, "officer": None})
@@ -168,6 +174,18 @@ def generate(out: Path, seed: int = 6, cad: Path = CAD_FILE) -> dict:
         duration_s=300, creation=_local(t),
         keys={"com.apple.quicktime.creationdate": t.astimezone(ZONE).strftime("%Y-%m-%dT%H:%M:%S%z")}))
     orphans.append("decoy_no_position.MP4")
+    place = plan["place_1"]
+    inventory.append(("SCN-3", place["number"], place["arrived"] - timedelta(minutes=2), 40, "8003", ""))
+    t = _quiet_time(rnd, incidents, 3 * DAY)
+    inventory.append(("SCN-4", "system check", t, 1, "8001", "System Check"))
+    orphans.append("dems:SCN-4")
+    with (out / "dems_inventory.csv").open("w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(["evidence_id", "id_external", "created_date_record_start", "date_record_end",
+                         "owner_badge_id", "categories"])
+        for evidence_id, typed, begin, minutes, badge, category in inventory:
+            writer.writerow([evidence_id, typed, _local(begin).isoformat(),
+                             _local(begin + timedelta(minutes=minutes)).isoformat(), badge, category])
 
     with (out / "roster.csv").open("w", newline="", encoding="utf-8") as stream:
         writer = csv.writer(stream)
@@ -176,6 +194,7 @@ def generate(out: Path, seed: int = 6, cad: Path = CAD_FILE) -> dict:
     db.conn.commit()
     import_roster(db, out / "roster.csv", tz="America/Los_Angeles")
     scan_paths(db, [footage])
+    import_footage_list(db, out / "dems_inventory.csv", tz="America/Los_Angeles")
     relink(db)
     covered = {inc["number"] for label, inc in plan.items() if label != "left_uncovered"}
     expected = {

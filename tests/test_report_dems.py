@@ -114,7 +114,7 @@ def test_inventory_without_categories_said_once(tmp_path: Path):
     policy = policies.from_toml({"retention": {"use_of_force_days": 365}}, "test")
     rows = build_report(db, ReportOptions(as_of=AS_OF, policy=policy))["dems_audit"]
     assert [(r["dems_id"], r["issue"]) for r in rows] == [("E-1", "no incident number"),
-                                                          (None, "no categories in the inventory")]
+                                                          (None, "no entry has a category")]
     assert [r["dems_id"] for r in build_report(db, ReportOptions(as_of=AS_OF))["dems_audit"]] == ["E-1"]
 
 

@@ -52,7 +52,7 @@ def test_each_rule_linked_its_recordings(scenario):
     conn = sqlite3.connect(out / "scenario.db")
     rows = conn.execute(
         "SELECT f.path, i.number, l.method, l.uncertain FROM links l JOIN footage f ON f.id = l.footage_id"
-        " JOIN incidents i ON i.id = l.incident_id WHERE l.method != 'time-only'"
+        " JOIN incidents i ON i.id = l.incident_id WHERE l.method != 'time-only' AND f.origin = 'file'"
     ).fetchall()
     got = {Path(p).stem: (n, m, u) for p, n, m, u in rows}
     want_method = {"number_gps": "number", "number_nogps": "number", "number_unknown_zone": "number",
@@ -75,3 +75,31 @@ def test_officers_pre_event_buffer_from_the_axis_metadata(scenario):
     assert (gps["officer"], gps["pre_event_s"], gps["pre_event"]) == ("8001", 10.0, "missing pre-event buffer")
     assert (nogps["officer"], nogps["pre_event_s"], nogps["pre_event"]) == ("8002", 30.0, "ok")
     assert report["summary"]["pre_event_missing"] == 1
+
+
+RETENTION_POLICY = """
+[agency]
+zone = "America/Los_Angeles"
+[retention]
+categories = { "Evidence" = "10y", "Patrol" = 180 }
+call_types = { "*DV*" = "5y", "*SUSPICIOUS*" = "2y", "*ASSIST OTHER AGENCY*" = "1y" }
+"""
+
+
+def test_dems_audit_and_retention_risk(scenario, tmp_path: Path):
+    out, expected, report = scenario
+    # Without retention rules nothing is at risk; the inventory's entries without a number or category are listed.
+    assert report["retention"] == []
+    audit = {(r["dems_id"], r["issue"]) for r in report["dems_audit"]}
+    assert audit == {("SCN-3", "no category"), ("SCN-4", "no incident number")}
+    policy = tmp_path / "retention.toml"
+    policy.write_text(RETENTION_POLICY)
+    result = CliRunner().invoke(main, ["--db", str(out / "scenario.db"), "gaps", "--format", "json",
+                                       "--policy", str(policy)])
+    risks = json.loads(result.output)["retention"]
+    covered = expected["covered"]
+    # SCN-1 (Evidence, 3650 d) on a DV call needing 5 years (1825 d): enough, not listed.
+    assert [(r["dems_id"], r["number"], r["required_days"], r["kept_days"], r["issue"]) for r in risks] == [
+        ("SCN-2", covered["roster_nogps"], 730, 180, "retention shorter than required"),
+        ("SCN-3", covered["place_1"], 365, None, "no category"),
+    ]

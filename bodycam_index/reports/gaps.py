@@ -474,8 +474,8 @@ def dems_audit(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -
     checks = policy.use_of_force_retention_days != 0 or policy.retention_call_types or policy.retention_days
     if has_entries and not any_category and checks:
         rows.append({"footage_id": None, "dems_id": None, "officer": None, "start_utc": None, "typed": None,
-                     "category": None, "issue": "no categories in the inventory", "linked_to": [],
-                     "action": "export the inventory with its categories column to check retention"})
+                     "category": None, "issue": "no entry has a category", "linked_to": [],
+                     "action": "import an inventory that lists categories to check retention"})
     return rows
 
 

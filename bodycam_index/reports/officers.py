@@ -121,11 +121,14 @@ def _expected(db: sqlite_utils.Database, required: list[dict[str, Any]], roster:
 
 def _pre_event(mine: list[Evidence], minimum: float) -> tuple[float | None, str | None]:
     """The pre-event buffer of the officer's first recording and its check: `ok`, `missing pre-event buffer`
-    (below the policy's minimum) or `not shown by the file`; (None, None) without a recording."""
+    (below the policy's minimum) or `not shown by the file`; (None, None) without a recording. Records starting
+    within a second of the first are the same recording (the file and its DEMS inventory entry): the one that shows
+    a buffer gives it."""
     timed = sorted((e for e in mine if e.start is not None), key=lambda e: (e.start, e.footage_id))
     if not timed:
         return None, None
-    buffer = timed[0].pre_event_s
+    first = timed[0].start
+    buffer = next((e.pre_event_s for e in timed if e.start - first <= 1.0 and e.pre_event_s is not None), None)
     if buffer is None:
         return None, "not shown by the file"
     return round(buffer, 1), "missing pre-event buffer" if buffer < minimum else "ok"

@@ -76,7 +76,7 @@ def risks(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -> lis
     if policy.use_of_force_retention_days == 0 and not policy.retention_call_types:
         return []
     sql = (
-        "SELECT f.id, f.dems_id, f.officer, f.start_utc, f.dems_category, i.id, COALESCE(i.number_raw, i.number),"
+        "SELECT f.id, f.dems_id, f.officer, f.start_utc, f.dems_category, i.number, COALESCE(i.number_raw, i.number),"
         " i.type, i.type_description, i.use_of_force FROM links l JOIN footage f ON f.id = l.footage_id"
         " JOIN incidents i ON i.id = l.incident_id"
         f" WHERE f.origin = 'dems' AND f.status != 'error' AND {ACCEPTED}"
@@ -84,7 +84,7 @@ def risks(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -> lis
         " ORDER BY COALESCE(i.received_utc, i.dispatched_utc, i.arrived_utc), i.number, f.start_utc, f.id"
     )
     rows = []
-    for fid, dems_id, officer, start, cell, _iid, number, type_, type_desc, uof in db.execute(
+    for fid, dems_id, officer, start, cell, key, number, type_, type_desc, uof in db.execute(
         sql, {"time_only": int(policy.time_only_counts), "as_of": as_of}
     ):
         rule = required({"use_of_force": uof, "type": type_, "type_description": type_desc}, policy)
@@ -104,6 +104,7 @@ def risks(db: sqlite_utils.Database, policy: policies.Policy, as_of: str) -> lis
             issue, action = "retention shorter than required", "re-categorise before it is deleted"
         rows.append({
             "footage_id": fid, "dems_id": dems_id, "officer": officer, "start_utc": start, "incident": number,
+            "number": key,
             "required_by": why, "required_days": need, "required": days_text(need),
             "category": "; ".join(names) or None,
             "kept_days": kept if any_known else None, "kept": days_text(kept) if any_known else None,
