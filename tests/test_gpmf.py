@@ -172,6 +172,22 @@ def test_karma_raw_gives_the_drone_gps_timed_by_syst() -> None:
     # SYST pairs system time 146.544283 s with Unix 1492457278.000 s; the first GLPI fix is at 146.071 s
     assert e.track[0].t_utc == datetime(2017, 4, 17, 19, 27, 57, 526717, tzinfo=UTC)
     assert e.identity.make == "GoPro" and e.identity.model is None  # DVNM "Camera"; the Karma is DVID ≠ 1
+    # one payload (SAMPLES.md: "a single raw GPMF payload"; the camera's DEVC and the Karma's DEVC side by side):
+    # ExifTool gives that sample Sample Time 0 s, Sample Duration 1 s, so the fixes fall in the first second
+    assert [f.t_offset_s for f in e.track] == [0.0, 0.25, 0.5, 0.75]
+    assert [(t.source, t.value) for t in e.times] == [("gpmf.syst", e.track[0].t_utc)]
+
+
+def test_synthetic_raw_payloads_split_where_a_device_repeats() -> None:
+    """Camera + Karma DEVCs make one payload; the next camera DEVC starts the next second."""
+    glpi = klv(b"GLPI", b"?", 28, 1, struct.pack(">IllllhhhH", 146071, 331253688, -1173310668, 15711, 0, 88, -75,
+                                                   -8, 0))
+    stream = nest(b"STRM", text(b"TYPE", "LllllsssS"), longs(b"SCAL", 1000, 10_000_000, 10_000_000, 1000, 1000,
+                                                              100, 100, 100, 100), glpi)
+    camera = nest(b"DEVC", klv(b"DVID", b"L", 4, 1, struct.pack(">I", 1)), text(b"DVNM", "Camera"))
+    karma = nest(b"DEVC", klv(b"DVID", b"L", 4, 1, struct.pack(">I", 0x0100E511)), stream)
+    e = gpmf.extract(Reader.from_bytes((camera + karma) * 3))
+    assert [f.t_offset_s for f in e.track] == [0.0, 1.0, 2.0]
 
 
 def test_synthetic_karma_without_syst_has_positions_but_no_utc() -> None:

@@ -375,14 +375,31 @@ def start_candidate(fixes: list[GpsFix]) -> TimeCandidate | None:
     return None
 
 
+def _payloads(data: bytes) -> Iterator[bytes]:
+    """A raw GPMF file's payloads: a payload holds one `DEVC` per device (a camera and its Karma drone share one),
+    so a device id met again (or a DEVC without DVID) starts the next payload."""
+    chunk: list[bytes] = []
+    seen: set[int] = set()
+    for devc in iter_klv(data):
+        dvid = next((int.from_bytes(k.data, "big") for k in iter_klv(devc.data, 1)
+                     if k.key == b"DVID" and k.type == "L" and k.size == 4), None) if devc.type == "\x00" else None
+        if chunk and (dvid is None or dvid in seen):
+            yield b"".join(chunk)
+            chunk, seen = [], set()
+        chunk.append(struct.pack(">4scBH", devc.key, devc.type.encode("latin-1"), devc.size, devc.repeat) + devc.data)
+        if dvid is not None:
+            seen.add(dvid)
+    if chunk:
+        yield b"".join(chunk)
+
+
 def extract(reader: Reader) -> Extraction:
-    """A raw GPMF file (one or more `DEVC` payloads, each taken as one nominal second)."""
+    """A raw GPMF file (one or more payloads, each taken as one nominal second)."""
     data = reader.read(0, reader.size)
     if not is_gpmf(data):
         raise ExtractError("not a GPMF payload (no DEVC at the start)")
     extraction = Extraction(container="gpmf")
-    for index, devc in enumerate(iter_klv(data)):
-        chunk = struct.pack(">4scBH", devc.key, devc.type.encode("latin-1"), devc.size, devc.repeat) + devc.data
+    for index, chunk in enumerate(_payloads(data)):
         parse_gpmf(chunk, index * RAW_PAYLOAD_S, RAW_PAYLOAD_S).add_to(extraction)
     candidate = start_candidate(extraction.track)
     if candidate is not None:
