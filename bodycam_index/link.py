@@ -424,14 +424,24 @@ def find_incident(db: sqlite_utils.Database, ref: str) -> int | None:
     return ids[0] if ids else None
 
 
-def _resolve_pair(db: sqlite_utils.Database, footage: str, incident: str) -> tuple[int, int]:
-    fid = find_footage(db, footage)
+def reference_footage(db: sqlite_utils.Database, ref: str) -> int:
+    """The id of the recording `ref` names (id, path or sha256 prefix); InputError when none does."""
+    fid = find_footage(db, ref)
     if fid is None:
-        raise InputError(f"no recording matches {footage!r} (give an id, a path or a sha256 prefix)")
-    iid = find_incident(db, incident)
+        raise InputError(f"no recording matches {ref!r} (give an id, a path or a sha256 prefix)")
+    return fid
+
+
+def reference_incident(db: sqlite_utils.Database, ref: str) -> int:
+    """The id of the incident `ref` names (number or alias in any written form); InputError when none does."""
+    iid = find_incident(db, ref)
     if iid is None:
-        raise InputError(f"no incident matches {incident!r}")
-    return fid, iid
+        raise InputError(f"no incident matches {ref!r}")
+    return iid
+
+
+def _resolve_pair(db: sqlite_utils.Database, footage: str, incident: str) -> tuple[int, int]:
+    return reference_footage(db, footage), reference_incident(db, incident)
 
 
 def add_manual(db: sqlite_utils.Database, footage: str, incident: str, reason: str, user: str | None = None) -> int:

@@ -1,8 +1,8 @@
 """The reads behind `show`, `footage list|show` and `incidents list|show`: one record of a recording and one of an
 incident, as plain data (JSON-ready), whatever command prints them.
 
-Recordings and incidents are found by `link.find_footage` and `link.find_incident` (id, path or SHA-256 prefix;
-number or alias): `reference_footage` and `reference_incident` wrap them with the one error message each.
+Recordings and incidents are found by `link.reference_footage` and `link.reference_incident` (id, path or SHA-256
+prefix; number or alias), the lookups `link add|remove` use too.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .link import ACCEPTED, EPOCH, find_footage, find_incident
+from .link import ACCEPTED, EPOCH
 from .model import InputError
 
 if TYPE_CHECKING:
@@ -33,22 +33,6 @@ def _decoded(text: str | None) -> Any:
         return json.loads(text)
     except ValueError:
         return [text]
-
-
-def reference_footage(db: sqlite_utils.Database, ref: str) -> int:
-    """The id of the recording `ref` names (id, path or SHA-256 prefix); InputError when none does."""
-    fid = find_footage(db, ref)
-    if fid is None:
-        raise InputError(f"no recording matches {ref!r} (give an id, a path or a sha256 prefix)")
-    return fid
-
-
-def reference_incident(db: sqlite_utils.Database, ref: str) -> int:
-    """The id of the incident `ref` names (number or alias in any written form); InputError when none does."""
-    iid = find_incident(db, ref)
-    if iid is None:
-        raise InputError(f"no incident matches {ref!r}")
-    return iid
 
 
 def footage_rows(db: sqlite_utils.Database, status: str | None = None, limit: int = 50) -> tuple[list[dict[str, Any]],

@@ -11,8 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from ..link import reference_footage
 from ..model import ExtractError
-from ..records import footage_rows, reference_footage, scanned_files
+from ..records import footage_rows, scanned_files
 from .options import emit_json, json_option, tz_option
 from .runtime import detail, open_db, quiet, say, show_progress, verbose
 from .show import show_footage

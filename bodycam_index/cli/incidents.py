@@ -16,8 +16,9 @@ from ..incidents.infer import Proposal
 from ..incidents.plan import KINDS, MappingError
 from ..incidents.presets import Rules
 from ..incidents.roster import import_roster
+from ..link import reference_incident
 from ..model import InputError
-from ..records import incident_rows, reference_incident
+from ..records import incident_rows
 from ..reports.render import excel_safe
 from .options import emit_json, json_option
 from .runtime import open_db, quiet, verbose
