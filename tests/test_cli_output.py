@@ -211,3 +211,28 @@ def test_no_resource_warning(sample_db: Path) -> None:
                           check=False, capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert "ResourceWarning" not in proc.stderr and "unclosed" not in proc.stderr
+
+
+@pytest.mark.parametrize("args", [["gaps", "--format", "json", "--as-of", "2024-06-01"], ["export", "geojson"]])
+def test_output_dash_is_stdout_not_a_file(sample_db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                          args: list[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    dashed = run(sample_db, *args, "-o", "-")
+    plain = run(sample_db, *args)
+    assert dashed.exit_code == plain.exit_code == 0 and not (tmp_path / "-").exists()
+    assert json.loads(dashed.stdout) == json.loads(plain.stdout) and dashed.stdout
+    written = run(sample_db, *args, "--output", str(tmp_path / "out.json"))
+    assert written.stdout == "" and json.loads((tmp_path / "out.json").read_text()) == json.loads(plain.stdout)
+
+
+def test_global_options_after_the_subcommand(sample_db: Path, tmp_path: Path) -> None:
+    """`--db`, `-q` and `--debug` after the subcommand (and its arguments) act as before it."""
+    before = CliRunner().invoke(main, ["--db", str(sample_db), "-q", "footage", "list", "--status", "error"])
+    after = CliRunner().invoke(main, ["footage", "list", "--status", "error", "--db", str(sample_db), "-q"])
+    assert before.exit_code == after.exit_code == 0 and before.stdout == after.stdout
+    assert "recordings shown" not in after.output and DAMAGED.name in after.stdout
+    missing = CliRunner().invoke(main, ["show", "x", f"--db={tmp_path}/none.db"])
+    assert (missing.exit_code, missing.stderr) == (
+        2, f"error: no database at {tmp_path}/none.db (from --db): scan footage or import incidents first\n")
+    debug = CliRunner().invoke(main, ["show", "x", "--debug", "--db", str(tmp_path / "none.db")])
+    assert type(debug.exception).__name__ == "DatabaseError"  # --debug lets the exception (and traceback) through
