@@ -8,18 +8,14 @@ exit 2; anything else is a bug: one line and exit 3 (`--debug` shows the traceba
 
 from __future__ import annotations
 
-import logging
+import importlib
 import os
-import sqlite3
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import click
-
-from ..db import db_path
-from ..model import ExtractError, InputError
 
 #: Exit codes: 1 is left to commands that find something (gaps, changed files, a broken audit log).
 EXIT_INPUT, EXIT_BUG, EXIT_PIPE = 2, 3, 141
@@ -66,8 +62,75 @@ def _quiet_stdout() -> None:
     os.dup2(devnull, sys.stdout.fileno())
 
 
+#: Where each command lives and the first paragraph of its help: `--help` lists the commands from here, and a command
+#: imports its module (and the part of the library it uses) only when it runs, which keeps start-up short.
+#: tests/test_cli_startup.py checks this table against the commands themselves.
+_COMMANDS: dict[str, tuple[str, str]] = {
+    "audit": ("audit", "The hash-chained log of manual links, exclusions and overrides."),
+    "export": ("reports", "Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."),
+    "footage": ("footage", "What is in the database."),
+    "gaps": ("reports", ("The auditor's report: every incident's state under a policy, gaps, orphans, clocks, "
+                        "manifest.")),
+    "import-footage-list": ("incidents", ("Load a DEMS evidence inventory as footage records (no video files "
+                                         "needed).")),
+    "import-incidents": ("incidents", "Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents."),
+    "import-roster": ("incidents", "Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."),
+    "incidents": ("incidents", "List and show imported incidents."),
+    "link": ("links", "Rebuild automatic links (manual links and exclusions are kept). Subcommands: add, remove."),
+    "probe": ("footage", "Show what was found in FILES and from which tag, without a database."),
+    "resolve": ("footage", ("Re-place stored wall-clock times with --tz, from the stored time candidates (no file is "
+                           "read).")),
+    "sample": ("reports", ("A reproducible random sample of required incident × officer pairs for manual review "
+                          "(some without footage).")),
+    "scan": ("footage", "Index the footage under PATHS (recursively) into the database."),
+    "show": ("show", ("Everything known about one INCIDENT (number or alias) or one recording (id, path or sha256 "
+                     "prefix).")),
+    "verify": ("footage", ("Re-hash indexed files under PATHS (all without) and check the audit log; exit 1 on any "
+                          "changed or missing file or audit finding, 2 when there is nothing to verify.")),
+}
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    """The exceptions that mean bad input: InputError, ExtractError, OSError, sqlite3.Error. Only a loaded module can
+    have raised its own, so none is imported here (start-up time)."""
+    errors: list[type[BaseException]] = [OSError]
+    model = sys.modules.get(f"{__name__.rpartition('.')[0]}.model")
+    if model is not None:
+        errors += [model.InputError, model.ExtractError]
+    sqlite3 = sys.modules.get("sqlite3")
+    if sqlite3 is not None:
+        errors.append(sqlite3.Error)
+    return tuple(errors)
+
+
 class _Group(click.Group):
-    """Global options anywhere; library errors as one line and an exit code (traceback only with --debug)."""
+    """Global options anywhere; library errors as one line and an exit code (traceback only with --debug);
+    commands loaded from their module when asked for (`_COMMANDS`)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*self.commands, *_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in _COMMANDS:
+            module = importlib.import_module(f"{__name__}.{_COMMANDS[cmd_name][0]}")
+            for command in module.COMMANDS:
+                self.commands.setdefault(command.name, command)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command list of `--help`, from `_COMMANDS` (no module imported) and any command added at run time."""
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(len(name) for name in names)
+        rows = []
+        for name in names:
+            added = self.commands.get(name)
+            if added is not None:
+                if not added.hidden:
+                    rows.append((name, added.get_short_help_str(limit)))
+            else:
+                rows.append((name, click.Command(name, help=_COMMANDS[name][1]).get_short_help_str(limit)))
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
         return super().parse_args(ctx, hoist_global_options(args))
@@ -78,7 +141,7 @@ class _Group(click.Group):
         except BrokenPipeError:
             _quiet_stdout()
             ctx.exit(EXIT_PIPE)
-        except (InputError, ExtractError, OSError, sqlite3.Error) as exc:
+        except _input_errors() as exc:
             if ctx.params.get("debug"):
                 raise
             click.echo(f"error: {exc}", err=True)
@@ -104,12 +167,9 @@ def main(ctx: click.Context, db: str | None, debug: bool, quiet: bool, verbose: 
     """Index body-worn and dash-cam footage, link it to incidents and report coverage gaps."""
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose contradict each other")
+    import logging
+
+    from ..db import db_path
+
     ctx.obj = Context(db_path(db), debug, quiet, verbose)
     logging.getLogger("bodycam_index").setLevel(logging.ERROR if quiet else logging.WARNING)
-
-
-from . import audit, footage, incidents, links, reports, show
-
-for _module in (footage, incidents, links, reports, show, audit):
-    for _command in _module.COMMANDS:
-        main.add_command(_command)
