@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from functools import reduce
 from operator import xor
-
-import pynmea2
+from typing import TYPE_CHECKING
 
 from .coords import make_fix, valid_position
 from .model import GpsFix
+
+if TYPE_CHECKING:
+    import pynmea2
 
 KNOT_MPS = 1852 / 3600
 #: Most sentences read from one text, and the longest sentence read (the standard allows 82 characters).
@@ -75,6 +77,8 @@ def _message(match: re.Match[bytes], result: Nmea) -> pynmea2.NMEASentence | Non
     given = match.group(3)
     if given is not None and int(given, 16) != reduce(xor, body.encode("ascii"), 0):
         result.bad_checksums += 1
+    import pynmea2  # here, not at the top: most scans meet no NMEA text and skip its ~20 ms import
+
     try:
         return pynmea2.parse("$" + body)
     except (pynmea2.ParseError, ValueError, TypeError, AttributeError, IndexError):
