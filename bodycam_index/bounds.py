@@ -55,12 +55,14 @@ def bound_extraction(extraction: Extraction) -> None:
         for candidate in bad_times:
             extraction.warnings.append(f"{candidate.source}: date year {candidate.value.year} is out of range "
                                        f"({MIN_YEAR}-{MAX_YEAR}); ignored")
-    bad_fixes = sum(1 for f in extraction.track if f.t_utc is not None and not time_in_range(f.t_utc))
+    # per fix, so the range tests are inlined (the same as time_in_range and position_in_range: NaN and
+    # infinities fail the comparisons)
+    bad_fixes = sum(1 for f in extraction.track if f.t_utc is not None and not MIN_YEAR <= f.t_utc.year <= MAX_YEAR)
     if bad_fixes:
         extraction.track = [f for f in extraction.track if f.t_utc is None or time_in_range(f.t_utc)]
         extraction.dropped_fixes += bad_fixes
         extraction.warnings.append(f"{bad_fixes} GPS fixes with a date outside {MIN_YEAR}-{MAX_YEAR} dropped")
-    off_earth = sum(1 for f in extraction.track if not position_in_range(f.lat, f.lon))
+    off_earth = sum(1 for f in extraction.track if not (-90 <= f.lat <= 90 and -180 <= f.lon <= 180))
     if off_earth:
         extraction.track = [f for f in extraction.track if position_in_range(f.lat, f.lon)]
         extraction.dropped_fixes += off_earth
