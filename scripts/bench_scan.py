@@ -11,14 +11,14 @@ Generated batches are kept in --work and reused.
 Each command runs as a child process, whole (start-up, database, output): `bodycam-index --db NEW scan --no-hash
 TREE` into a fresh database, `exiftool -j -r -ee3 -n TREE`, and `ffprobe -show_format -show_streams` once per file
 (a sample of --ffprobe-max files, scaled up, on big sets). On a set of more than --exiftool-max files ExifTool runs
-on a random sample of that many (the same files each repeat, given by `-@ ARGFILE`) and its time and reads are scaled
-up to the whole set, as the output says; bodycam-index always runs on the whole set. The commands alternate within
-each repeat; the table
-shows min and median seconds, files/s, the bytes the command read (`rchar` and `read_bytes` of /proc/PID/io, taken
-after exit and before reaping, so children are included), peak resident memory (wait4; children included) and how
-many times longer than bodycam-index each command took. A per-file line shows bodycam-index's own reads per file
-(its Reader counts, in-process): the largest for a file without timed GPS, and for files with GPS the most read
-beyond the GPS samples themselves.
+on a random sample of that many (the same files each repeat, given by `-@ ARGFILE`) and its time and reads are
+scaled up to the whole set, as the output says; bodycam-index always runs on the whole set. The commands alternate
+within each repeat; the table shows min and median seconds, files/s, min CPU seconds (user + system, children
+included), the bytes the command read (`rchar` and `read_bytes` of /proc/PID/io, taken after exit and before
+reaping, so children are included), peak resident memory (wait4; children included) and how many times longer than
+bodycam-index each command took. A per-file line shows bodycam-index's own reads per file (its Reader counts, in-
+process): the largest for a file without timed GPS, and for files with GPS the most read beyond the GPS samples
+themselves.
 """
 
 from __future__ import annotations
@@ -50,13 +50,15 @@ CHILD_ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECOD
 
 @dataclass
 class Run:
-    """One command run: wall seconds, bytes read through read() calls and from storage, peak RSS in bytes."""
+    """One command run: wall seconds, bytes read through read() calls and from storage, peak RSS in bytes, exit
+    status, and CPU seconds (user + system, children included: on a shared machine the steadier measure)."""
 
     seconds: float
     rchar: int
     read_bytes: int
     peak: int
     status: int
+    cpu: float = 0.0
 
 
 def measure(argv: list[str]) -> Run:
@@ -65,20 +67,22 @@ def measure(argv: list[str]) -> Run:
     reaped (they include the command's and its children's, reaped by then); the peak is the one `time` saw."""
     with tempfile.NamedTemporaryFile("r") as peak_file:
         began = time.perf_counter()
-        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M", "-o", peak_file.name, *argv], env=CHILD_ENV,
+        proc = subprocess.Popen(["/usr/bin/time", "-f", "%M %U %S", "-o", peak_file.name, *argv], env=CHILD_ENV,
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         os.waitid(os.P_PID, proc.pid, os.WEXITED | os.WNOWAIT)
         seconds = time.perf_counter() - began
         counters = dict(line.split(": ") for line in Path(f"/proc/{proc.pid}/io").read_text().splitlines())
         _, status, _ = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
-        peak_kb = int(peak_file.read().split()[-1])
-    return Run(seconds, int(counters["rchar"]), int(counters["read_bytes"]), peak_kb * 1024, proc.returncode)
+        peak_kb, user, system = peak_file.read().split()[-3:]
+    return Run(seconds, int(counters["rchar"]), int(counters["read_bytes"]), int(peak_kb) * 1024, proc.returncode,
+               float(user) + float(system))
 
 
 def scaled(run: Run, factor: float) -> Run:
     """A run's time and reads multiplied by `factor` (a sample's, scaled up to the whole set)."""
-    return Run(run.seconds * factor, round(run.rchar * factor), round(run.read_bytes * factor), run.peak, run.status)
+    return Run(run.seconds * factor, round(run.rchar * factor), round(run.read_bytes * factor), run.peak, run.status,
+               run.cpu * factor)
 
 
 def measure_each(argv: list[str], files: list[Path], limit: int) -> tuple[Run, int]:
@@ -86,7 +90,7 @@ def measure_each(argv: list[str], files: list[Path], limit: int) -> tuple[Run, i
     chosen = files if len(files) <= limit else random.Random(7).sample(files, limit)
     runs = [measure([*argv, str(path)]) for path in chosen]
     total = Run(sum(r.seconds for r in runs), sum(r.rchar for r in runs), sum(r.read_bytes for r in runs),
-                max(r.peak for r in runs), 0)
+                max(r.peak for r in runs), 0, sum(r.cpu for r in runs))
     return scaled(total, len(files) / len(chosen)), len(chosen)
 
 
@@ -319,9 +323,10 @@ def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, exiftool_max
     for suffix in ("", "-wal", "-shm"):
         Path(f"{db}{suffix}").unlink(missing_ok=True)
     base = min(r.seconds for r in runs["bodycam-index scan --no-hash"])
+    base_cpu = min(r.cpu for r in runs["bodycam-index scan --no-hash"])
     print(f"\n{label}: {len(files)} files, {size / MB:,.1f} MB ({tree})")
     print(f"  {'command':<30} {'min s':>8} {'median s':>9} {'files/s':>8} {'rchar MB':>9} {'disk MB':>8} "
-          f"{'peak MB':>8} {'× ours':>7}")
+          f"{'peak MB':>8} {'× ours':>7} {'min cpu s':>10} {'cpu × ours':>10}")
     for name, got in runs.items():
         best = min(r.seconds for r in got)
         median = statistics.median(r.seconds for r in got)
@@ -329,11 +334,13 @@ def run_set(label: str, tree: Path, repeats: int, ffprobe_max: int, exiftool_max
         disk = statistics.median(r.read_bytes for r in got)
         note = f"  (sampled {sampled} files, scaled)" if name == "ffprobe per file" and sampled < len(files) else ""
         if name.startswith("exiftool") and exif_sample is not files:
-            note = f"  (run on {len(exif_sample)} random files, time and reads scaled ×{len(files) / len(exif_sample):.1f})"
+            factor = len(files) / len(exif_sample)
+            note = f"  (run on {len(exif_sample)} random files, time and reads scaled ×{factor:.1f})"
         bad = [r.status for r in got if r.status not in (0, 1)]
         note += f"  exit {bad[0]}" if bad and name != "ffprobe per file" else ""
         print(f"  {name:<30} {best:8.2f} {median:9.2f} {len(files) / best:8.0f} {rchar / MB:9.1f} {disk / MB:8.1f} "
-              f"{max(r.peak for r in got) / MB:8.0f} {best / base:7.1f}{note}")
+              f"{max(r.peak for r in got) / MB:8.0f} {best / base:7.1f} {min(r.cpu for r in got):10.2f} "
+              f"{min(r.cpu for r in got) / max(base_cpu, 1e-9):10.1f}{note}")
     read_sample = files if len(files) <= exiftool_max else exif_sample
     sample_note = "" if read_sample is files else f" (on the {len(read_sample)} files ExifTool ran on)"
     print(f"  bodycam-index reads per file{sample_note}: {per_file_reads(read_sample)}")
