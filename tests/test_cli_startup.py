@@ -46,3 +46,11 @@ def test_a_command_runs_after_a_lazy_load() -> None:
     context = click.Context(cli.main)
     assert cli.main.get_command(context, "probe") is not None and "probe" in cli.main.commands
     assert cli.main.get_command(context, "no-such-command") is None
+
+
+def test_a_mistyped_command_gets_a_suggestion() -> None:
+    done = subprocess.run([sys.executable, "-c", "from bodycam_index.cli import main; main(['scn'])"],
+                          check=False, capture_output=True, text=True)
+    assert done.returncode == 2 and "No such command 'scn'" in done.stderr
+    if hasattr(click.exceptions, "NoSuchCommand"):  # click 8.4+ suggests close names
+        assert "Did you mean 'scan'?" in done.stderr

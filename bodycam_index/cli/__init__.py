@@ -117,6 +117,13 @@ class _Group(click.Group):
                 self.commands.setdefault(command.name, command)
         return self.commands.get(cmd_name)
 
+    def resolve_command(self, ctx: click.Context, args: list[str]) -> tuple[str | None, click.Command | None,
+                                                                           list[str]]:
+        if args and args[0] not in self.list_commands(ctx):  # mistyped: every command loaded for click's suggestion
+            for name in _COMMANDS:
+                self.get_command(ctx, name)
+        return super().resolve_command(ctx, args)
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         """The command list of `--help`, from `_COMMANDS` (no module imported) and any command added at run time."""
         names = self.list_commands(ctx)
