@@ -40,6 +40,12 @@ class WriterRule:
     matches: Callable[[WriterFacts], bool] = field(repr=False)
     flagged: bool = False            # the zone is a guess: reports flag it
 
+    @property
+    def note(self) -> str:
+        """How a header time read under this rule is described (kept with the time, `time_reason`)."""
+        note = f"writer rule {self.name!r}: {'UTC' if self.semantics == 'utc' else 'wall clock'}"
+        return f"{note} ({DOUBT})" if self.flagged else note
+
 
 def _encoder(*prefixes: str) -> Callable[[WriterFacts], bool]:
     return lambda f: any(e.startswith(prefixes) for e in f.encoders)

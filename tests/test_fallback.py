@@ -17,6 +17,7 @@ import pytest
 from bodycam_index.extract import extract_media, fallback
 from bodycam_index.extract.reader import Reader
 from bodycam_index.model import ExtractError
+from bodycam_index.writers import DOUBT
 
 HAVE_FFMPEG = shutil.which("ffmpeg") is not None and shutil.which("ffprobe") is not None
 needs_ffmpeg = pytest.mark.skipif(
@@ -71,23 +72,31 @@ def test_fallback_agrees_with_ffprobe(clips: dict[str, Path], suffix: str) -> No
         # written by FFmpeg (encoder Lavf…, or Lavc… where only the stream carries tags), so the time is UTC
         assert tags["encoder"].startswith(("Lavf", "Lavc"))
         assert (when.source, when.zone, when.value) == ("ffmpeg.creation_time", "utc", expected)
+        if FORMATS[suffix] != "asf":  # ASF defines its times as UTC; the others are UTC by the writer rule
+            assert found.tags["ffmpeg.writer_rule"] == "ffmpeg"
     else:
         assert found.times == []
     assert any("FFmpeg" in w for w in found.warnings)
 
 
 @needs_ffmpeg
-def test_creation_time_without_ffmpeg_writer_stays_wall_clock(clips: dict[str, Path], tmp_path: Path) -> None:
-    """A NUT clip whose encoder tag names a camera, not FFmpeg: its creation_time is kept as wall clock."""
+@pytest.mark.parametrize(("make", "rule"), [(None, "unknown"), ("Canon", "camera")])
+def test_creation_time_without_ffmpeg_writer_stays_wall_clock(clips: dict[str, Path], tmp_path: Path,
+                                                              make: str | None, rule: str) -> None:
+    """A NUT clip whose encoder tag names a camera, not FFmpeg: its creation_time is kept as wall clock, by the
+    header-time rule table MP4/MOV use (`writers.RULES`), flagged when the writer is unknown."""
     path = tmp_path / "camera.nut"
     subprocess.run(["ffmpeg", "-v", "error", "-i", str(clips[".nut"]), "-c", "copy", "-fflags", "+bitexact",
                     "-metadata", "creation_time=2022-03-04T05:06:07Z", "-metadata:s:v:0", "encoder=CamCorp",
-                    str(path)], check=True, timeout=60)
+                    *(["-metadata", f"make={make}"] if make else []), str(path)], check=True, timeout=60)
     oracle = _ffprobe(path)
     assert oracle["format"]["tags"]["creation_time"] == "2022-03-04T05:06:07.000000Z"
     assert [s["tags"].get("encoder") for s in oracle["streams"]] == ["CamCorp"]
-    (when,) = fallback.probe_in_process(path).times
+    found = fallback.probe_in_process(path)
+    (when,) = found.times
     assert (when.zone, when.value) == ("local", datetime(2022, 3, 4, 5, 6, 7))
+    assert found.tags["ffmpeg.writer_rule"] == rule
+    assert (DOUBT in when.note) == (rule == "unknown")
 
 
 @needs_ffmpeg

@@ -5,8 +5,9 @@ system. The file is handed to FFmpeg as an already-open read-only Python file ob
 protocol or side file is ever opened), with a bounded probe size and a wall-clock time bound.
 
 FFmpeg reports every container time as if it were UTC, whether or not the container says so. A `creation_time` is
-therefore kept as a `local` wall-clock time unless the format itself defines its times as UTC (`UTC_FORMATS`) or
-the file was written by FFmpeg (`encoder` Lavf…, or Lavc… on a stream), which always stores creation_time in UTC.
+UTC when the format itself defines its times so (`UTC_FORMATS`); otherwise the writer decides, by the same rule
+table as MP4/MOV header times (`writers.header_rule`: FFmpeg's own `Lavf…`/`Lavc…` encoder → UTC, cameras → wall
+clock, an unknown writer → wall clock, flagged).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from ..model import ExtractError, Extraction, Identity, TimeCandidate
+from ..writers import WriterFacts, header_rule
 
 #: Seconds FFmpeg may spend opening and probing one file.
 TIMEOUT_S = 10.0
@@ -28,8 +30,7 @@ UTC_FORMATS = {
 }
 #: FFmpeg formats that are not recordings even when a stream is found (`tty` renders any text as ANSI art).
 NOT_MEDIA = {"tty", "image2", "png_pipe", "gif", "txt"}
-NOTE_LAVF = "written by FFmpeg (encoder Lavf…/Lavc…), which stores creation_time in UTC"
-NOTE_LOCAL = "FFmpeg creation_time; FFmpeg marks container times as UTC without knowing, so kept as wall clock"
+
 
 
 def _creation_time(text: str, utc: bool) -> datetime | None:
@@ -65,9 +66,7 @@ def probe_stream(stream: BinaryIO, timeout_s: float = TIMEOUT_S) -> Extraction:
             kinds = {s.type for s in container.streams}
             duration_us = container.duration
             tags = {str(k).lower(): str(v) for k, v in container.metadata.items()}
-            for s in container.streams:
-                for key, value in s.metadata.items():
-                    tags.setdefault(str(key).lower(), str(value))
+            stream_tags = [{str(k).lower(): str(v) for k, v in s.metadata.items()} for s in container.streams]
     except av.FFmpegError as exc:
         raise ExtractError(f"not a recognised media file (FFmpeg: {exc.strerror or type(exc).__name__})") from exc
     except (ValueError, UnicodeError) as exc:
@@ -80,17 +79,37 @@ def probe_stream(stream: BinaryIO, timeout_s: float = TIMEOUT_S) -> Extraction:
     out.warnings.append(f"no built-in parser for this file; read with FFmpeg ({name})")
     if duration_us is not None and duration_us >= 0 and math.isfinite(duration_us):
         out.duration_s = duration_us / 1_000_000
+    facts = _writer_facts(tags, stream_tags)
+    for more in stream_tags:
+        for key, value in more.items():
+            tags.setdefault(key, value)
     for key in ("creation_time", "make", "model", "encoder", "location", "date"):
         if key in tags:
             out.tags[f"ffmpeg.{key}"] = tags[key]
     if "creation_time" in tags:
-        utc = UTC_FORMATS.get(short) or (NOTE_LAVF if tags.get("encoder", "").startswith(("Lavf", "Lavc")) else None)
-        stamp = _creation_time(tags["creation_time"], utc is not None)
+        rule = None if short in UTC_FORMATS else header_rule(facts)
+        if rule is not None:
+            out.tags["ffmpeg.writer_rule"] = rule.name
+        utc = rule is None or rule.semantics == "utc"
+        stamp = _creation_time(tags["creation_time"], utc)
         if stamp is None:
             out.warnings.append(f"FFmpeg creation_time not understood: {tags['creation_time']!r}")
-        elif utc is not None:
-            out.times.append(TimeCandidate("ffmpeg.creation_time", stamp, "utc", utc))
         else:
-            out.times.append(TimeCandidate("ffmpeg.creation_time", stamp, "local", NOTE_LOCAL))
+            note = UTC_FORMATS[short] if rule is None else rule.note
+            out.times.append(TimeCandidate("ffmpeg.creation_time", stamp, "utc" if utc else "local", note))
     out.identity = Identity(make=tags.get("make"), model=tags.get("model"))
     return out
+
+
+def _writer_facts(tags: dict[str, str], stream_tags: list[dict[str, str]]) -> WriterFacts:
+    """What FFmpeg's tags say about the file's writer (container and streams), for `writers.header_rule`."""
+    every = [tags, *stream_tags]
+    brands = tags.get("compatible_brands", "")
+    return WriterFacts(
+        encoders=tuple(t["encoder"].strip().lower() for t in every if t.get("encoder")),
+        brands=tuple(b.lower() for b in (tags.get("major_brand", ""), *(brands[i:i + 4] for i in
+                                                                       range(0, len(brands), 4))) if b),
+        handlers=tuple(t["handler_name"].strip().lower() for t in stream_tags if t.get("handler_name")),
+        vendors=tuple(v.lower() for v in (t.get("vendor_id", "") for t in stream_tags) if v.strip("[0] ")),
+        make=tags.get("make", "").lower(),
+    )

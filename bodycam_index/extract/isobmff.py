@@ -16,7 +16,7 @@ from defusedxml import ElementTree
 from ..coords import parse_iso6709
 from ..isotime import parse_date
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
-from ..writers import DOUBT, WriterFacts, WriterRule, header_rule
+from ..writers import WriterFacts, WriterRule, header_rule
 from . import gpmf
 from .boxes import Box, Track, children, children_until_damage, first, iter_boxes, payload
 from .reader import Reader, be_u16, be_u32, be_u64
@@ -391,9 +391,7 @@ def _header_times(found: _Found, extraction: Extraction, rule: WriterRule) -> No
             continue
         if note:
             extraction.warnings.append(f"{source}: {note}")
-        why = f"writer rule {rule.name!r}: {'UTC' if rule.semantics == 'utc' else 'wall clock'}"
-        if rule.flagged:
-            why += f" ({DOUBT})"
+        why = rule.note
         if rule.semantics == "utc":
             extraction.times.append(TimeCandidate(source, value.replace(tzinfo=UTC), "utc", _join(note, why)))
             continue
