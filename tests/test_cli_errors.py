@@ -86,6 +86,10 @@ CASES: list[tuple[str, str, dict[str, bytes], str]] = [
     # options
     ("unknown zone", f"--db {{tmp}}/s.db scan {SAMPLE}/footage --tz Mars/Base", {},
      "unknown time zone 'Mars/Base' (use an IANA name such as America/Los_Angeles)"),
+    ("unknown zone in a report", "--db {db} gaps --tz Europe/Nowhere", {},
+     "unknown time zone 'Europe/Nowhere' (use an IANA name such as America/Los_Angeles)"),
+    ("unknown zone in an import", f"--db {{tmp}}/i.db import-incidents {CAD} --tz America/Springfield", {},
+     "unknown time zone 'America/Springfield' (use an IANA name such as America/Los_Angeles)"),
     ("bad duration", "--db {db} link --before soon", {}, "bad duration 'soon' (use e.g. 90s, 10m, 2h)"),
     ("bad distance", "--db {db} link --radius far", {}, "bad distance 'far' (use e.g. 300m, 1km)"),
     ("bad date", "--db {db} gaps --since June", {}, "bad date 'June' (use YYYY-MM-DD or an ISO time)"),
@@ -140,7 +144,8 @@ CASES: list[tuple[str, str, dict[str, bytes], str]] = [
      "policy: requires.use_of_force must be true or false"),
     ("policy list", "--db {db} gaps --policy {tmp}/policy.toml", _policy("[requires]\npriorities = 1\n"),
      "policy: requires.priorities must be a list of strings"),
-    ("policy zone", "--db {db} gaps --tz Mars/Base", {}, "policy: unknown time zone 'Mars/Base'"),
+    ("policy zone", "--db {db} gaps --policy {tmp}/policy.toml", _policy("[agency]\nzone = 'Mars/Base'\n"),
+     "policy: unknown time zone 'Mars/Base'"),
 ]
 
 

@@ -20,7 +20,7 @@ from ..link import reference_incident
 from ..model import InputError
 from ..records import incident_rows
 from ..reports.render import excel_safe
-from .options import emit_json, json_option
+from .options import emit_json, json_option, tz_option
 from .runtime import open_db, quiet, verbose
 from .show import show_incident
 
@@ -144,7 +144,7 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.argument("csv_path", metavar="CSV", required=False, type=click.Path(dir_okay=False))
 @click.option("--preset", help="Agency preset (see --list-presets); detected from the header when omitted.")
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN", help="Map a field to a column (repeatable).")
-@click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
+@tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--source", help="Label for this export (default: the preset name); re-imports match on it.")
 @click.option("--require-type", "types", multiple=True, metavar="GLOB", help="Types that require footage.")
 @click.option("--require-priority", "priorities", multiple=True, metavar="P[,P…]",
@@ -194,7 +194,7 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
 @click.command("import-footage-list")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option("--preset", default="axon", show_default=True, type=click.Choice(sorted(DEMS_PRESETS)))
-@click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
+@tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
 def import_footage_list_cmd(csv_path: str, preset: str, tz: str, errors: str | None, as_json: bool) -> None:
@@ -204,7 +204,7 @@ def import_footage_list_cmd(csv_path: str, preset: str, tz: str, errors: str | N
 
 @click.command("import-roster")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
-@click.option("--tz", callback=_require_zone, help="IANA zone of the local times (required).")
+@tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
 def import_roster_cmd(csv_path: str, tz: str, errors: str | None, as_json: bool) -> None:

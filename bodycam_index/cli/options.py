@@ -20,15 +20,11 @@ _UNITS = {"s": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "d": 86400.0}
 
 
 def zone(value: str | None) -> str | None:
-    """An IANA zone name, checked (InputError when unknown); None stays None."""
-    if value is None:
-        return None
-    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+    """An IANA zone name, checked by `zones.zone` (InputError when unknown); None stays None."""
+    if value is not None:
+        from ..zones import zone as check
 
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError) as exc:
-        raise InputError(f"unknown time zone {value!r} (use an IANA name such as America/Los_Angeles)") from exc
+        check(value)
     return value
 
 
@@ -48,10 +44,13 @@ def parse_distance(text: str) -> float:
     return float(match[1]) * (1000.0 if match[2] == "km" else 1.0)
 
 
-def tz_option(help: str = "IANA zone for wall-clock times.", required: bool = False) -> Callable[[F], F]:
-    """`--tz ZONE`, checked by `zone`."""
-    return click.option("--tz", metavar="ZONE", help=help, required=required,
-                        callback=lambda ctx, param, value: zone(value))
+def tz_option(help: str = "IANA zone for wall-clock times.", required: bool = False,
+              callback: Callable[[click.Context, click.Parameter, str | None], str | None] | None = None,
+              ) -> Callable[[F], F]:
+    """`--tz ZONE`, checked by `zone` (after `callback`, when given, has seen it)."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        return zone(callback(ctx, param, value) if callback else value)
+    return click.option("--tz", metavar="ZONE", help=help, required=required, callback=check)
 
 
 def json_option(help: str = "Print JSON (the same shape whatever the count).") -> Callable[[F], F]:

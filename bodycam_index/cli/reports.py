@@ -16,7 +16,7 @@ from ..reports import geo
 from ..reports import policy as policies
 from ..reports.gaps import GROUPS, ReportOptions, build_report, has_gaps
 from ..reports.render import FORMATS, render
-from .options import output_option, parse_duration, to_stdout
+from .options import output_option, parse_duration, to_stdout, tz_option
 from .runtime import open_db, say
 
 
@@ -43,7 +43,7 @@ def _db(ctx: click.Context, write: bool = False) -> Any:
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path),
               help="Footage policy (TOML); default: the shipped default_policy.toml.")
 @click.option("--as-of", help="Judge as of this UTC time (default now); fix it to reproduce a report.")
-@click.option("--tz", help="Agency time zone for local times beside UTC (overrides the policy's).")
+@tz_option("Agency time zone for local times beside UTC (overrides the policy's).")
 @click.option("--by", type=click.Choice(GROUPS), default="unit", show_default=True, help="Summary grouping.")
 @click.option("--since", help="Incidents from this date/time (UTC).")
 @click.option("--until", help="Incidents before this time; a date includes the whole day (UTC).")
@@ -64,8 +64,6 @@ def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | 
          drift_threshold: str | None, default_duration: str | None, fail_on_gaps: bool) -> None:
     """The auditor's report: every incident's state under a policy, gaps, orphans, clocks, manifest."""
     base = policies.load(policy_file)
-    if tz:
-        policies.from_toml({"agency": {"zone": tz}}, "check")
     policy = base.with_overrides(
         zone=tz, covered=min_coverage, time_only_counts=True if accept else None,
         drift_threshold_s=parse_duration(drift_threshold) if drift_threshold else None,
