@@ -143,3 +143,17 @@ def test_imported_files_keep_the_hash_they_had_at_import(tmp_path: Path):
         (digests["cad.csv"], "changed"), (digests["axon.csv"], "unchanged"), (digests["roster.csv"], "missing")]
     text = render(build_report(db, ReportOptions(as_of=AS_OF)), "csv")
     assert f"sha256 at import {digests['roster.csv']}; on disk now: missing" in text
+
+
+
+def test_relative_import_path_not_found_elsewhere_is_not_called_missing(tmp_path: Path, monkeypatch):
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "exports" / "roster.csv").write_bytes(b"camera,officer,from\nCAM-1,7731,2023-01-01\n")
+    monkeypatch.chdir(tmp_path)
+    db = store.connect(tmp_path / "r.db")
+    import_roster(db, Path("exports/roster.csv"))
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    (entry,) = build_report(db, ReportOptions(as_of=AS_OF))["manifest"]["imported_files"]
+    assert (entry["file"], entry["on_disk"]) == (
+        "exports/roster.csv", "not found from this folder (imported by a relative path)")

@@ -57,15 +57,15 @@ def content_digest(db: sqlite_utils.Database) -> str:
 
 
 def _on_disk(path: str, size: int | None, mtime_ns: int | None, sha256: str | None) -> str:
-    """Whether the imported file is still as it was: `unchanged`, `changed`, `missing`, or `no hash stored at
-    import` (imported before hashes were stored). Same size and modification time count as unchanged; otherwise the
+    """Whether the imported file is still as it was: `unchanged`, `changed`, `missing` (a relative path: not found
+    from the current folder), or `no hash stored at import` (imported before hashes were stored). Same size and modification time count as unchanged; otherwise the
     file is hashed again."""
     if sha256 is None:
         return "no hash stored at import"
     try:
         stat = os.stat(path)
     except OSError:
-        return "missing"
+        return "missing" if os.path.isabs(path) else "not found from this folder (imported by a relative path)"
     if stat.st_size != size:
         return "changed"
     if stat.st_mtime_ns == mtime_ns:
