@@ -46,9 +46,6 @@ EXPLAINED: dict[tuple[str, str], str] = {
     "30557.5, 17723.5 (MANIFEST: a reader must range-check them); we drop such fixes",
     ("dashcam-gps/PA20191130-121856-000138.MP4", "first_fix"): "latitude 30557.5 is not a position (see fixes)",
     ("dashcam-gps/PA20191130-121856-000138.MP4", "last_fix"): "latitude 1845.8 is not a position (see fixes)",
-    ("exiftool/CanonRaw.cr3", "make"): "CR3 keeps its EXIF in CMT1-CMT4 boxes, which the MP4 parser does not read",
-    ("exiftool/CanonRaw.cr3", "model"): "CR3 EXIF (CMT1) not read, as for make",
-    ("exiftool/CanonRaw.cr3", "serial"): "CR3 EXIF/maker note (CMT1, CMT3) not read, as for make",
     ("exiftool/M2TS.mts", "duration"): "stripped AVCHD sample: ExifTool prints 0 s, we report no duration "
     "(no PTS span to measure)",
     ("exiftool/M2TS.mts", "make"): "the same make by definition: -n prints MDPM's maker code 4113, which is Canon",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import struct
 from datetime import UTC, datetime, timedelta, timezone
 
@@ -297,3 +298,14 @@ def test_mutated_synthetic_gives_result_or_extract_error(data: st.DataObject) ->
         extract(bytes(raw))
     except ExtractError:
         pass
+
+
+@pytest.mark.corpus
+def test_canon_cr3_identity_from_its_cmt_boxes() -> None:
+    """CR3 keeps its EXIF in moov's Canon uuid box: CMT1 is IFD0 (Make, Model), CMT2 the Exif IFD (SerialNumber)."""
+    truth = json.loads((GROUNDTRUTH / "exiftool__CanonRaw.cr3.exiftool.json").read_text())
+    with Reader.open(MEDIA / "exiftool/CanonRaw.cr3") as reader:
+        found = isobmff.extract(reader)
+    assert (found.identity.make, found.identity.model, found.identity.serial) == (
+        truth["IFD0:Make"], truth["IFD0:Model"], str(truth["ExifIFD:SerialNumber"]))
+    assert found.tags["mp4.writer_rule"] == "canon-cr3"  # the make does not turn it into the `camera` rule

@@ -17,7 +17,7 @@ from ..coords import parse_iso6709
 from ..isotime import parse_date
 from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from ..writers import WriterFacts, WriterRule, header_rule
-from . import gpmf
+from . import gpmf, makernotes
 from .boxes import Box, Track, children, children_until_damage, first, iter_boxes, payload
 from .reader import Reader, be_u16, be_u32, be_u64
 
@@ -89,6 +89,7 @@ def extract(reader: Reader) -> Extraction:
     extraction.duration_s = _duration(reader, top, moov_boxes, found.mvhd, tracks)
     _times(found, extraction)
     _identity(found, extraction)
+    _canon_cmt(reader, moov_boxes, extraction)
     _location(found, extraction)
     from .dashcam import add_dashcam_data
 
@@ -436,6 +437,32 @@ def _short_key(key: str) -> str:
         if key.startswith(prefix):
             return key[len(prefix) :]
     return key
+
+
+#: Canon's box in `moov` of CR3/CRM files: CNCV, CCTP, CTBO, then CMT1 (IFD0), CMT2 (Exif IFD), CMT3 (maker note)
+#: and CMT4 (GPS IFD), each a TIFF block (ExifTool Canon.pm `uuid` table).
+CANON_UUID = bytes.fromhex("85c0b687820f11e08111f4ce462b6a48")
+_CMT_TAGS = {b"CMT1": ((0x010F, "make"), (0x0110, "model"), (0x0131, "firmware")), b"CMT2": ((0xA431, "serial"),)}
+
+
+def _canon_cmt(reader: Reader, moov_boxes: list[Box], extraction: Extraction) -> None:
+    """Make, model and software from a Canon CR3's CMT1 (IFD0) and the body serial from its CMT2 (Exif IFD)."""
+    uuid = next((b for b in moov_boxes if b.type == b"uuid" and b.payload_size > 16
+                 and reader.read(b.payload, 16) == CANON_UUID), None)
+    if uuid is None:
+        return
+    values: dict[str, str] = {}
+    try:
+        for box in iter_boxes(reader, uuid.payload + 16, uuid.end):
+            tags = _CMT_TAGS.get(box.type)
+            if tags:
+                texts = makernotes.ifd0_texts(_read(reader, box), tuple(tag for tag, _ in tags))
+                values.update((name, texts[tag]) for tag, name in tags if tag in texts)
+    except ExtractError as exc:
+        extraction.warnings.append(f"Canon CMT boxes: {exc}")
+    for name, value in values.items():
+        extraction.tags[f"cr3.{name}"] = value
+    extraction.identity = extraction.identity.merged(Identity(**values))
 
 
 def _identity(found: _Found, extraction: Extraction) -> None:

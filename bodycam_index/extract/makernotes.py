@@ -53,6 +53,23 @@ def _value(tiff: bytes, entry: tuple[int, int, int], order: str) -> bytes | None
     return tiff[offset : offset + size] if offset + size <= len(tiff) else None
 
 
+def ifd0_texts(tiff: bytes, tags: tuple[int, ...]) -> dict[int, str]:
+    """The ASCII values of `tags` in a TIFF block's first IFD (Canon CR3 keeps IFD0 in `CMT1` and the Exif IFD in
+    `CMT2`, each as its own TIFF block); empty when it is no TIFF block."""
+    if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
+        return {}
+    order = "<" if tiff[:2] == b"II" else ">"
+    ifd0 = _entries(tiff, struct.unpack_from(order + "I", tiff, 4)[0], order)
+    out = {}
+    for tag in tags:
+        entry = ifd0.get(tag)
+        value = _value(tiff, entry, order) if entry is not None and entry[0] == 2 else None
+        text = value.split(b"\x00")[0].decode("latin-1").strip() if value else ""
+        if text:
+            out[tag] = text
+    return out
+
+
 def maker_note(tiff: bytes) -> tuple[int, bytes] | None:
     """(offset in the TIFF block, bytes) of the maker note, or None."""
     if len(tiff) < 8 or tiff[:4] not in (b"II*\x00", b"MM\x00*"):
