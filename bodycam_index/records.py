@@ -126,6 +126,13 @@ def incident_record(db: sqlite_utils.Database, iid: int, accept_time_only: bool 
     return record
 
 
+def link_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+    """Every link with its file and incident number (the `links_detail` view), by incident then file."""
+    return [_flags(row) for row in _dicts(db.execute(
+        "SELECT link_id, file, incident, method, score, reason, manual, excluded, uncertain, accepted "
+        "FROM links_detail ORDER BY incident, file, manual"))]
+
+
 def incident_rows(db: sqlite_utils.Database, limit: int = 50) -> list[dict[str, Any]]:
     """The latest incidents by received time (then id), with how many units each had."""
     from .incidents.store import list_incidents

@@ -149,6 +149,15 @@ def test_quiet_scan_says_nothing_and_verbose_scan_lists_every_file(tmp_path: Pat
     assert "0 new, 0 unchanged (skipped), 4 updated" in verbose.stdout
 
 
+def test_verbose_link_lists_every_link(sample_db: Path) -> None:
+    result = run(sample_db, "-v", "link")
+    assert result.exit_code == 0
+    lines = result.stderr.splitlines()
+    assert f"2024-451 ← {GOPRO}: number 1.00 accepted: footage carries incident number '2024-000451' (file)" in lines
+    assert any(line.startswith(f"2024-453 ← {PHONE}: manual 1.00 accepted manual: officer seen") for line in lines)
+    assert "recordings × 4 incidents" in result.stdout and "←" not in run(sample_db, "link").output
+
+
 def test_verbose_import_lists_every_skipped_row(tmp_path: Path) -> None:
     export = tmp_path / "calls.csv"
     header = "CAD Event Number,Event Clearance Description,Call Type,Priority,Initial Call Type,Final Call Type," \

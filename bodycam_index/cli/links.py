@@ -8,8 +8,9 @@ from typing import Any
 import click
 
 from ..link import LinkOptions, add_manual, relink, remove_link
+from ..records import link_rows
 from .options import distance_option, duration_option, emit_json, json_option
-from .runtime import open_db, say
+from .runtime import detail, open_db, say, verbose
 
 
 @click.group(invoke_without_command=True)
@@ -31,7 +32,14 @@ def link(ctx: click.Context, before: float, after: float, default_duration: floa
         return
     opts = LinkOptions(before_s=before, after_s=after, default_duration_s=default_duration, radius_m=radius,
                        drift_threshold_s=drift_threshold, unknown_zone_s=unknown_zone_window)
-    stats = relink(open_db(write=True), opts)
+    db = open_db(write=True)
+    stats = relink(db, opts)
+    if verbose():
+        for row in link_rows(db):
+            state = "excluded" if row["excluded"] else "accepted" if row["accepted"] else "not counted"
+            flags = (" manual" if row["manual"] else "") + (" uncertain" if row["uncertain"] else "")
+            detail(f"{row['incident']} ← {row['file']}: {row['method']} {row['score']:.2f} {state}{flags}: "
+                   f"{row['reason']}")
     if as_json:
         emit_json(asdict(stats))
         return
