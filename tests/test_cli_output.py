@@ -89,6 +89,10 @@ DATA_COMMANDS: list[tuple[list[str], type, Any]] = [
     (["audit", "verify"], dict, lambda d: d["intact"] and d["findings"] == []),
     (["resolve", "--tz", LA, str(PHONE)], list, lambda d: d == []),
     (["verify", str(SAMPLE / "footage" / "phone")], dict, lambda d: (d["checked"], d["ok"]) == (1, 1)),
+    (["gaps", "--as-of", "2024-06-01"], dict,
+     lambda d: {r["number"]: r["state"] for r in d["incidents"]}["2024-451"] == "covered"
+     and d["summary"]["required"] == 2),
+    (["sample", "--n", "1", "--seed", "11", "--as-of", "2024-06-01"], dict, lambda d: d["seed"] == 11 and len(d["pairs"]) == 1),
 ]
 
 

@@ -16,7 +16,7 @@ from ..reports import geo
 from ..reports import policy as policies
 from ..reports.gaps import GROUPS, ReportOptions, build_report, has_gaps
 from ..reports.render import FORMATS, render
-from .options import output_option, parse_duration, to_stdout, tz_option
+from .options import json_option, output_option, parse_duration, to_stdout, tz_option
 from .runtime import open_db, say
 
 
@@ -57,8 +57,9 @@ def _db(ctx: click.Context, write: bool = False) -> Any:
 @click.option("--drift-threshold", help="Override the policy's clock drift threshold.")
 @click.option("--default-duration", help="Override the policy's incident length when not cleared.")
 @click.option("--fail-on-gaps", is_flag=True, help="Exit 1 when a required incident has no or partial footage.")
+@json_option("Same as --format json.")
 @click.pass_context
-def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | None, as_of: str | None,
+def gaps(ctx: click.Context, as_json: bool, fmt: str, output: Path | None, policy_file: Path | None, as_of: str | None,
          tz: str | None, by: str, since: str | None, until: str | None, type_: str | None, priority: str | None,
          precinct: str | None, requires_footage_only: bool, min_coverage: float | None, accept: tuple[str, ...],
          drift_threshold: str | None, default_duration: str | None, fail_on_gaps: bool) -> None:
@@ -75,7 +76,7 @@ def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | 
         as_of=parse_when(as_of), policy=policy,
     )
     report = build_report(_db(ctx), opts)
-    text = render(report, fmt)
+    text = render(report, "json" if as_json else fmt)
     if not to_stdout(output):
         output.write_text(text, encoding="utf-8", newline="")
         s = report["summary"]
@@ -95,8 +96,9 @@ def gaps(ctx: click.Context, fmt: str, output: Path | None, policy_file: Path | 
 @click.option("--policy", "policy_file", type=click.Path(dir_okay=False, path_type=Path), help="Footage policy.")
 @click.option("--as-of", help="Judge as of this UTC time (default now).")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table", show_default=True)
+@json_option("Same as --format json.")
 @click.pass_context
-def sample(ctx: click.Context, n: int, seed: int | None, stratify: str | None, policy_file: Path | None,
+def sample(ctx: click.Context, as_json: bool, n: int, seed: int | None, stratify: str | None, policy_file: Path | None,
            as_of: str | None, fmt: str) -> None:
     """A reproducible random sample of required incident × officer pairs for manual review (some without footage)."""
     import random
@@ -111,7 +113,7 @@ def sample(ctx: click.Context, n: int, seed: int | None, stratify: str | None, p
     say(f"sample of {len(chosen)} from {len(sampling.population(report))} required incident × officer pairs;"
         f" seed {seed}{f', stratified by {stratify}' if stratify else ''}; as of {report['manifest']['as_of']}",
         err=True)
-    click.echo(sample_text(chosen, fmt, seed), nl=False)
+    click.echo(sample_text(chosen, "json" if as_json else fmt, seed), nl=False)
 
 
 @click.command()
