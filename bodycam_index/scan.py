@@ -38,7 +38,9 @@ if TYPE_CHECKING:
 
     import sqlite_utils
 
-PARSER_VERSION = "1"
+#: Stored with every file's row; a file indexed by another version is read again by the next scan even when
+#: unchanged, so parser fixes (times, serials, GPS, number hints) reach databases built before them.
+PARSER_VERSION = "2"
 #: Footage columns a scan sets from the extraction (cleared when a re-scan fails).
 _EXTRACTED_COLUMNS = ("container", "start_utc", "end_utc", "duration_s", "time_source", "zone_kind", "time_reason",
                       "clock_offset_s", "drift_s", "make", "model", "serial", "firmware", "officer", "unit", "lat",
@@ -77,6 +79,7 @@ class ScanSummary:
     new: int = 0
     unchanged: int = 0
     updated: int = 0
+    reread: int = 0
     moved: int = 0
     failed: int = 0
     no_time: int = 0
@@ -214,7 +217,8 @@ class Scanner:
         self._batch_started = 0.0
 
     def _known(self, path: str) -> dict[str, object] | None:
-        rows = list(self.db.query("SELECT id, size, mtime_ns, status, error FROM footage WHERE path = ?", [path]))
+        rows = list(self.db.query(
+            "SELECT id, size, mtime_ns, status, error, parser_version FROM footage WHERE path = ?", [path]))
         return rows[0] if rows else None
 
     def _needs_work(self, job: Job) -> bool:
@@ -226,6 +230,9 @@ class Scanner:
             return False
         known = self._known(path_text(job.path))
         if known is None or self.options.rescan:
+            return True
+        if known["parser_version"] != PARSER_VERSION:
+            self.summary.reread += 1  # indexed by an older parser: read again, whatever its size and time
             return True
         if job.problem:
             same = known["status"] == "error" and known["error"] == job.problem

@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from bodycam_index import db as store
 from bodycam_index.cli import main
+from bodycam_index import scan
 from bodycam_index.scan import scan_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
@@ -83,6 +84,22 @@ def test_rescan_skips_unchanged_and_recognises_a_moved_file(batch: Path, tmp_pat
     touched = batch / "dashcam" / "2024_0301_143000_0007F.MP4"
     os.utime(touched, ns=(touched.stat().st_atime_ns, touched.stat().st_mtime_ns + 10**9))
     assert _scan(db_file, str(batch))["updated"] == 1
+
+
+def test_a_file_indexed_by_an_older_parser_is_read_again_under_its_id(batch: Path, tmp_path: Path) -> None:
+    db_file = tmp_path / "index.db"
+    _scan(db_file, str(batch))
+    db = store.connect(db_file)
+    before = dict(db.execute("SELECT path, id FROM footage").fetchall())
+    with db.conn:
+        db.execute("UPDATE footage SET parser_version = '1', serial = NULL WHERE path LIKE '%phone%'")
+    db.conn.close()
+    again = _scan(db_file, str(batch))
+    assert (again["reread"], again["updated"], again["unchanged"], again["new"]) == (1, 1, 3, 0)
+    db = store.connect(db_file)
+    assert dict(db.execute("SELECT path, id FROM footage").fetchall()) == before
+    assert {v for (v,) in db.execute("SELECT DISTINCT parser_version FROM footage")} == {scan.PARSER_VERSION}
+    assert _scan(db_file, str(batch))["reread"] == 0
 
 
 def test_parallel_scan_matches_serial(batch: Path, tmp_path: Path) -> None:

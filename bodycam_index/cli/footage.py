@@ -57,8 +57,9 @@ def _print_summary(summary: ScanSummary) -> None:
         return
     shown = None if verbose() else 20
     click.echo(
-        f"{summary.new} new, {summary.unchanged} unchanged (skipped), {summary.updated} updated, "
-        f"{summary.moved} moved, {summary.failed} failed; {summary.no_time} without a usable time, "
+        f"{summary.new} new, {summary.unchanged} unchanged (skipped), {summary.updated} updated"
+        + (f" ({summary.reread} read again: indexed by an older version)" if summary.reread else "")
+        + f", {summary.moved} moved, {summary.failed} failed; {summary.no_time} without a usable time, "
         f"{summary.no_gps} without GPS ({human_bytes(summary.bytes)} indexed)"
         + (f"; {summary.skipped} skipped" if summary.skipped else "")
     )
