@@ -249,3 +249,17 @@ def test_global_options_after_the_subcommand(sample_db: Path, tmp_path: Path) ->
         2, f"error: no database at {tmp_path}/none.db (from --db): scan footage or import incidents first\n")
     debug = CliRunner().invoke(main, ["show", "x", "--debug", "--db", str(tmp_path / "none.db")])
     assert type(debug.exception).__name__ == "DatabaseError"  # --debug lets the exception (and traceback) through
+
+
+def test_quiet_hides_the_upgrade_notice(tmp_path: Path) -> None:
+    """Upgrading an older database is said on stderr, except under -q (the backup is made either way)."""
+    from test_db import _version_1_database
+
+    for name, flags in (("loud.db", []), ("quiet.db", ["-q"])):
+        _version_1_database(tmp_path / name)
+        result = subprocess.run(  # a child process: pytest's log capture would take the notice in-process
+            [sys.executable, "-c", "from bodycam_index.cli import main; main()", "--db", str(tmp_path / name),
+             *flags, "footage", "list", "--json"], check=False, capture_output=True, text=True, timeout=60)
+        assert result.returncode == 0 and len(json.loads(result.stdout)) == 3
+        assert ("upgrading database" in result.stderr) == (not flags), result.stderr
+        assert len(list(tmp_path.glob(f"{name}.schema1-*.bak"))) == 1
