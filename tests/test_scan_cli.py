@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from bodycam_index import db as store
-from bodycam_index.cli import main
 from bodycam_index import scan
+from bodycam_index.cli import main
 from bodycam_index.scan import scan_paths
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "scripts"))
