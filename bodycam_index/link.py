@@ -17,7 +17,9 @@ import os
 from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import TYPE_CHECKING, Any
 
 from . import audit
@@ -110,38 +112,47 @@ class IntervalIndex:
                     yield starts[k], ends[k], payloads[k]
 
 
-@dataclass(frozen=True)
-class _Incident:
-    id: int
-    lat: float | None
-    lon: float | None
+#: An incident as the sweep holds it: (window start, window end, incident id, lat, lon).
+Window = tuple[float, float, int, Any, Any]
 
 
-class _Grid:
-    """Incidents with a position, bucketed by cells about `radius` tall, each bucket an IntervalIndex."""
+class _Nearest:
+    """Windows sorted by start, grouped by length class: the few starting nearest a time among those meeting a
+    span are found by walking outwards from that time, never by visiting every overlapping window."""
 
-    def __init__(self, rows: list[tuple[float, float, _Incident]], radius_m: float) -> None:
-        self.cell = radius_m / M_PER_DEG
-        buckets: dict[tuple[int, int], list[tuple[float, float, _Incident]]] = defaultdict(list)
+    def __init__(self, rows: Iterable[Window]) -> None:
+        groups: dict[int, list[Window]] = defaultdict(list)
         for row in rows:
-            buckets[self.key(row[2].lat, row[2].lon)].append(row)  # type: ignore[arg-type]
-        self.buckets = {k: IntervalIndex(v) for k, v in buckets.items()}
+            groups[max(0, math.ceil(math.log2(max(row[1] - row[0], 1.0) / 60.0)))].append(row)
+        self._groups = []
+        for cls, members in groups.items():
+            members.sort(key=itemgetter(0))
+            self._groups.append((60.0 * 2.0**cls, [r[0] for r in members], members))
 
-    def key(self, lat: float, lon: float) -> tuple[int, int]:
-        """The cell holding a point."""
-        return math.floor(lat / self.cell), math.floor(lon / self.cell)
-
-    def near(self, lat: float, lon: float) -> list[IntervalIndex]:
-        """The buckets that can hold a point within the radius."""
-        ky, kx = self.key(lat, lon)
-        span = min(50, math.ceil(1.0 / max(math.cos(math.radians(lat)), 0.02)))
-        found = []
-        for dy in (-1, 0, 1):
-            for dx in range(-span, span + 1):
-                bucket = self.buckets.get((ky + dy, kx + dx))
-                if bucket is not None:
-                    found.append(bucket)
-        return found
+    def nearest(self, lo: float, hi: float, count: int) -> list[Window]:
+        """The `count` windows meeting `[lo, hi]` whose starts lie nearest `lo` (ties: the lowest id)."""
+        picked: list[Window] = []
+        for max_len, starts, rows in self._groups:
+            mid = bisect_left(starts, lo)
+            taken, last, k = 0, None, mid
+            while k < len(starts) and starts[k] <= hi:  # later starts: each one further from lo
+                if taken >= count and starts[k] != last:
+                    break
+                if rows[k][1] >= lo:
+                    picked.append(rows[k])
+                    taken, last = taken + 1, starts[k]
+                k += 1
+            taken, last, k, floor = 0, None, mid - 1, lo - max_len
+            while k >= 0 and starts[k] >= floor:  # earlier starts, the window must still reach lo
+                if taken >= count and starts[k] != last:
+                    break
+                if rows[k][1] >= lo:
+                    picked.append(rows[k])
+                    taken, last = taken + 1, starts[k]
+                k -= 1
+        if len(picked) > count:
+            picked = heapq.nsmallest(count, picked, key=lambda r: (abs(r[0] - lo), r[2]))
+        return picked
 
 
 #: Recordings per sweep batch, and GPS fixes per batch (a batch closes at whichever comes first).
@@ -152,22 +163,22 @@ BATCH_FIXES = 200_000
 WIDE_S = 2 * 86400.0
 
 
-def _incident_stream(db: sqlite_utils.Database, opts: LinkOptions) -> Iterator[tuple[float, float, _Incident]]:
-    """(window start, window end, incident) of every incident with a window, in window-start order (SQLite sorts)."""
+def _incident_stream(db: sqlite_utils.Database, opts: LinkOptions) -> Iterator[Window]:
+    """Every incident with a window, in window-start order (SQLite sorts)."""
     epochs = [EPOCH.format(c) for c in ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc")]
     first = f"COALESCE({epochs[1]}, {epochs[0]}, {epochs[2]})"
     sql = f"SELECT id, {', '.join(epochs)}, lat, lon FROM incidents WHERE {first} IS NOT NULL ORDER BY {first}"
-    for iid, rec, dis, arr, clr, lat, lon in db.execute(sql):
+    for iid, rec, dis, arr, clr, lat, lon in db.conn.execute(sql):
         window = incident_window(rec, dis, arr, clr, opts)
         if window is not None:
-            yield window[0], window[1], _Incident(iid, lat, lon)
+            yield window[0], window[1], iid, lat, lon
 
 
 def _unit_keys(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[tuple[str, str]]]:
     """The unit and officer keys of the given incidents."""
     keys: dict[int, list[tuple[str, str]]] = defaultdict(list)
     sql = "SELECT incident_id, unit, officer FROM incident_units WHERE incident_id IN (SELECT value FROM json_each(?))"
-    for iid, unit, officer in db.execute(sql, [json.dumps(ids)]):
+    for iid, unit, officer in db.conn.execute(sql, [json.dumps(ids)]):
         if unit:
             keys[iid].append(("unit", unit.strip().upper()))
         if officer:
@@ -178,7 +189,7 @@ def _unit_keys(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[tupl
 def _load_roster(db: sqlite_utils.Database) -> dict[str, list[tuple[float, float, str | None, str | None]]]:
     roster: dict[str, list[tuple[float, float, str | None, str | None]]] = defaultdict(list)
     sql = f"SELECT camera_serial, {EPOCH.format('from_utc')}, {EPOCH.format('to_utc')}, officer, unit FROM assignments"
-    for serial, start, end, officer, unit in db.execute(sql):
+    for serial, start, end, officer, unit in db.conn.execute(sql):
         if serial:
             roster[serial.strip().upper()].append(
                 (start if start is not None else -math.inf, end if end is not None else math.inf, officer, unit)
@@ -188,17 +199,17 @@ def _load_roster(db: sqlite_utils.Database) -> dict[str, list[tuple[float, float
 
 def _footage_stream(db: sqlite_utils.Database, opts: LinkOptions, wide: bool) -> Iterator[tuple[Any, ...]]:
     """Recordings with a start time, narrow or wide ones (WIDE_S), in order of their padded start (SQLite sorts):
-    (id, start, end, duration, zone_kind, drift, serial, officer, unit, lat, lon, path, pad, fix_count)."""
+    (id, start, end, duration, serial, officer, unit, lat, lon, pad, fix_count)."""
     pad = ("CASE WHEN zone_kind IS NULL OR zone_kind IN ('', 'unknown') THEN :unknown"
            " WHEN drift_s IS NOT NULL AND abs(drift_s) > :threshold THEN abs(drift_s) ELSE 0.0 END")
     sql = (
         f"SELECT * FROM (SELECT id, {EPOCH.format('start_utc')} AS s, {EPOCH.format('end_utc')} AS e, duration_s,"
-        f" zone_kind, drift_s, serial, officer, unit, lat, lon, path, {pad} AS pad, fix_count FROM footage"
+        f" serial, officer, unit, lat, lon, {pad} AS pad, fix_count FROM footage"
         " WHERE start_utc IS NOT NULL) WHERE s IS NOT NULL"
         " AND (COALESCE(e, s + COALESCE(duration_s, 0.0)) - s + 2 * pad > :wide) = :is_wide ORDER BY s - pad"
     )
-    yield from db.execute(sql, {"unknown": opts.unknown_zone_s, "threshold": opts.drift_threshold_s,
-                                "wide": WIDE_S, "is_wide": int(wide)})
+    yield from db.conn.execute(sql, {"unknown": opts.unknown_zone_s, "threshold": opts.drift_threshold_s,
+                                     "wide": WIDE_S, "is_wide": int(wide)})
 
 
 def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
@@ -206,11 +217,11 @@ def _batches(rows: Iterator[tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]
     batch: list[tuple[Any, ...]] = []
     fixes = 0
     for row in rows:
-        if batch and (len(batch) >= BATCH_FOOTAGE or fixes + (row[13] or 0) > BATCH_FIXES):
+        if batch and (len(batch) >= BATCH_FOOTAGE or fixes + (row[10] or 0) > BATCH_FIXES):
             yield batch
             batch, fixes = [], 0
         batch.append(row)
-        fixes += row[13] or 0
+        fixes += row[10] or 0
     if batch:
         yield batch
 
@@ -220,7 +231,7 @@ def _fixes_of(db: sqlite_utils.Database, ids: list[int]) -> dict[int, list[tuple
     found: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     sql = (f"SELECT footage_id, {EPOCH.format('t_utc')}, t_offset_s, lat, lon FROM gps_fixes"
            " WHERE footage_id IN (SELECT value FROM json_each(?)) ORDER BY footage_id, rowid")
-    for row in db.execute(sql, [json.dumps(ids)]):
+    for row in db.conn.execute(sql, [json.dumps(ids)]):
         found[row[0]].append(row)
     return found
 
@@ -234,76 +245,127 @@ def sweep(db: sqlite_utils.Database, opts: LinkOptions) -> Iterator[tuple[int, d
     around it, whatever the totals."""
     roster = _load_roster(db)
     for wide in (False, True):
-        incidents = _incident_stream(db, opts)
-        pending = next(incidents, None)
-        active: list[tuple[float, float, _Incident]] = []
+        incidents: Iterator[Window] | None = None  # opened (SQLite sorts them) at the first batch
+        pending: Window | None = None
+        active: list[Window] = []
         units: dict[int, list[tuple[str, str]]] = {}
         for batch in _batches(_footage_stream(db, opts, wide)):
-            lo = batch[0][1] - batch[0][12]
+            if incidents is None:
+                incidents = _incident_stream(db, opts)
+                pending = next(incidents, None)
+            lo = batch[0][1] - batch[0][9]
             hi = max(row[2] if row[2] is not None else row[1] + (row[3] or 0.0) for row in batch)
-            hi += max(row[12] for row in batch)
+            hi += max(row[9] for row in batch)
             active = [r for r in active if r[1] >= lo]
             added = []
             while pending is not None and pending[0] <= hi:
                 if pending[1] >= lo:
                     active.append(pending)
-                    added.append(pending[2].id)
+                    added.append(pending[2])
                 pending = next(incidents, None)
-            units = {r[2].id: units[r[2].id] for r in active if r[2].id in units} | _unit_keys(db, added)
+            units = {r[2]: units[r[2]] for r in active if r[2] in units}
+            if added:
+                units |= _unit_keys(db, added)
             linker = Linker(active, units, roster, opts)
-            fixes = _fixes_of(db, [row[0] for row in batch])
-            for row in batch:
-                yield row[0], linker.candidates(row, fixes.get(row[0], [])), row[12] > 0
+            yield from linker.link(batch, _fixes_of(db, [row[0] for row in batch]))
 
 
 class Linker:
-    """The indexes over one stretch of incidents (and their units) and the roster."""
+    """The indexes over one stretch of incidents (in window-start order, with their units) and the roster."""
 
-    def __init__(self, rows: list[tuple[float, float, _Incident]], unit_keys: dict[int, list[tuple[str, str]]],
+    def __init__(self, rows: list[Window], unit_keys: dict[int, list[tuple[str, str]]],
                  roster: dict[str, list[tuple[float, float, str | None, str | None]]], opts: LinkOptions) -> None:
+        # numpy is imported by the commands that link, not at every start-up
+        from .placejoin import PlaceJoin, on_globe
+
         self.opts = opts
-        self.windows = {r[2].id: (r[0], r[1]) for r in rows}
-        self.grid = _Grid([r for r in rows if r[2].lat is not None and r[2].lon is not None], opts.radius_m)
-        self.all = IntervalIndex(rows)
-        self.unplaced = IntervalIndex(r for r in rows if r[2].lat is None or r[2].lon is None)
-        self.units: dict[tuple[str, str], set[int]] = defaultdict(set)
+        self.cell = opts.radius_m / M_PER_DEG
+        self.on_globe = on_globe
+        placed = [r for r in rows if r[3] is not None and r[4] is not None]
+        self.placed = [r for r in placed if on_globe(r[3], r[4])]
+        self.places = (PlaceJoin([r[0] for r in self.placed], [r[1] for r in self.placed],
+                                 [r[3] for r in self.placed], [r[4] for r in self.placed], self.cell)
+                       if self.placed else None)
+        self.all = _Nearest(rows)
+        self.unplaced = _Nearest(r for r in rows if r[3] is None or r[4] is None)
+        windows = {r[2]: r for r in rows}
+        self.units: dict[tuple[str, str], list[tuple[float, float, int]]] = defaultdict(list)
         for iid, keys in unit_keys.items():
-            for key in keys:
-                self.units[key].add(iid)
+            window = windows.get(iid)
+            if window is not None:
+                for key in keys:
+                    self.units[key].append((window[0], window[1], iid))
         self.roster = roster
 
-    def candidates(self, row: tuple[Any, ...], fixes: list[tuple[Any, ...]]) -> dict[int, tuple[str, float, str]]:
-        """Best automatic (method, score, reason) per incident for one recording, number rule excluded."""
-        _fid, start, end, duration, _zone_kind, _drift, serial, officer, unit, lat, lon, _path, pad, _n = row
-        end = end if end is not None else start + (duration or 0.0)
-        lo, hi = start - pad, end + pad
+    def link(self, batch: list[tuple[Any, ...]], fixes: dict[int, list[tuple[Any, ...]]]
+             ) -> Iterator[tuple[int, dict[int, tuple[str, float, str]], bool]]:
+        """(footage id, best automatic (method, score, reason) per incident, uncertain) for each recording of a
+        batch, number rule excluded. An incident keeps the first of equal offers: identity keys, then points in
+        fix order, then time-only."""
+        spans = []
+        columns: dict[str, list[Any]] = {k: [] for k in ("row", "col", "span", "lat", "lon", "start", "end")}
+        labels: list[str] = []
+        for row in batch:
+            start, end, duration, lat, lon, pad = row[1], row[2], row[3], row[7], row[8], row[9]
+            end = end if end is not None else start + (duration or 0.0)
+            lo, hi = start - pad, end + pad
+            first = len(labels)
+            for plat, plon, t0, t1, what, ky, kx in self._points(start, end, pad, lat, lon, fixes.get(row[0], ())):
+                labels.append(what)
+                columns["lat"].append(plat)
+                columns["lon"].append(plon)
+                columns["start"].append(max(t0, lo))
+                columns["end"].append(min(t1, hi))
+                columns["row"].append(ky)
+                columns["col"].append(kx)
+                columns["span"].append(min(50, math.ceil(1.0 / max(math.cos(math.radians(plat)), 0.02))))
+            spans.append((lo, hi, first, len(labels)))
+        hits_p, hits_i = self._place_pairs(columns)
+        hit = 0
+        radius, placed = self.opts.radius_m, self.placed
+        for row, (lo, hi, first, stop) in zip(batch, spans, strict=True):
+            found = self._assignments(row, lo, hi)
+            while hit < len(hits_p) and hits_p[hit] < stop:
+                p = hits_p[hit]
+                plat, plon = columns["lat"][p], columns["lon"][p]
+                _ws, _we, iid, ilat, ilon = placed[hits_i[hit]]
+                hit += 1
+                d = haversine_m(plat, plon, ilat, ilon)
+                if d <= radius:
+                    score = round(0.8 - 0.3 * d / radius, 3)
+                    best = found.get(iid)
+                    if best is None or best[1] < score:
+                        found[iid] = ("time+place", score, f"{labels[p]} {d:.0f} m from the incident within its window")
+            positioned = stop > first
+            index = self.unplaced if positioned else self.all
+            reason = "times overlap; " + ("incident has no position" if positioned else "footage has no position")
+            for _ws, _we, iid, _lat, _lon in index.nearest(lo, hi, self.opts.max_time_only):
+                if iid not in found:
+                    found[iid] = ("time-only", SCORES["time-only"], reason)
+            yield row[0], found, row[9] > 0
+
+    def _place_pairs(self, columns: dict[str, list[Any]]) -> tuple[list[int], list[int]]:
+        """(point, index into self.placed) pairs to check for time+place, in point order."""
+        if self.places is None:
+            return [], []
+        keep = [k for k, (lat, lon) in enumerate(zip(columns["lat"], columns["lon"], strict=True))
+                if self.on_globe(lat, lon)]
+        if len(keep) == len(columns["lat"]):
+            return self.places.pairs(columns, self.opts.radius_m)
+        points, incidents = self.places.pairs({k: [v[i] for i in keep] for k, v in columns.items()},
+                                              self.opts.radius_m)
+        return [keep[p] for p in points], incidents
+
+    def _assignments(self, row: tuple[Any, ...], lo: float, hi: float) -> dict[int, tuple[str, float, str]]:
+        """The assignment rule's offers for one recording."""
         found: dict[int, tuple[str, float, str]] = {}
-
-        def offer(iid: int, method: str, score: float, reason: str) -> None:
-            if iid not in found or found[iid][1] < score:
-                found[iid] = (method, score, reason)
-
-        for key, why in self._identity_keys(serial, officer, unit, lo, hi):
-            for iid in self.units.get(key, ()):
-                window = self.windows.get(iid)
-                if window and window[0] <= hi and window[1] >= lo:
-                    offer(iid, "assignment", SCORES["assignment"], f"{why} is on the incident; times overlap")
-
-        points = self._points(start, end, pad, lat, lon, fixes)
-        for plat, plon, t0, t1, what in points:
-            for bucket in self.grid.near(plat, plon):
-                for ws, we, inc in bucket.overlapping(max(t0, lo), min(t1, hi)):
-                    d = haversine_m(plat, plon, inc.lat, inc.lon)  # type: ignore[arg-type]
-                    if d <= self.opts.radius_m:
-                        score = round(0.8 - 0.3 * d / self.opts.radius_m, 3)
-                        offer(inc.id, "time+place", score, f"{what} {d:.0f} m from the incident within its window")
-
-        index = self.unplaced if points else self.all
-        side = "incident has no position" if points else "footage has no position"
-        near = heapq.nsmallest(self.opts.max_time_only, index.overlapping(lo, hi),
-                              key=lambda r: (abs(r[0] - lo), r[2].id))  # ties: the lowest id, in any order
-        for _ws, _we, inc in near:
-            offer(inc.id, "time-only", SCORES["time-only"], f"times overlap; {side}")
+        serial, officer, unit = row[4], row[5], row[6]
+        if self.units and (serial or officer or unit):
+            for key, why in self._identity_keys(serial, officer, unit, lo, hi):
+                reason = f"{why} is on the incident; times overlap"
+                for ws, we, iid in self.units.get(key, ()):
+                    if ws <= hi and we >= lo and iid not in found:
+                        found[iid] = ("assignment", SCORES["assignment"], reason)
         return found
 
     def _identity_keys(
@@ -328,22 +390,28 @@ class Linker:
         pad: float,
         lat: float | None,
         lon: float | None,
-        fixes: list[tuple[Any, ...]],
-    ) -> list[tuple[float, float, float, float, str]]:
-        """(lat, lon, from, to, label) for each distinct fix cell; the representative point when no fix."""
-        points: dict[tuple[tuple[int, int], float, float], tuple[float, float, float, float, str]] = {}
+        fixes: Iterable[tuple[Any, ...]],
+    ) -> list[tuple[float, float, float, float, str, int, int]]:
+        """(lat, lon, from, to, label, cell row, cell column) for each distinct fix cell; the representative point
+        when no fix. Non-finite coordinates are no position."""
+        points: dict[tuple[int, int, float, float], tuple[float, float, float, float, str, int, int]] = {}
+        cell, finite = self.cell, math.isfinite
         for _fid, t_utc, t_off, flat, flon in fixes:
+            if not (finite(flat) and finite(flon)):
+                continue
             if t_utc is not None:
                 t0 = t1 = t_utc
             elif t_off is not None:
                 t0, t1 = start + t_off - pad, start + t_off + pad
             else:
                 t0, t1 = start - pad, end + pad
-            key = (self.grid.key(flat, flon), round(t0, -2), round(t1, -2))
+            ky, kx = math.floor(flat / cell), math.floor(flon / cell)
+            key = (ky, kx, round(t0, -2), round(t1, -2))
             if key not in points:
-                points[key] = (flat, flon, t0, t1, "GPS fix")
-        if not points and lat is not None and lon is not None:
-            points[((0, 0), 0.0, 0.0)] = (lat, lon, start - pad, end + pad, "footage position (no fixes)")
+                points[key] = (flat, flon, t0, t1, "GPS fix", ky, kx)
+        if not points and lat is not None and lon is not None and finite(lat) and finite(lon):
+            return [(lat, lon, start - pad, end + pad, "footage position (no fixes)", math.floor(lat / cell),
+                     math.floor(lon / cell))]
         return list(points.values())
 
 
@@ -362,9 +430,25 @@ def relink(db: sqlite_utils.Database, opts: LinkOptions | None = None) -> LinkSt
     """Rebuild every automatic link; manual links and exclusions are kept as they are.
 
     One write transaction: the run reads one state of footage and incidents, and its links replace the old ones
-    all at once (an interruption leaves the previous links)."""
-    with immediate(db):
+    all at once (an interruption leaves the previous links). Foreign keys are not checked row by row while it
+    runs (outside a caller's transaction): every link it writes names a recording and an incident read in the
+    same transaction, and nothing references links."""
+    with _without_foreign_keys(db), immediate(db):
         return _relink(db, opts or LinkOptions())
+
+
+@contextmanager
+def _without_foreign_keys(db: sqlite_utils.Database) -> Iterator[None]:
+    """Foreign-key enforcement off for the enclosed transaction, when no transaction is open (SQLite ignores the
+    pragma inside one), and back as it was after."""
+    if db.conn.in_transaction or not db.conn.execute("PRAGMA foreign_keys").fetchone()[0]:
+        yield
+        return
+    db.conn.execute("PRAGMA foreign_keys = OFF")
+    try:
+        yield
+    finally:
+        db.conn.execute("PRAGMA foreign_keys = ON")
 
 
 def _relink(db: sqlite_utils.Database, opts: LinkOptions) -> LinkStats:
@@ -373,7 +457,16 @@ def _relink(db: sqlite_utils.Database, opts: LinkOptions) -> LinkStats:
               " created_utc) VALUES (?, ?, ?, ?, ?, 0, 0, ?, ?)")
     footage_count = 0
     with db.atomic():
-        db.execute("DELETE FROM links WHERE manual = 0")
+        if db.conn.execute("SELECT 1 FROM links WHERE manual != 0 LIMIT 1").fetchone():
+            db.conn.execute("DELETE FROM links WHERE manual = 0")
+        else:
+            db.conn.execute("DELETE FROM links")  # without WHERE (and foreign keys off) SQLite drops the pages
+        # The secondary indexes are rebuilt once after the bulk insert instead of updated row by row (same
+        # transaction: an interruption leaves them as they were).
+        indexes = db.conn.execute("SELECT name, sql FROM sqlite_master WHERE type = 'index' AND tbl_name = 'links'"
+                                  " AND sql IS NOT NULL").fetchall()
+        for name, _sql in indexes:
+            db.conn.execute(f'DROP INDEX "{name}"')
         batch: list[tuple[Any, ...]] = []
         for fid, found, uncertain in sweep(db, opts):
             footage_count += 1
@@ -386,6 +479,8 @@ def _relink(db: sqlite_utils.Database, opts: LinkOptions) -> LinkStats:
             insert + " ON CONFLICT (footage_id, incident_id, manual) DO UPDATE SET method = excluded.method,"
             " score = excluded.score, reason = excluded.reason, uncertain = 0",
             ((f, i, "number", SCORES["number"], r, 0, created) for f, i, r in _number_links(db)))
+        for _name, sql in indexes:
+            db.conn.execute(sql)
     counts = dict(db.execute("SELECT method, COUNT(*) FROM links WHERE manual = 0 GROUP BY method ORDER BY method"))
     uncertain, manual = db.execute("SELECT COALESCE(SUM(uncertain * (manual = 0)), 0), COALESCE(SUM(manual), 0)"
                                    " FROM links").fetchone()
