@@ -2,8 +2,8 @@
 
     python scripts/bench_link.py [--n 1000000] [--db FILE] [--keep]
 
-Prints the generation time, the link time, the link counts and the linker's peak memory (the link runs in a
-child process so the figure is its own). The data: incidents spread over one year across a 20 km city; 70 % of
+Prints the generation time, the link time, the link counts, the linker's peak memory and CPU time (the link runs
+in a child process so the figures are its own) and the load average (on a shared machine wall time follows it). The data: incidents spread over one year across a 20 km city; 70 % of
 recordings belong to an incident (some carry its number, some its unit, most a GPS track near it), 30 % are decoys
 at random times and places, 10 % of all recordings without any position.
 """
@@ -11,6 +11,7 @@ at random times and places, 10 % of all recordings without any position.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import subprocess
 import sys
@@ -122,11 +123,13 @@ def main() -> None:
         print(f"generate {args.n:,} incidents + {args.n:,} recordings: {time.perf_counter() - start:.1f} s")
     # GNU time forks the linker from a small process: forked from this one (which holds the generated rows), the
     # child would count this process's memory as its own peak.
+    load = os.getloadavg()[0]
     with tempfile.NamedTemporaryFile("r") as peak:
-        subprocess.run(["/usr/bin/time", "-f", "%M", "-o", peak.name, sys.executable, __file__, "--link-only",
+        subprocess.run(["/usr/bin/time", "-f", "%M %U %S", "-o", peak.name, sys.executable, __file__, "--link-only",
                         str(path)], check=True)
-        peak_mib = int(peak.read().split()[-1]) / 1024
-    print(f"link peak memory (RSS): {peak_mib:,.0f} MiB")
+        kib, user, system = peak.read().split()[-3:]
+    print(f"link peak memory (RSS): {int(kib) / 1024:,.0f} MiB; CPU {float(user) + float(system):.1f} s; "
+          f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
     if not args.keep:
         tmp.cleanup()
 
