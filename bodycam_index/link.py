@@ -276,16 +276,13 @@ class Linker:
     def __init__(self, rows: list[Window], unit_keys: dict[int, list[tuple[str, str]]],
                  roster: dict[str, list[tuple[float, float, str | None, str | None]]], opts: LinkOptions) -> None:
         # numpy is imported by the commands that link, not at every start-up
-        from .placejoin import PlaceJoin, on_globe
+        from .placejoin import PlaceJoin
 
         self.opts = opts
         self.cell = opts.radius_m / M_PER_DEG
-        self.on_globe = on_globe
-        placed = [r for r in rows if r[3] is not None and r[4] is not None]
-        self.placed = [r for r in placed if on_globe(r[3], r[4])]
-        self.places = (PlaceJoin([r[0] for r in self.placed], [r[1] for r in self.placed],
-                                 [r[3] for r in self.placed], [r[4] for r in self.placed], self.cell)
-                       if self.placed else None)
+        self.placed = [r for r in rows if r[3] is not None and r[4] is not None]
+        self.places = PlaceJoin([r[0] for r in self.placed], [r[1] for r in self.placed],
+                                [r[3] for r in self.placed], [r[4] for r in self.placed], self.cell)
         self.all = _Nearest(rows)
         self.unplaced = _Nearest(r for r in rows if r[3] is None or r[4] is None)
         windows = {r[2]: r for r in rows}
@@ -302,32 +299,30 @@ class Linker:
         """(footage id, best automatic (method, score, reason) per incident, uncertain) for each recording of a
         batch, number rule excluded. An incident keeps the first of equal offers: identity keys, then points in
         fix order, then time-only."""
-        spans = []
-        columns: dict[str, list[Any]] = {k: [] for k in ("row", "col", "span", "lat", "lon", "start", "end")}
-        labels: list[str] = []
+        points: list[tuple[float, float, float, float, str, int, int]] = []
+        spans = []  # per recording: lo, hi and its points' range
+        los: list[float] = []
+        his: list[float] = []
         for row in batch:
             start, end, duration, lat, lon, pad = row[1], row[2], row[3], row[7], row[8], row[9]
             end = end if end is not None else start + (duration or 0.0)
             lo, hi = start - pad, end + pad
-            first = len(labels)
-            for plat, plon, t0, t1, what, ky, kx in self._points(start, end, pad, lat, lon, fixes.get(row[0], ())):
-                labels.append(what)
-                columns["lat"].append(plat)
-                columns["lon"].append(plon)
-                columns["start"].append(max(t0, lo))
-                columns["end"].append(min(t1, hi))
-                columns["row"].append(ky)
-                columns["col"].append(kx)
-                columns["span"].append(min(50, math.ceil(1.0 / max(math.cos(math.radians(plat)), 0.02))))
-            spans.append((lo, hi, first, len(labels)))
-        hits_p, hits_i = self._place_pairs(columns)
-        hit = 0
+            first = len(points)
+            points += self._points(start, end, pad, lat, lon, fixes.get(row[0], ()))
+            spans.append((lo, hi, first, len(points)))
+            los += [lo] * (len(points) - first)
+            his += [hi] * (len(points) - first)
+        hits_p: list[int] = []
+        hits_i: list[int] = []
+        if points:
+            lat, lon, t0, t1, _labels, ky, kx = zip(*points, strict=True)
+            hits_p, hits_i = self.places.pairs(lat, lon, ky, kx, (t0, los), (t1, his), self.opts.radius_m)
+        hit, n_hits = 0, len(hits_p)
         radius, placed = self.opts.radius_m, self.placed
         for row, (lo, hi, first, stop) in zip(batch, spans, strict=True):
             found = self._assignments(row, lo, hi)
-            while hit < len(hits_p) and hits_p[hit] < stop:
-                p = hits_p[hit]
-                plat, plon = columns["lat"][p], columns["lon"][p]
+            while hit < n_hits and hits_p[hit] < stop:
+                plat, plon, _t0, _t1, what, _ky, _kx = points[hits_p[hit]]
                 _ws, _we, iid, ilat, ilon = placed[hits_i[hit]]
                 hit += 1
                 d = haversine_m(plat, plon, ilat, ilon)
@@ -335,7 +330,7 @@ class Linker:
                     score = round(0.8 - 0.3 * d / radius, 3)
                     best = found.get(iid)
                     if best is None or best[1] < score:
-                        found[iid] = ("time+place", score, f"{labels[p]} {d:.0f} m from the incident within its window")
+                        found[iid] = ("time+place", score, f"{what} {d:.0f} m from the incident within its window")
             positioned = stop > first
             index = self.unplaced if positioned else self.all
             reason = "times overlap; " + ("incident has no position" if positioned else "footage has no position")
@@ -343,18 +338,6 @@ class Linker:
                 if iid not in found:
                     found[iid] = ("time-only", SCORES["time-only"], reason)
             yield row[0], found, row[9] > 0
-
-    def _place_pairs(self, columns: dict[str, list[Any]]) -> tuple[list[int], list[int]]:
-        """(point, index into self.placed) pairs to check for time+place, in point order."""
-        if self.places is None:
-            return [], []
-        keep = [k for k, (lat, lon) in enumerate(zip(columns["lat"], columns["lon"], strict=True))
-                if self.on_globe(lat, lon)]
-        if len(keep) == len(columns["lat"]):
-            return self.places.pairs(columns, self.opts.radius_m)
-        points, incidents = self.places.pairs({k: [v[i] for i in keep] for k, v in columns.items()},
-                                              self.opts.radius_m)
-        return [keep[p] for p in points], incidents
 
     def _assignments(self, row: tuple[Any, ...], lo: float, hi: float) -> dict[int, tuple[str, float, str]]:
         """The assignment rule's offers for one recording."""
@@ -395,18 +378,21 @@ class Linker:
         """(lat, lon, from, to, label, cell row, cell column) for each distinct fix cell; the representative point
         when no fix. Non-finite coordinates are no position."""
         points: dict[tuple[int, int, float, float], tuple[float, float, float, float, str, int, int]] = {}
-        cell, finite = self.cell, math.isfinite
+        cell, floor, finite = self.cell, math.floor, math.isfinite
         for _fid, t_utc, t_off, flat, flon in fixes:
-            if not (finite(flat) and finite(flon)):
+            if flat - flat or flon - flon:  # infinite (SQLite stores no NaN)
                 continue
+            ky, kx = floor(flat / cell), floor(flon / cell)
             if t_utc is not None:
                 t0 = t1 = t_utc
-            elif t_off is not None:
-                t0, t1 = start + t_off - pad, start + t_off + pad
+                slot = round(t_utc, -2)
+                key = (ky, kx, slot, slot)
             else:
-                t0, t1 = start - pad, end + pad
-            ky, kx = math.floor(flat / cell), math.floor(flon / cell)
-            key = (ky, kx, round(t0, -2), round(t1, -2))
+                if t_off is not None:
+                    t0, t1 = start + t_off - pad, start + t_off + pad
+                else:
+                    t0, t1 = start - pad, end + pad
+                key = (ky, kx, round(t0, -2), round(t1, -2))
             if key not in points:
                 points[key] = (flat, flon, t0, t1, "GPS fix", ky, kx)
         if not points and lat is not None and lon is not None and finite(lat) and finite(lon):
