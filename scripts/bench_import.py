@@ -109,11 +109,13 @@ def main() -> None:
               f"in this process, {helper_cpu:.1f} s in the helper that parses); all: "
               f"{', '.join(f'{i[0]:.1f}' for i in imports)} s")
         print(f"floor (csv.reader + executemany, same file, same run, min of {repeats}): {plain:.1f} s wall "
-              f"({plain_cpu:.1f} s CPU), {plain_rows / plain:,.0f} rows/s; all: {', '.join(f'{f[0]:.1f}' for f in floors)} s")
+              f"({plain_cpu:.1f} s CPU), {plain_rows / plain:,.0f} rows/s; all: "
+              f"{', '.join(f'{f[0]:.1f}' for f in floors)} s")
         print(f"import speed = {plain / elapsed:.0%} of the floor (goal >= 50%); CPU: floor {plain_cpu:.1f} s, import "
               f"{cpu:.1f} s here + {helper_cpu:.1f} s in parallel")
         print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
-        print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB); helper process {helper / 1024:.0f} MB")
+        print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB); "
+              f"helper process {helper / 1024:.0f} MB")
         t0 = time.perf_counter()
         again = import_incidents(db, csv_path, preset="seattle-cad", tz="America/Los_Angeles")
         elapsed = time.perf_counter() - t0

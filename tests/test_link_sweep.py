@@ -167,7 +167,8 @@ def test_links_written_are_the_sweep_plus_numbers(tmp_path: Path) -> None:
                     " 'N7', 'N7')")
     link.add_manual(db, "1", "N3", "seen on the video")
     stats = link.relink(db)
-    expected = {(fid, iid): (m, s) for fid, found, _u in link.sweep(db, LinkOptions()) for iid, (m, s, _r) in found.items()}
+    expected = {(fid, iid): (m, s)
+                for fid, found, _u in link.sweep(db, LinkOptions()) for iid, (m, s, _r) in found.items()}
     expected[(5, 7)] = ("number", 1.0)
     rows = {(f, i): (m, s) for f, i, m, s in db.execute("SELECT footage_id, incident_id, method, score FROM links"
                                                        " WHERE manual = 0")}
