@@ -47,7 +47,8 @@ def _on_statement(at: int, how: str, statement: str) -> None:
     _count[0] += 1
     if _count[0] != at:
         return
-    if how == "INT" and signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+    handler = signal.getsignal(signal.SIGINT)
+    if how == "INT" and callable(handler) and handler is not signal.default_int_handler:
         os.kill(os.getpid(), signal.SIGINT)  # the code under test holds Ctrl-C back: let its handler see it
     elif how == "INT":
         _interrupt_after_statement()
