@@ -14,7 +14,7 @@ import click
 from ..link import reference_footage
 from ..model import ExtractError
 from ..records import footage_rows, scanned_files
-from .options import emit_json, json_option, tz_option
+from .options import accept_option, emit_json, json_option, tz_option
 from .runtime import detail, open_db, quiet, say, show_progress, verbose
 from .show import show_footage
 
@@ -270,8 +270,7 @@ def footage_list(status: str | None, limit: int, as_json: bool) -> None:
 
 @footage.command("show")
 @click.argument("ref")
-@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
-              help="Count time-only candidates as links.")
+@accept_option("Count time-only candidates as links.")
 @json_option("Print the record as JSON (an object; the same as `show REF --json`).")
 def footage_show(ref: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything stored about one recording (id, path or sha256 prefix)."""

@@ -20,7 +20,7 @@ from ..link import reference_incident
 from ..model import InputError
 from ..records import incident_rows
 from ..reports.render import excel_safe
-from .options import emit_json, json_option, tz_option
+from .options import accept_option, emit_json, json_option, tz_option
 from .runtime import open_db, quiet, verbose
 from .show import show_incident
 
@@ -232,8 +232,7 @@ def list_cmd(limit: int, as_json: bool) -> None:
 
 @incidents_group.command("show")
 @click.argument("number")
-@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
-              help="Count time-only candidates as coverage.")
+@accept_option("Count time-only candidates as coverage.")
 @json_option("Print the record as JSON (an object; the same as `show NUMBER --json`).")
 def show_cmd(number: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything known about one incident, found by its number or any alias in any written form."""

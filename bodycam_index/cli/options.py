@@ -58,6 +58,11 @@ def json_option(help: str = "Print JSON (the same shape whatever the count).") -
     return click.option("--json", "as_json", is_flag=True, help=help)
 
 
+def accept_option(help: str) -> Callable[[F], F]:
+    """`--accept time-only` (repeatable), passed as the tuple `accept`."""
+    return click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True, help=help)
+
+
 def duration_option(name: str, default: str, help: str) -> Callable[[F], F]:
     """A duration option (`90s`, `10m`, `2h`, `1d`), passed in seconds."""
     return click.option(name, default=default, show_default=True, metavar="DURATION", help=help,

@@ -16,7 +16,7 @@ from ..reports import geo
 from ..reports import policy as policies
 from ..reports.gaps import GROUPS, ReportOptions, build_report, has_gaps
 from ..reports.render import FORMATS, render
-from .options import json_option, output_option, parse_duration, to_stdout, tz_option
+from .options import accept_option, json_option, output_option, parse_duration, to_stdout, tz_option
 from .runtime import open_db, say
 
 
@@ -52,8 +52,7 @@ def _db(ctx: click.Context, write: bool = False) -> Any:
 @click.option("--precinct", help="Only this precinct.")
 @click.option("--requires-footage-only", is_flag=True, help="List only required incidents.")
 @click.option("--min-coverage", type=click.FloatRange(0, 1), help="Override the policy's covered share.")
-@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
-              help="Count time-only candidates as evidence (overrides the policy).")
+@accept_option("Count time-only candidates as evidence (overrides the policy).")
 @click.option("--drift-threshold", help="Override the policy's clock drift threshold.")
 @click.option("--default-duration", help="Override the policy's incident length when not cleared.")
 @click.option("--fail-on-gaps", is_flag=True, help="Exit 1 when a required incident has no or partial footage.")
@@ -120,8 +119,7 @@ def sample(ctx: click.Context, as_json: bool, n: int, seed: int | None, stratify
 @click.argument("kind", type=click.Choice(["geojson", "csv"]))
 @click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
               help="geojson: the file (default stdout); csv: the directory for the tables (required).")
-@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
-              help="Count time-only candidates as links in the GeoJSON properties.")
+@accept_option("Count time-only candidates as links in the GeoJSON properties.")
 @click.pass_context
 def export(ctx: click.Context, kind: str, output: Path | None, accept: tuple[str, ...]) -> None:
     """Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."""

@@ -10,7 +10,7 @@ import click
 from ..link import find_footage, find_incident
 from ..model import InputError
 from ..records import footage_record, incident_record
-from .options import emit_json, json_option
+from .options import accept_option, emit_json, json_option
 from .runtime import open_db
 
 _FOOTAGE_FIELDS = ("path", "origin", "status", "error", "sha256", "start_utc", "end_utc", "duration_s", "time_source",
@@ -101,8 +101,7 @@ def show_incident(db: Any, iid: int, as_json: bool, accept_time_only: bool = Fal
 
 @click.command()
 @click.argument("ref")
-@click.option("--accept", "accept", type=click.Choice(["time-only"]), multiple=True,
-              help="Count time-only candidates as coverage.")
+@accept_option("Count time-only candidates as coverage.")
 @json_option("Print the record as JSON (an object: the incident's or the recording's).")
 def show(ref: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything known about one INCIDENT (number or alias) or one recording (id, path or sha256 prefix)."""
