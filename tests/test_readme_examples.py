@@ -120,18 +120,6 @@ def test_session_runs_as_written(folder: Path, monkeypatch: pytest.MonkeyPatch, 
             assert got == want
 
 
-def scenario_commands() -> list[str]:
-    """`$ bodycam-index` lines on the scenario database, which `scripts/make_scenario.py` builds from the corpus."""
-    return [line[2:] for block in blocks() for line in block
-            if line.startswith("$ bodycam-index") and "/tmp/scenario/" in line]
-
-
-@pytest.mark.parametrize("command", scenario_commands())
-def test_scenario_examples_are_not_run_here(command: str) -> None:
-    pytest.skip("needs the scenario database that scripts/make_scenario.py builds from the corpus's Seattle calls "
-                "(a minute of work; tests/test_scenario.py checks the scenario's known answer)")
-
-
 @pytest.mark.parametrize("line", synopses())
 def test_synopsis_names_real_commands_and_options(line: str) -> None:
     """`bodycam-index import-incidents calls.csv --preset …`: placeholders (calls.csv, ID|PATH…) cannot run, but the
