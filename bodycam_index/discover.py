@@ -3,8 +3,9 @@
 Path problems (a name that is not UTF-8, a dangling symlink or a symlink loop, a folder that cannot be listed)
 come out as jobs carrying the problem, which the scan stores as that path's error row. Symlinks whose target lies
 outside every scanned root are skipped unless the scan follows symlinks (each folder is then walked once: no
-loops); symlinked folders inside a root are not descended, as the scan walks them as themselves.
-Hidden files and folders are skipped.
+loops); symlinked folders inside a root are not descended, as the scan walks them as themselves. A file reached
+twice (a symlink to a file inside the roots, two overlapping roots) is indexed once, under the path met first in
+the sorted walk; the other paths are skipped as duplicates. Hidden files and folders are skipped.
 """
 
 from __future__ import annotations
@@ -61,6 +62,14 @@ class _Walker:
         self.follow = follow_symlinks
         self.exclude = exclude
         self.skip_files = skip_files
+        self.first_path: dict[str, Path] = {}  # real path → the path it is indexed under
+
+    def _duplicate(self, path: Path, real: str) -> Job | None:
+        """A skip job when the file at real path `real` was met before under another path; else remember it."""
+        first = self.first_path.setdefault(real, path)
+        if first == path:
+            return None
+        return Job(path, skip=f"duplicate of {path_text(first)} (the same file by its real path)")
 
     def _excluded(self, path: Path, root: Path) -> bool:
         """True when a --exclude pattern matches the name or the path relative to the root."""
@@ -86,14 +95,17 @@ class _Walker:
             return Job(path, skip="symlink out of the scanned folder (use --follow-symlinks to index it)")
         return None
 
-    def _files(self, paths: list[Path]) -> Iterator[Job]:
-        """Jobs for the files of one folder: recordings with their sidecars, then unclaimed sidecars."""
+    def _files(self, paths: list[Path], real_folder: str) -> Iterator[Job]:
+        """Jobs for the files of one folder (`real_folder` its real path): recordings with their sidecars, then
+        unclaimed sidecars."""
         usable: list[Path] = []
         for path in paths:
             problem = _name_problem(path)
             verdict = Job(path, problem=problem) if problem else None
             if verdict is None and os.path.islink(path):
-                verdict = self._link_verdict(path)
+                verdict = self._link_verdict(path) or self._duplicate(path, os.path.realpath(path))
+            elif verdict is None:
+                verdict = self._duplicate(path, os.path.join(real_folder, path.name))
             if verdict is not None:
                 yield verdict
             else:
@@ -115,11 +127,13 @@ class _Walker:
         for path in sorted(sidecars - claimed):
             yield Job(path, (), sidecar_only=True)
 
-    @staticmethod
-    def _single(root: Path) -> Job:
+    def _single(self, root: Path) -> Job:
         problem = _name_problem(root)
         if problem:
             return Job(root, problem=problem)
+        duplicate = self._duplicate(root, os.path.realpath(root))
+        if duplicate:
+            return duplicate
         try:
             siblings = [p for p in root.parent.iterdir() if is_sidecar(p) and not _name_problem(p) and p.is_file()]
         except OSError:
@@ -154,10 +168,10 @@ class _Walker:
                 seen.add(real)
                 kept.append(name)
             dirs[:] = kept
-            real_folder = os.path.realpath(folder) if self.skip_files else ""
+            real_folder = os.path.realpath(folder)
             yield from self._files([Path(folder, f) for f in sorted(files) if not f.startswith(".")
                                     and os.path.join(real_folder, f) not in self.skip_files
-                                    and not self._excluded(Path(folder, f), root)])
+                                    and not self._excluded(Path(folder, f), root)], real_folder)
         yield from self._folder_errors(errors)
 
     @staticmethod

@@ -72,18 +72,24 @@ _STAT = os.stat_result((0o100644, 1, 1, 1, 0, 0, 4096, 1709303400, 1709303400, 1
 _OPTIONS = {zone: scan.ScanOptions(tz=zone, hash=False) for zone in ZONES}
 
 
+_BIND_CHUNK = 500  # values bound per statement (SQLite allows 32,766 parameters)
+
+
 def _bind(values: Sequence[object]) -> None:
-    """Bind values as SQLite does on insert (an int beyond 64 bits or an unknown type is a crash)."""
-    if values:
-        _BIND.execute("SELECT " + ", ".join("?" * len(values)), list(values)).fetchall()
+    """Bind values as SQLite does on insert (an int beyond 64 bits or an unknown type is a crash): one statement
+    per 500 values, so an execution costs one or two statements, not one per row."""
+    for start in range(0, len(values), _BIND_CHUNK):
+        chunk = values[start : start + _BIND_CHUNK]
+        _BIND.execute("SELECT " + ", ".join("?" * len(chunk)), chunk).fetchall()
 
 
 def _store(extraction: Extraction, zone: str | None) -> None:
     """What the scan does after extraction: bound, resolve and build the rows (`scan._resolved`), then bind them."""
     rows = scan._resolved(extraction, _STAT, _OPTIONS[zone])
-    _bind(list(rows["columns"].values()))
-    for values in rows["candidates"] + rows["fixes"] + rows["hints"]:
-        _bind(values)
+    values = list(rows["columns"].values())
+    for row in rows["candidates"] + rows["fixes"] + rows["hints"]:
+        values.extend(row)
+    _bind(values)
 
 
 @functools.cache

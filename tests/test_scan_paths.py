@@ -98,11 +98,33 @@ def test_symlinks_out_of_the_root_are_skipped_unless_followed(tmp_path: Path) ->
     assert str(root / "linked_folder") in reasons and str(root / "zero.mp4") in reasons
     result = runner.invoke(main, ["--db", str(tmp_path / "b.db"), "scan", "--json", "--follow-symlinks", str(root)])
     summary = json.loads(result.output)
-    assert (summary["new"], summary["failed"], summary["skipped"]) == (3, 1, 0)
+    assert (summary["new"], summary["failed"], summary["skipped"]) == (2, 1, 1)
     rows = _rows(tmp_path / "b.db")
     assert rows["zero.mp4"]["error"] == "not a regular file (character device)"
-    assert rows["link.mov"]["status"] == rows["elsewhere.mov"]["status"] == "ok"
-    assert rows["elsewhere.mov"]["path"] == str(root / "linked_folder" / "elsewhere.mov")
+    assert rows["link.mov"]["status"] == "ok" and "elsewhere.mov" not in rows  # one file, reached twice
+    assert summary["skipped_files"] == [[str(root / "linked_folder" / "elsewhere.mov"),
+                                         f"duplicate of {root / 'link.mov'} (the same file by its real path)"]]
+
+
+def test_symlinked_file_inside_the_root_is_indexed_once(tmp_path: Path) -> None:
+    """Issue 9: a file and a symlink to it inside the scanned folder were two footage rows. The path first in the
+    sorted walk is indexed; every other path to the same file is a skipped duplicate, not an error row."""
+    root = tmp_path / "evidence"
+    write_mp4(root / "a.mov", Recording(5.0, keys=KEYS))
+    write_mp4(root / "sub" / "other.mov", Recording(7.0, keys=KEYS))
+    os.symlink("a.mov", root / "b.mov")
+    os.symlink("../a.mov", root / "sub" / "c.mov")
+    runner = CliRunner()
+    result = runner.invoke(main, ["--db", str(tmp_path / "i.db"), "scan", "--json", str(root)])
+    summary = json.loads(result.output)
+    assert (summary["new"], summary["failed"], summary["skipped"]) == (2, 0, 2)
+    duplicate = f"duplicate of {root / 'a.mov'} (the same file by its real path)"
+    assert summary["skipped_files"] == [[str(root / "b.mov"), duplicate], [str(root / "sub" / "c.mov"), duplicate]]
+    rows = store.connect(tmp_path / "i.db").query("SELECT path, duration_s, error FROM footage ORDER BY path")
+    assert [(r["path"], r["duration_s"], r["error"]) for r in rows] == [
+        (str(root / "a.mov"), 5.0, None), (str(root / "sub" / "other.mov"), 7.0, None)]
+    overlapping = scan_paths(store.connect(tmp_path / "j.db"), [root, root / "sub"])  # a root inside a root
+    assert (overlapping.new, overlapping.skipped) == (2, 3)
 
 
 def test_followed_symlink_loops_end(tmp_path: Path) -> None:
