@@ -397,8 +397,8 @@ def make_mutator(binary: bool) -> Callable[[bytes, int, int], bytes]:
 #: Families whose seeds are files `identify` names otherwise (or several kinds).
 IDENTIFIED = {"mp4": {"isobmff", "gpmf"}}
 #: Longest input per family where the default (2 × SEED_BYTES, seeds cut to SEED_BYTES) is too short for the header
-#: that matters: an MP4's boxes, a HEIF's meta box and EXIF item, a JPEG's EXIF segment (thumbnail included).
-MAX_LEN = {"mp4": 2 * SEED_BYTES, "heif": 2 * SEED_BYTES, "jpeg": 6 * SEED_BYTES}
+#: that matters: an MP4's boxes, a HEIF's meta box and EXIF item, a JPEG's EXIF segment (up to 16 KiB).
+MAX_LEN = {"mp4": 2 * SEED_BYTES, "heif": 2 * SEED_BYTES, "jpeg": 4 * SEED_BYTES}
 FAMILIES: dict[str, Callable[[bytes], None]] = {
     "mp4": media_target("FILE0001.MP4"),
     "heif": media_target("IMG_0001.HEIC"),
