@@ -125,6 +125,8 @@ def _locations(reader: Reader, iloc: Box | None) -> dict[int, tuple[int, list[Ex
             raise ExtractError("HEIF 'iloc' cut off")
         extents = be_u16(data, pos)
         pos += 2
+        if index_size + offset_size + length_size == 0:  # no fields: every extent is the same (base, to the end)
+            extents = min(extents, 1)
         parts = []
         for _ in range(extents):
             pos += index_size
