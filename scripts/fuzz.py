@@ -117,9 +117,15 @@ def media_target(name: str) -> Callable[[bytes], None]:
 SIDECAR_NAMES = ["DJI_0001.SRT", "track.gpx", "track.kml", "track.nmea", "track.log", "20240301_143000_N.gps",
                  "C1.clip.metadata.json", "clip_1_gpstrail.json", "wg.json", "flight.igc", "activity.tcx",
                  "track.xml", "flight.txt"]
-_SCRATCH = Path(tempfile.mkdtemp(prefix="fuzz-sidecar-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
-atexit.register(shutil.rmtree, _SCRATCH, True)
 _WRITTEN: list[Path] = []  # the previous input's files, removed before the next is written
+
+
+@functools.cache
+def _scratch() -> Path:
+    """The sidecar family's scratch folder (in memory where /dev/shm exists), made on first use only."""
+    folder = Path(tempfile.mkdtemp(prefix="fuzz-sidecar-", dir="/dev/shm" if os.path.isdir("/dev/shm") else None))
+    atexit.register(shutil.rmtree, folder, True)
+    return folder
 
 
 def sidecar_target(data: bytes) -> None:
@@ -129,7 +135,7 @@ def sidecar_target(data: bytes) -> None:
     name = SIDECAR_NAMES[data[0] % len(SIDECAR_NAMES)]
     while _WRITTEN:
         _WRITTEN.pop().unlink()
-    path = _SCRATCH / name
+    path = _scratch() / name
     if name == "wg.json":
         json_part, _, vtt_part = data[1:].partition(b"\x00")
         _WRITTEN.extend((path, path.with_suffix(".vtt")))
