@@ -188,3 +188,36 @@ def test_synthetic_heif_iloc_extents_without_fields_are_not_walked_one_by_one(tm
     row = _scan_one(tmp_path, "IMG_0001.HEIC", box(b"ftyp", b"heic", b"\x00\x00\x00\x00", b"mif1heic") + meta)
     assert row["status"] == "error" and row["error"].startswith("HEIF")
     assert calls < 200  # 30 items × (1 extent of 3 fields + 2); 30 × 65,535 × 3 before
+
+
+def test_synthetic_uniform_sample_size_claiming_millions_of_samples_lists_only_what_the_file_holds(
+        tmp_path: Path, monkeypatch) -> None:
+    """Fuzz slow unit mp4-2 (5,900 bytes, over 10 s): a GoPro metadata track whose `stsz` gives one size for all
+    (ISO/IEC 14496-12 §8.7.3: sample_size non-zero, no table) and a count of 8 million listed 8 million samples
+    before the GPMF reader took its first 100,000. Samples that would lie past the end of the file cannot be read,
+    so no more are listed than the file's size allows."""
+    from bodycam_index.extract import boxes
+
+    made = 0
+    sample = boxes.Sample
+
+    def counted(*args: object) -> object:
+        nonlocal made
+        made += 1
+        return sample(*args)
+
+    monkeypatch.setattr(boxes, "Sample", counted)
+    count = 8_000_000
+    mvhd = full_box(b"mvhd", 0, 0, struct.pack(">IIII", T2019, T2019, 1000, 10_000), b"\x00" * 80)
+    tkhd = full_box(b"tkhd", 0, 7, struct.pack(">IIIII", T2019, T2019, 1, 0, count), b"\x00" * 60)
+    mdhd = full_box(b"mdhd", 0, 0, struct.pack(">IIIIHH", T2019, T2019, 1000, count, 0x55C4, 0))
+    hdlr = full_box(b"hdlr", 0, 0, b"\x00" * 4, b"meta", b"\x00" * 12, b"GoPro MET\x00")
+    stsd = full_box(b"stsd", 0, 0, struct.pack(">I", 1), box(b"gpmd", b"\x00" * 6, struct.pack(">HI", 1, 0)))
+    stbl = box(b"stbl", stsd, full_box(b"stts", 0, 0, struct.pack(">III", 1, count, 1)),
+               full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, count, 1)),
+               full_box(b"stsz", 0, 0, struct.pack(">II", 1, count)), full_box(b"stco", 0, 0, struct.pack(">II", 1, 0)))
+    trak = box(b"trak", tkhd, box(b"mdia", mdhd, hdlr, box(b"minf", full_box(b"nmhd", 0, 0), stbl)))
+    data = box(b"ftyp", b"mp42", b"\x00\x00\x00\x00") + box(b"moov", mvhd, trak)
+    row = _scan_one(tmp_path, "GX010001.MP4", data)
+    assert made <= len(data)
+    assert row["start_utc"] == "2019-07-24T08:25:57.000000Z" and row["duration_s"] == 10.0

@@ -169,7 +169,7 @@ class Track:
     @cached_property
     def samples(self) -> list[Sample]:
         """Every sample's offset, size and time, from stco/co64, stsc, stsz and stts."""
-        sizes = _sample_sizes(self._table(b"stsz"))
+        sizes = _sample_sizes(self._table(b"stsz"), self.reader.size)
         offsets = _chunk_offsets(self._table(b"stco"), self._table(b"co64"))
         per_chunk = _samples_per_chunk(self._table(b"stsc"), len(offsets))
         durations = _sample_durations(self._table(b"stts"), len(sizes))
@@ -190,7 +190,7 @@ class Track:
 
     def chunk_spans(self) -> list[tuple[int, int]]:
         """(start, end) of every chunk of media data the track indexes, from stco/co64, stsc and stsz."""
-        sizes = _sample_sizes(self._table(b"stsz"))
+        sizes = _sample_sizes(self._table(b"stsz"), self.reader.size)
         offsets = _chunk_offsets(self._table(b"stco"), self._table(b"co64"))
         ends = list(accumulate(sizes, initial=0))
         spans: list[tuple[int, int]] = []
@@ -209,7 +209,9 @@ def _count(data: bytes, pos: int, entry: int, what: str) -> int:
     return n
 
 
-def _sample_sizes(data: bytes | None) -> list[int]:
+def _sample_sizes(data: bytes | None, file_size: int) -> list[int]:
+    """Sample sizes; with one size for all, only as many samples as the file can hold (a hostile count costs
+    nothing: a few KiB claiming millions of samples took seconds to list)."""
     if data is None or len(data) < 12:
         return []
     uniform = be_u32(data, 4)
@@ -217,7 +219,7 @@ def _sample_sizes(data: bytes | None) -> list[int]:
     if n > MAX_SAMPLES:
         raise ExtractError(f"stsz: {n} samples is more than {MAX_SAMPLES}")
     if uniform:
-        return [uniform] * n
+        return [uniform] * min(n, file_size // uniform)
     n = _count(data, 8, 4, "stsz")
     return list(struct.unpack_from(f">{n}I", data, 12))
 
