@@ -29,7 +29,6 @@ from . import recording
 from .discover import Job, discover, path_text
 from .extract.reader import file_kind, open_regular
 from .filenames import incident_hints
-from .incidents.normalize import canonical_number
 from .model import ExtractError, Extraction
 from .txn import immediate
 
@@ -129,11 +128,16 @@ def _resolved(extraction: Extraction, stat: os.stat_result, options: ScanOptions
         "pre_event_s": extraction.pre_event_s, "pre_event_source": extraction.pre_event_source,
     }
     track = extraction.track if options.full_tracks else store.thin_track(extraction.track)
+    hints = extraction.incident_hints
+    if hints:
+        from .incidents.normalize import canonical_number  # the incident code, only for files that need it
+
+        hints = [(h, canonical_number(h)) for h in hints]
     return {
         "status": "partial" if extraction.warnings else "ok", "error": None, "columns": columns,
         "candidates": [store.candidate_values(c, footage.time_source) for c in extraction.times],
         "fixes": [store.fix_values(f) for f in track],
-        "hints": [(h, canonical_number(h)) for h in extraction.incident_hints],
+        "hints": hints,
     }
 
 

@@ -11,12 +11,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..link import reference_footage
 from ..model import ExtractError
-from ..records import footage_rows, scanned_files
 from .options import accept_option, emit_json, json_option, tz_option
 from .runtime import detail, open_db, quiet, say, show_progress, verbose
-from .show import show_footage
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -78,6 +75,8 @@ def _print_summary(summary: ScanSummary) -> None:
 
 def _print_scanned(db: Any) -> None:
     """-v: one line per recording the scan stored (new, updated or moved), with its warnings."""
+    from ..records import scanned_files  # here, as in the other commands: `scan` needs no link or record code
+
     for row in scanned_files(db):
         if row["status"] == "error":
             detail(f"{row['path']}: error: {row['error']}")
@@ -253,6 +252,8 @@ def _list_cells(row: dict[str, Any]) -> list[str]:
 @json_option("Print JSON (a list of recordings).")
 def footage_list(status: str | None, limit: int, as_json: bool) -> None:
     """List indexed recordings."""
+    from ..records import footage_rows
+
     rows, total = footage_rows(open_db(), status, limit)
     if as_json:
         emit_json(rows)
@@ -274,6 +275,9 @@ def footage_list(status: str | None, limit: int, as_json: bool) -> None:
 @json_option("Print the record as JSON (an object; the same as `show REF --json`).")
 def footage_show(ref: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything stored about one recording (id, path or sha256 prefix)."""
+    from ..link import reference_footage
+    from .show import show_footage
+
     db = open_db()
     show_footage(db, reference_footage(db, ref), as_json, "time-only" in accept)
 

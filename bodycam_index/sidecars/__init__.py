@@ -6,11 +6,11 @@ gEO text logs, Axis metadata and GNSS trails, WatchGuard JSON + VTT). See format
 from __future__ import annotations
 
 import bisect
+import importlib
 import re
 from pathlib import Path
 
 from ..model import Extraction
-from . import axis, bramor, garmin_xml, gpx, igc, kml, nmea, srt, watchguard
 from .common import read_head, read_text
 
 _ALWAYS = {".srt", ".gpx", ".kml", ".nmea", ".vtt", ".gps", ".igc", ".tcx"}
@@ -18,6 +18,11 @@ _NMEA_TEXT = {".log", ".txt"}
 _BLACKVUE_VIDEO = re.compile(r"^(\d{8}_\d{6}_[A-Z])[FRIO][LS]?$", re.IGNORECASE)
 _AXIS_META = ".metadata.json"
 _AXIS_TRAIL = "_gpstrail.json"
+#: Sidecar family → (module, function of the file's text): a reader is imported when a file of its family is read.
+_READERS = {"srt": ("srt", "parse"), "gpx": ("gpx", "parse"), "kml": ("kml", "parse"), "nmea": ("nmea", "parse"),
+            "blackvue-gps": ("nmea", "parse"), "igc": ("igc", "parse"), "garmin-xml": ("garmin_xml", "parse"),
+            "bramor": ("bramor", "parse"), "axis-metadata": ("axis", "parse_metadata"),
+            "axis-gpstrail": ("axis", "parse_gpstrail")}
 
 
 def _kind(path: Path) -> str | None:
@@ -39,11 +44,15 @@ def _kind(path: Path) -> str | None:
             ".tcx": "garmin-xml",
         }[suffix]
     if suffix in _NMEA_TEXT:
+        from . import bramor, nmea
+
         head = read_head(path)
         if nmea.looks_like_nmea(head):
             return "nmea"
         return "bramor" if bramor.looks_like_bramor(head) else None
     if suffix == ".xml":
+        from . import garmin_xml
+
         return "garmin-xml" if garmin_xml.looks_like_garmin_xml(read_head(path)) else None
     if suffix == ".json":
         is_watchguard = "datapoints" in read_head(path).lower() or _companion(path, ".vtt") is not None
@@ -124,26 +133,15 @@ def read_sidecar(path: Path) -> Extraction | None:
     if kind is None:
         return None
     if kind == "watchguard":
+        from . import watchguard
+
         json_path = path if path.suffix.lower() == ".json" else _companion(path, ".json")
         vtt_path = path if path.suffix.lower() == ".vtt" else _companion(path, ".vtt")
         return watchguard.parse(
             read_text(json_path) if json_path else None, read_text(vtt_path) if vtt_path else None
         )
-    text = read_text(path)
-    if kind == "srt":
-        return srt.parse(text)
-    if kind == "gpx":
-        return gpx.parse(text)
-    if kind == "kml":
-        return kml.parse(text)
-    if kind in ("nmea", "blackvue-gps"):
-        return nmea.parse(text, blackvue=kind == "blackvue-gps")
-    if kind == "igc":
-        return igc.parse(text)
-    if kind == "garmin-xml":
-        return garmin_xml.parse(text)
-    if kind == "bramor":
-        return bramor.parse(text)
-    if kind == "axis-metadata":
-        return axis.parse_metadata(text)
-    return axis.parse_gpstrail(text)
+    module, function = _READERS[kind]
+    parse = getattr(importlib.import_module(f"{__name__}.{module}"), function)
+    if kind == "blackvue-gps":
+        return parse(read_text(path), blackvue=True)  # type: ignore[no-any-return]
+    return parse(read_text(path))  # type: ignore[no-any-return]
