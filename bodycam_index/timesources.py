@@ -79,6 +79,9 @@ _TABLE: list[TimeSource] = [
     TimeSource("avi.idit", HEADER, "local", "AVI IDIT text date"),
     TimeSource("avi", HEADER, "local", "AVI LIST/INFO text date (ICRD)"),
     TimeSource("dv.recdatetime", HEADER, "local", "DV packs 0x62/0x63: camcorder recording date and time"),
+    TimeSource("r3d.datetime_original", HEADER, "local", "RED R3D DateTimeOriginal (tag 0x1005)"),
+    TimeSource("r3d.date_created", HEADER, "local", "RED R3D DateCreated + TimeCreated (tags 0x1023, 0x1024)"),
+    TimeSource("pmp.datetimeoriginal", HEADER, "local", "Sony DSC-F1 PMP header DateTimeOriginal"),
     TimeSource("exif.datetimeoriginal", HEADER, "varies", "EXIF DateTimeOriginal (+ SubSec, OffsetTimeOriginal)"),
     TimeSource("exif.datetime", HEADER, "local", "EXIF IFD0 DateTime (no DateTimeOriginal)"),
     TimeSource("ffmpeg.creation_time", HEADER, "writer", "FFmpeg's creation_time of a file no parser reads "

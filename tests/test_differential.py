@@ -49,14 +49,6 @@ EXPLAINED: dict[tuple[str, str], str] = {
     ("exiftool/M2TS.mts", "duration"): "stripped AVCHD sample: ExifTool prints 0 s, we report no duration "
     "(no PTS span to measure)",
     ("exiftool/M2TS.mts", "make"): "the same make by definition: -n prints MDPM's maker code 4113, which is Canon",
-    ("exiftool/Red.r3d", "start"): "RED R3D is not a container this project reads (no parser, FFmpeg cannot open "
-    "it either): error row",
-    ("exiftool/Red.r3d", "model"): "R3D not read (see start)",
-    ("exiftool/Red.r3d", "serial"): "R3D not read (see start)",
-    ("exiftool/Sony.pmp", "start"): "Sony PMP (DSC-F1) is an old still format read only through the FFmpeg "
-    "fallback, which sees no EXIF; start is the mtime, flagged",
-    ("exiftool/Sony.pmp", "make"): "PMP header not read (see start)",
-    ("exiftool/Sony.pmp", "model"): "PMP header not read (see start)",
     ("ffmpeg/plain-mov.mov", "start"): _ZERO_1904,
     ("ffmpeg/plain-mp4.mp4", "start"): _ZERO_1904,
     ("gpmf-parser/max-heromode.mp4", "fixes"): _EE3_FIRST,

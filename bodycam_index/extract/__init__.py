@@ -12,7 +12,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import ExtractError, Extraction
+from .pmp import is_pmp
 from .reader import Reader
+from .red import is_r3d
 
 if TYPE_CHECKING:
     from .filekind import Classification
@@ -29,6 +31,8 @@ PARSERS: dict[str, str] = {
     "fit": "bodycam_index.extract.fit",
     "dji-csv": "bodycam_index.extract.djicsv",
     "dv": "bodycam_index.extract.dv",
+    "r3d": "bodycam_index.extract.red",
+    "pmp": "bodycam_index.extract.pmp",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
@@ -61,6 +65,10 @@ def identify(head: bytes) -> str | None:
         return "gpmf"
     if head[:3] == b"\x1f\x07\x00" and head[3:4] in (b"\x3f", b"\xbf"):
         return "dv"
+    if is_r3d(head):
+        return "r3d"
+    if is_pmp(head):
+        return "pmp"
     if _looks_like_dji_csv(head):
         return "dji-csv"
     for packet in (188, 192):
