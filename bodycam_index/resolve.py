@@ -7,6 +7,8 @@ A wall-clock (`local`) time is placed in UTC with, in order (DESIGN §5): an off
 Keys, EXIF OffsetTime), the offset learned from the file's own GPS UTC time (rounded to a quarter hour), the `--tz`
 the user gave, the zone at the GPS position; otherwise its zone stays `unknown` and the stored start holds the
 wall-clock reading itself. When `--tz` and the position's zone disagree, `--tz` wins and the recording is flagged.
+A position's zone is weak evidence near a border (the lookup's simplified borders, the fix's own error): when a zone
+with another offset lies within `zones.NEAR_BORDER_M`, the position's zone is kept and the recording is flagged.
 """
 
 from __future__ import annotations
@@ -30,15 +32,23 @@ ZONE_CONFLICT = "zone conflict"
 MTIME_ONLY = "time from file mtime"
 WRITER_UNKNOWN = "header writer unknown"
 DST_CHANGE = "DST change"
-FLAG_PREFIXES = (ZONE_CONFLICT, MTIME_ONLY, WRITER_UNKNOWN, DST_CHANGE)
+ZONE_NEAR_BORDER = "zone near border"
+ZONE_NOT_IN_DATA = "zone not in zone data"
+FLAG_PREFIXES = (ZONE_CONFLICT, MTIME_ONLY, WRITER_UNKNOWN, DST_CHANGE, ZONE_NEAR_BORDER, ZONE_NOT_IN_DATA)
 
-#: The IANA zone at the recording's position, looked up on first call only (the lookup's index costs ~0.3 s to
-#: load, and most recordings are placed by an offset or GPS UTC time before the position's zone is needed).
+#: The IANA zone at the recording's position, looked up on first call only (the lookup's index costs ~0.1 s to
+#: build, and most recordings are placed by an offset or GPS UTC time before the position's zone is needed).
 ZoneOfPosition = Callable[[], str | None]
+#: The other zones near the recording's position (`zones.zones_near`), looked up on first call only.
+ZonesNearPosition = Callable[[], tuple[str, ...]]
 
 
 def _no_zone() -> str | None:
     return None
+
+
+def _no_zones() -> tuple[str, ...]:
+    return ()
 
 
 def rank(candidate: TimeCandidate) -> tuple[int, int]:
@@ -88,7 +98,7 @@ def clock_offset(header: TimeCandidate, gps_start: datetime, zone: str | ZoneOfP
     if zone_s is None:
         if callable(zone):
             zone = zone()
-        if zone is not None:
+        if zone is not None and zones.known(zone):
             zone_s = zones.utc_offset(zone, header.value).total_seconds()
         else:
             zone_s = round(offset / _QUARTER_HOUR) * _QUARTER_HOUR
@@ -115,8 +125,24 @@ class _Placed:
     flags: list[str] = field(default_factory=list)
 
 
+def _near_border(found: str, nearby: tuple[str, ...], local: datetime) -> tuple[str, str] | None:
+    """(flag, reason suffix) when a zone near the position has another offset than `found` at wall-clock `local`."""
+    own = zones.utc_offset(found, local)
+    other: dict[str, str] = {}
+    for name in nearby:
+        offset = zones.utc_offset(name, local) if zones.known(name) else None
+        if offset != own:
+            other[name] = "offset unknown" if offset is None else zones.format_offset(offset)
+    if not other:
+        return None
+    listed = ", ".join(f"{name} ({offset})" for name, offset in other.items())
+    near = f"{listed} within {zones.NEAR_BORDER_M:.0f} m"
+    flag = f"{ZONE_NEAR_BORDER}: {found} ({zones.format_offset(own)}) kept; {near} of the recording's GPS position"
+    return flag, f"; {near}, so the zone is in doubt"
+
+
 def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCandidate | None, tz: str | None,
-                 position_zone: ZoneOfPosition = _no_zone) -> _Placed:
+                 position_zone: ZoneOfPosition = _no_zone, nearby: ZonesNearPosition = _no_zones) -> _Placed:
     """Place a wall-clock candidate in UTC by the zone precedence of DESIGN §5."""
     value, source = chosen.value, chosen.source
     given = next((c for c in usable if c.zone == "offset" and rank(c)[0] < NAME), None)
@@ -136,17 +162,28 @@ def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCa
         start, dst = zones.place(value, tz)
         placed = _Placed(start, f"assumed:{tz}", f"{source} is wall-clock time; zone {tz} from --tz", zone=tz)
         found = position_zone()
-        if found is not None and zones.utc_offset(found, value) != zones.utc_offset(tz, value):
+        if found is not None and not zones.known(found):
+            placed.flags.append(f"{ZONE_NOT_IN_DATA}: {found} at the recording's GPS position; --tz not checked "
+                                f"against it")
+        elif found is not None and zones.utc_offset(found, value) != zones.utc_offset(tz, value):
             placed.flags.append(
                 f"{ZONE_CONFLICT}: --tz {tz} ({zones.format_offset(zones.utc_offset(tz, value))}) differs from "
                 f"{found} ({zones.format_offset(zones.utc_offset(found, value))}) at the recording's "
                 f"GPS position; --tz kept")
             placed.reason += f" (differs from {found} at the GPS position)"
-    elif (found := position_zone()) is not None:
+    elif (found := position_zone()) is not None and not zones.known(found):
+        return _Placed(value.replace(tzinfo=UTC), "unknown",
+                       f"{source} is wall-clock time; the zone at the GPS position, {found}, is not in this machine's "
+                       f"zone data (stored as read, not UTC; update tzdata or give --tz)",
+                       flags=[f"{ZONE_NOT_IN_DATA}: {found} at the recording's GPS position; time left unplaced"])
+    elif found is not None:
         start, dst = zones.place(value, found)
         placed = _Placed(start, f"inferred:{found}",
                          f"{source} is wall-clock time; zone {found} from the recording's GPS position",
                          zone=found)
+        if (border := _near_border(found, nearby(), value)) is not None:
+            placed.flags.append(border[0])
+            placed.reason += border[1]
     else:
         return _Placed(value.replace(tzinfo=UTC), "unknown",
                        f"{source} is wall-clock time in an unknown zone (stored as read, not UTC; give --tz)")
@@ -162,6 +199,7 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
     gps = next((c for c in usable if _is_gps(c)), None)
     header = next((c for c in usable if not _is_gps(c) and rank(c)[0] not in (NAME, FILESYSTEM)), None)
     position_zone = _no_zone if point is None else cache(lambda: zones.zone_at(point.lat, point.lon))
+    nearby = _no_zones if point is None else cache(lambda: zones.zones_near(point.lat, point.lon))
 
     chosen = usable[0] if usable else None
     placed = _Placed(reason="no usable time in the file, its sidecars or its name")
@@ -169,7 +207,7 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
         kind = "UTC" if chosen.zone == "utc" else "carries its UTC offset"
         placed = _Placed(chosen.value.astimezone(UTC), chosen.zone, f"{chosen.source} ({kind})")
     elif chosen is not None:
-        placed = _place_local(chosen, usable, gps, tz, position_zone)
+        placed = _place_local(chosen, usable, gps, tz, position_zone, nearby)
     if chosen is not None and chosen.note:
         placed.reason += f"; {chosen.note}"
     if chosen is not None and DOUBT in chosen.note:

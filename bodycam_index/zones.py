@@ -7,6 +7,7 @@ non-existent one (the hour skipped when clocks go forward) takes the offset in f
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from typing import Literal
@@ -73,16 +74,54 @@ def utc_offset(tz: str, local: datetime) -> timedelta:
     return local_offset(zone(tz), local.replace(tzinfo=None))[0]
 
 
-@cache
-def _finder() -> object:
-    from timezonefinder import TimezoneFinder
+#: Metres around a position searched for another zone: tzfpy's simplified borders lie within about 112 m of the
+#: full-precision ones, and a GPS fix has its own error (tens of metres), so a zone that close is weak evidence.
+NEAR_BORDER_M = 250.0
+#: Directions probed at NEAR_BORDER_M: eight, 45° apart, meet any straight border nearer than cos(22.5°) × 250 m
+#: ≈ 231 m (four would guarantee only cos(45°) × 250 m ≈ 177 m).
+_BEARINGS = tuple(math.radians(45 * k) for k in range(8))
+_M_PER_DEG = 111_320.0
 
-    return TimezoneFinder()
+
+def _land_zone(name: str) -> str | None:
+    """The name, or None for no zone or a nautical one (`Etc/GMT+2` at sea: no clock is set to it)."""
+    return name if name and not name.startswith("Etc/") else None
 
 
 def zone_at(lat: float, lon: float) -> str | None:
-    """The IANA time zone at a position, or None at sea / when unknown."""
-    return _finder().timezone_at(lat=lat, lng=lon)  # type: ignore[attr-defined]
+    """The IANA time zone at a position, or None at sea, off the earth or when unknown."""
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):  # NaN fails too
+        return None
+    from tzfpy import get_tz  # the finder is built on the first call (~0.1 s CPU), only when a zone is needed
+
+    return _land_zone(get_tz(lon, lat))
+
+
+def zones_near(lat: float, lon: float, radius_m: float = NEAR_BORDER_M) -> tuple[str, ...]:
+    """The land zones other than the position's own found within `radius_m`: those covering the point itself
+    (overlapping or shared borders) and those at eight points `radius_m` away. Sorted; empty at sea."""
+    own = zone_at(lat, lon)
+    if own is None:
+        return ()
+    from tzfpy import get_tz, get_tzs
+
+    found = {_land_zone(name) for name in get_tzs(lon, lat)}
+    dlat = radius_m / _M_PER_DEG
+    dlon = radius_m / (_M_PER_DEG * max(math.cos(math.radians(lat)), 1e-6))
+    for bearing in _BEARINGS:
+        plat = min(90.0, max(-90.0, lat + dlat * math.cos(bearing)))
+        plon = (lon + dlon * math.sin(bearing) + 180.0) % 360.0 - 180.0
+        found.add(_land_zone(get_tz(plon, plat)))
+    return tuple(sorted(name for name in found if name is not None and name != own))
+
+
+def known(name: str) -> bool:
+    """True when this machine's zone data (the OS's or the `tzdata` package) has the zone named."""
+    try:
+        zone(name)
+    except InputError:
+        return False
+    return True
 
 
 def format_offset(offset: timedelta) -> str:
