@@ -125,8 +125,9 @@ class _Placed:
     flags: list[str] = field(default_factory=list)
 
 
-def _near_border(found: str, nearby: tuple[str, ...], local: datetime) -> tuple[str, str] | None:
-    """(flag, reason suffix) when a zone near the position has another offset than `found` at wall-clock `local`."""
+def _near_border(found: str, nearby: tuple[str, ...], local: datetime) -> str | None:
+    """The zones near the position with another offset than `found` at wall-clock `local`, named with their offsets
+    and the distance, or None."""
     own = zones.utc_offset(found, local)
     other: dict[str, str] = {}
     for name in nearby:
@@ -136,9 +137,7 @@ def _near_border(found: str, nearby: tuple[str, ...], local: datetime) -> tuple[
     if not other:
         return None
     listed = ", ".join(f"{name} ({offset})" for name, offset in other.items())
-    near = f"{listed} within {zones.NEAR_BORDER_M:.0f} m"
-    flag = f"{ZONE_NEAR_BORDER}: {found} ({zones.format_offset(own)}) kept; {near} of the recording's GPS position"
-    return flag, f"; {near}, so the zone is in doubt"
+    return f"{listed} within {zones.NEAR_BORDER_M:.0f} m"
 
 
 def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCandidate | None, tz: str | None,
@@ -181,15 +180,26 @@ def _place_local(chosen: TimeCandidate, usable: list[TimeCandidate], gps: TimeCa
         placed = _Placed(start, f"inferred:{found}",
                          f"{source} is wall-clock time; zone {found} from the recording's GPS position",
                          zone=found)
-        if (border := _near_border(found, nearby(), value)) is not None:
-            placed.flags.append(border[0])
-            placed.reason += border[1]
+        if (near := _near_border(found, nearby(), value)) is not None:
+            placed.flags.append(f"{ZONE_NEAR_BORDER}: {found} ({zones.format_offset(zones.utc_offset(found, value))}) "
+                                f"kept; {near} of the recording's GPS position")
+            placed.reason += f"; {near}, so the zone is in doubt"
     else:
         return _Placed(value.replace(tzinfo=UTC), "unknown",
                        f"{source} is wall-clock time in an unknown zone (stored as read, not UTC; give --tz)")
     if dst is not None:
         placed.flags.append(f"{DST_CHANGE}: {source} {value.isoformat(sep=' ')} is {dst} in {placed.zone}")
     return placed
+
+
+def _flag_drift_zone(placed: _Placed, found: str | None, nearby: ZonesNearPosition, local: datetime) -> None:
+    """Flag a clock drift measured against the position's zone when a zone near it has another offset."""
+    if found is None or not zones.known(found) or any(f.startswith(ZONE_NEAR_BORDER) for f in placed.flags):
+        return
+    if (near := _near_border(found, nearby(), local)) is not None:
+        placed.flags.append(f"{ZONE_NEAR_BORDER}: clock drift measured against {found} "
+                            f"({zones.format_offset(zones.utc_offset(found, local))}); {near} of the recording's "
+                            f"GPS position")
 
 
 def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
@@ -221,6 +231,8 @@ def resolve(extraction: Extraction, tz: str | None = None) -> Footage:
         given = _place_local(header, usable, None, None) if header.zone == "local" else None
         zone_s = given.zone_s if given is not None and given.zone_kind == "offset" else None
         offset_s, drift_s = clock_offset(header, gps.value.astimezone(UTC), tz or position_zone, zone_s)
+        if not tz and zone_s is None and header.zone == "local" and abs(offset_s) <= _MAX_ZONE_S:
+            _flag_drift_zone(placed, position_zone(), nearby, header.value)
     duration = extraction.duration_s
     start = placed.start
     end = start + timedelta(seconds=duration) if start is not None and duration is not None else None

@@ -122,6 +122,23 @@ def test_offsets_are_compared_at_the_recordings_own_time() -> None:
     assert "America/Indiana/Indianapolis (-05:00) kept" in flag and "America/Detroit (-04:00)" in flag
 
 
+def test_a_clock_drift_measured_against_a_zone_near_a_border_is_flagged() -> None:
+    # a camera on Detroit time (EDT, −04:00) in La Porte County (CDT, −05:00): the position's zone makes it 1 h off
+    mvhd = TimeCandidate("mp4.mvhd.creation", datetime(2024, 7, 1, 10, 0, 0), "local")
+    gps = TimeCandidate("gpmf.gpsu", datetime(2024, 7, 1, 14, 0, 0, tzinfo=UTC), "utc")
+    footage = resolve(Extraction("mp4", duration_s=10.0, times=[mvhd, gps], location=GpsFix(*LA_PORTE)))
+    assert footage.start_utc == datetime(2024, 7, 1, 14, 0, tzinfo=UTC) and footage.zone_kind == "utc"
+    assert (footage.clock_offset_s, footage.drift_s) == (-4 * 3600, 3600)
+    (flag,) = footage.flags
+    assert flag.startswith(ZONE_NEAR_BORDER) and "measured against America/Chicago (-05:00)" in flag
+    assert "America/Detroit (-04:00)" in flag
+    same = resolve(Extraction("mp4", duration_s=10.0, times=[mvhd, gps], location=GpsFix(*BLAINE)))
+    assert same.flags == ()
+    given = resolve(Extraction("mp4", duration_s=10.0, times=[mvhd, gps], location=GpsFix(*LA_PORTE)),
+                    tz="America/Detroit")
+    assert (given.drift_s, given.flags) == (0, ())
+
+
 def test_tz_given_near_a_border_keeps_only_the_conflict_check() -> None:
     footage = _at(RIO_DE_ONOR, tz="Europe/Madrid")
     assert footage.zone_kind == "assumed:Europe/Madrid"
