@@ -13,7 +13,7 @@ import pytest
 from bodycam_index import cli
 
 #: Modules `bodycam-index --help` must not load (each costs start-up time; the commands import them when they run).
-HEAVY = ("sqlite3", "sqlite_utils", "rich", "numpy", "tzfpy", "av", "pynmea2", "exifread",
+HEAVY = ("sqlite3", "sqlite_utils", "rich", "numpy", "tzfpy", "av", "gpxpy", "pynmea2", "exifread",
          "pyproj", "defusedxml", "bodycam_index.db", "bodycam_index.model", "bodycam_index.scan")
 
 

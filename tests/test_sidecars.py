@@ -136,35 +136,6 @@ def test_gpx_geotag_sorted_by_time():
     assert any("sorted" in w for w in result.warnings)
 
 
-def test_synthetic_gpx_11_tracks_then_routes_waypoints_left_out():
-    """GPX 1.1 (topografix.com/GPX/1/1): trkpt then rtept points, lat/lon attributes, ele, ISO times made UTC;
-    a wpt is a place, not a track point; a zone-less time and one that is not ISO 8601 are ignored, with warnings."""
-    text = (
-        '<?xml version="1.0" encoding="UTF-8"?><gpx xmlns="http://www.topografix.com/GPX/1/1" version="1.1">'
-        '<wpt lat="1" lon="1"><time>2020-01-01T00:00:00Z</time></wpt>'
-        '<trk><trkseg><trkpt lat="47.6" lon="-122.3"><ele>12.5</ele><time>2024-05-01T10:00:01.250+02:00</time>'
-        '</trkpt><trkpt lat="47.7" lon="-122.4"><time>2024-05-01T08:00:02</time></trkpt>'
-        '<trkpt lat="95" lon="0"/></trkseg></trk>'
-        '<rte><rtept lat="47.8" lon="-122.5"><time>noon</time></rtept></rte></gpx>'
-    )
-    result = gpx.parse(text)
-    assert [(f.lat, f.lon, f.alt_m, f.t_utc) for f in result.track] == [
-        (47.6, -122.3, 12.5, datetime(2024, 5, 1, 8, 0, 1, 250000, tzinfo=UTC)),
-        (47.7, -122.4, None, None),
-        (47.8, -122.5, None, None),
-    ]
-    assert result.dropped_fixes == 1 and result.tags["gpx.points"] == "4"
-    assert result.tags["gpx.first_in_file"] == "47.6 -122.3 2024-05-01 10:00:01.250000+02:00"
-    assert result.warnings == ["1 GPX points have a time without a zone; their times were ignored",
-                               "1 GPX points have a time that is not ISO 8601; their times were ignored",
-                               "1 GPX points had an invalid position"]
-
-
-def test_synthetic_gpx_root_must_be_gpx():
-    with pytest.raises(ExtractError, match="root element 'kml'"):
-        gpx.parse("<kml><trkpt lat='1' lon='2'/></kml>")
-
-
 @pytest.mark.corpus
 def test_nmea_geotag2_log():
     path = MEDIA / "exiftool" / "Geotag2.log"
