@@ -60,11 +60,6 @@ def _is_gps(candidate: TimeCandidate) -> bool:
     return source_of(candidate.source).gps and candidate.zone == "utc"
 
 
-def zone_at(lat: float, lon: float) -> str | None:
-    """The IANA time zone at a position, or None at sea / when unknown."""
-    return zones.zone_at(lat, lon)
-
-
 def representative_point(extraction: Extraction) -> GpsFix | None:
     """The static location, else the median of the track's fixes."""
     if extraction.location is not None:
