@@ -197,6 +197,30 @@ def test_idempotent_reimport_and_updated_export(tmp_path):
     assert find_incident(db, "24000999999")["received_utc"] == "2024-07-05T02:00:00.000000Z"
 
 
+def test_reimport_rewrites_when_settings_change_and_ignores_unmapped_columns(tmp_path):
+    """The content hash covers the mapped cells and the settings that decide the stored values (zone, rules), so
+    another --tz or rule set updates every incident, while a change in a column the import does not read updates
+    none."""
+    db = connect(tmp_path / "t.db")
+    path = tmp_path / "export.csv"
+    rows = _generated(6)
+    _write(path, rows)
+    import_incidents(db, path, mapping=MAP, tz="America/Chicago")
+    other_zone = import_incidents(db, path, mapping=MAP, tz="America/New_York")
+    assert (other_zone.new, other_zone.updated, other_zone.unchanged) == (0, 6, 0)
+    assert find_incident(db, "24-0")["received_utc"] == "2024-01-01T18:00:00.000000Z"  # 1/1/2024 1:00 PM EST
+    other_rules = import_incidents(db, path, mapping=MAP, tz="America/New_York", requires_footage=Rules(all=True))
+    assert (other_rules.new, other_rules.updated, other_rules.unchanged) == (0, 6, 0)
+    assert find_incident(db, "24-1")["requires_footage"] == 1
+    unmapped = {k: v for k, v in MAP.items() if k != "unit"}
+    import_incidents(db, path, mapping=unmapped, tz="America/New_York", requires_footage=Rules(all=True))
+    for row in rows:
+        row[4] = "U9"  # the unit column, not mapped below
+    _write(path, rows)
+    same = import_incidents(db, path, mapping=unmapped, tz="America/New_York", requires_footage=Rules(all=True))
+    assert (same.new, same.updated, same.unchanged) == (0, 0, 6)
+
+
 def test_malformed_rows_reported_with_file_and_line(tmp_path):
     db = connect(tmp_path / "t.db")
     path = tmp_path / "bad.csv"
@@ -278,6 +302,25 @@ def test_fast_utc_agrees_with_zoneinfo_around_dst(tz):
                 assert fast is None, text
             else:
                 assert fast == utc_text(utc), text
+
+
+@given(st.integers(0, 24), st.integers(0, 61), st.sampled_from([None, 0, 7, 59, 60]),
+       st.sampled_from(["", ".5", ".123456", ".1234567"]), st.sampled_from(["", " AM", " PM", "pm", " a.m.", " P", " M"]))
+def test_fast_clock_agrees_with_the_parser(hour, minute, second, fraction, ampm):
+    """Clock texts of every shape the M/D/Y parser reads (and some it refuses): the cached path gives the parser's
+    UTC text or leaves the value to it."""
+    converter = TimeZoneConverter("America/Chicago")
+    column = ColumnTimes(converter)
+    column.parse("1/1/2024 1:00 AM")
+    clock = f"{hour}:{minute:02d}" + (f":{second:02d}{fraction}" if second is not None else "")
+    text = f"1/15/2024 {clock}{ampm}"
+    try:
+        expected = utc_text(converter.to_utc(column.parse(text)[0])[0])
+    except ValueError:
+        expected = None
+    fast = column.fast_utc(text)
+    assert fast == expected or (fast is None and ampm == " M"), text  # a bare `M` is left to the parser
+    assert column.fast_utc(text) == fast  # and again from the caches
 
 
 def test_fast_utc_leaves_other_forms_to_the_parser():

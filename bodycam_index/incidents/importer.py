@@ -23,6 +23,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from itertools import islice
+from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -151,6 +152,7 @@ class Incident:
     aliases: dict[str, str]
     units: dict[UnitKey, UnitTimes]
     day_end: str | None = None  # end of the local day of a date-only received time
+    digest: bytes = b""  # content hash of the rows' mapped cells (`RowBuilder`)
 
     def merge(self, other: Incident) -> None:
         """Add a later row of the same incident: its units and aliases, any field still empty, the earlier
@@ -165,6 +167,7 @@ class Incident:
         flags.extend(f for f in other.flags if f not in flags and f not in dropped)
         if other.day_end and self.day_end is None:
             self.day_end = other.day_end
+        self.digest = hashlib.blake2b(self.digest + other.digest, digest_size=_DIGEST).digest()
         for alias, raw in other.aliases.items():
             self.aliases.setdefault(alias, raw)
         for key, times in other.units.items():
@@ -175,12 +178,32 @@ class Incident:
                 _merge_unit_times(mine_times, times)
 
 
+#: Bump when a change of normalisation changes what is stored from the same cells: the content hash covers the
+#: cells and the import's settings (`content_key`), not the stored values, so a re-import then rewrites every row.
+NORMALISATION = "1"
+_DIGEST = 12  # bytes of content hash
+
+
+def content_key(preset: Preset, positions: dict[str, list[int]], tz: str, source: str, rules: Rules) -> bytes:
+    """The key of an import's content hashes: everything besides the cells that decides what is stored."""
+    settings = repr((NORMALISATION, preset.name, sorted(positions.items()), sorted(preset.date_only), preset.epsg,
+                     preset.use_of_force, tz, source, rules))
+    return hashlib.blake2b(settings.encode(), digest_size=32).digest()
+
+
 class RowBuilder:
     """Turns one CSV row into an `Incident` (or a reason to skip it) with a preset's column positions, resolved
-    once per file: each column gets its own cleaning cache or time parser."""
+    once per file: each column gets its own cleaning cache or time parser. The incident's content hash is taken
+    over the row's mapped cells as written, keyed by the import's settings (`content_key`): a re-import of the
+    same cells under the same settings stores the same values, so equal hashes mean nothing to update."""
 
-    def __init__(self, preset: Preset, positions: dict[str, list[int]], header: list[str], tz: str) -> None:
+    def __init__(self, preset: Preset, positions: dict[str, list[int]], header: list[str], tz: str,
+                 key: bytes = b"") -> None:
         self.width = len(header)
+        self.key = key
+        mapped = sorted({i for at in positions.values() for i in at})
+        getter = itemgetter(*mapped)
+        self.mapped = getter if len(mapped) > 1 else lambda cells: (getter(cells),)
         pos = {k: v[0] for k, v in positions.items() if k != "aliases"}
         self.pos = pos
         self.number_at = pos["number"]
@@ -238,6 +261,7 @@ class RowBuilder:
             if key:
                 aliases.setdefault(key, text)
         units: dict[UnitKey, UnitTimes] = {}
+        digest = hashlib.blake2b("\x1f".join(self.mapped(cells)).encode(), digest_size=_DIGEST, key=self.key).digest()
         if self.has_units:
             unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
             if unit or officer:
@@ -246,7 +270,7 @@ class RowBuilder:
                 times = [None if flags and f"date_only:{name}" in flags else values[slot]
                          for slot, name in zip(_UNIT_SLOTS, _UNIT_TIMES, strict=True)]
                 units = {(u or None, o or None): list(times) for u in unit_list for o in officer_list}
-        return Incident(number, raw, line, values, flags, aliases, units, day_end)
+        return Incident(number, raw, line, values, flags, aliases, units, day_end, digest)
 
     def _time(self, text: str, cells: list[str], name: str, column: ColumnTimes, clock_at: int | None,
               flags: list[str]) -> tuple[str | None, str | None]:
@@ -385,14 +409,10 @@ class _Finisher:
         v = inc.values
         if inc.day_end and v[_CLEARED] is None and _DAY_RECEIVED in inc.flags:
             v[_CLEARED] = inc.day_end  # a date-only incident keeps its whole local day
+        digest = inc.digest.hex()
         fields = [inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
-                  *v[7:], self._requires_footage(v), self.uof]
-        content = _FIELDS_TEXT % tuple(fields)
+                  *v[7:], self._requires_footage(v), self.uof, self.file, inc.line, digest, self.stamp]
         units = [(*key, *times) for key, times in inc.units.items()]
-        if len(inc.aliases) > 1 or units:
-            content += repr((sorted(inc.aliases), sorted(units, key=repr)))
-        digest = hashlib.blake2b(content.encode(), digest_size=12).hexdigest()
-        fields += (self.file, inc.line, digest, self.stamp)
         others = [(a, r) for a, r in inc.aliases.items() if a != inc.number] if len(inc.aliases) > 1 else []
         return inc.number, fields, digest, others, units
 
@@ -427,13 +447,14 @@ def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
     yield rows, aliased, skipped + dropped, list(pending.values())
 
 
-def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str) -> None:
+def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
+             key: bytes) -> None:
     """Helper process: parse the file and send its batches down `pipe`, then None (or the exception raised)."""
     try:
         with _gc_paused():
             csv_file = CsvFile(path)
-            for rows, aliased, skipped, incidents in _batches(csv_file, RowBuilder(preset, positions, csv_file.header,
-                                                                                   tz)):
+            builder = RowBuilder(preset, positions, csv_file.header, tz, key)
+            for rows, aliased, skipped, incidents in _batches(csv_file, builder):
                 pipe.send((rows, aliased, skipped, [_pack(inc) for inc in incidents]))
         pipe.send(None)
     except Exception as exc:  # noqa: BLE001 -- handed to the importing process, which raises it
@@ -444,16 +465,19 @@ def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, 
 
 def _pack(inc: Incident) -> tuple[Any, ...]:
     """An incident as a plain tuple: pickled in a quarter of the time a slotted dataclass takes."""
-    return (inc.number, inc.number_raw, inc.line, inc.values, inc.flags, inc.aliases, inc.units, inc.day_end)
+    return (inc.number, inc.number_raw, inc.line, inc.values, inc.flags, inc.aliases, inc.units, inc.day_end,
+            inc.digest)
 
 
-def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz: str) -> Iterator[Batch]:
+def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
+                 key: bytes) -> Iterator[Batch]:
     """`_batches` computed in a helper process, so reading and assembling (one core) overlap finishing and writing
     (another). The pipe holds little, so at most a batch or two wait in memory."""
     import multiprocessing
 
     receive, send = multiprocessing.Pipe(duplex=False)
-    helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz), daemon=True)
+    helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz, key),
+                                     daemon=True)
     helper.start()
     send.close()
     try:
@@ -585,9 +609,6 @@ class _Writer:
             self.written.add(numbers)
 
 
-_FIELDS_TEXT = "\x1f".join(["%s"] * 18)  # the stored fields, hashed for change detection
-
-
 def import_incidents(
     db: sqlite_utils.Database,
     path: str | Path,
@@ -608,13 +629,15 @@ def import_incidents(
     plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs)
     chosen, positions = plan.preset, plan.positions
     report = ImportReport(preset=chosen.name, source=source or chosen.name, proposal=plan.proposal)
-    finish = _Finisher(report.source, str(path), requires_footage or chosen.rules, chosen.use_of_force)
+    rules = requires_footage or chosen.rules
+    finish = _Finisher(report.source, str(path), rules, chosen.use_of_force)
+    key = content_key(chosen, positions, tz, report.source, rules)
     import multiprocessing
 
     if path.stat().st_size >= HELPER_BYTES and not multiprocessing.current_process().daemon:  # daemons cannot fork
-        batches = _from_helper(path, chosen, positions, tz)
+        batches = _from_helper(path, chosen, positions, tz, key)
     else:
-        batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz))
+        batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz, key))
     with store.bulk_load(db.conn), _gc_paused():
         writer = _Writer(db.conn, report.source, report)
         for rows, aliased, skipped, incidents in batches:

@@ -224,15 +224,45 @@ class TimeParser:
         raise ValueError(f"unrecognised date/time {text!r}")
 
 
+_CLOCK_TAIL = re.compile(r"^(\d{2})(?::(\d{2})(?:\.(\d{1,6})\d*)?)?\s*(?:([AaPp])\.?[Mm]?\.?)?$", re.ASCII)
+
+
+def _clock_tail(tail: str) -> tuple[str, str] | None:
+    """What follows the hour in a clock text (`04:09 PM`): (`A`, `P` or `` for a 24-hour clock, stored
+    `MM:SS.ffffffZ`), or None when it is not minutes [, seconds [, fraction]] [AM|PM] in range."""
+    m = _CLOCK_TAIL.match(tail)
+    if not m:
+        return None
+    mi, ss, frac, ampm = m.groups()
+    minute, second = int(mi), int(ss or 0)
+    if minute > 59 or second > 59:
+        return None
+    return (ampm or "").upper(), f"{minute:02d}:{second:02d}.{(frac or '').ljust(6, '0')}Z"
+
+
+def _clock_hour(key: str) -> int | None:
+    """The hour (0-23) of an hour text followed by its `_clock_tail` marker (`12A` → 0, `4P` → 16, `16` → 16)."""
+    digits, marker = (key[:-1], key[-1]) if key[-1:] in ("A", "P") else (key, "")
+    if not (digits.isascii() and digits.isdigit() and len(digits) <= 2):
+        return None
+    try:
+        hour = _hour12(int(digits), marker or None)
+    except ValueError:
+        return None
+    return hour if hour < 24 else None
+
+
 class ColumnTimes:
     """One column's times: `parse` detects the column's form once; `fast_utc` turns the common `M/D/Y h:mm[:ss]
-    [AM|PM]` form straight into stored UTC text from two caches: clock text → (hour, `MM:SS.ffffffZ`) and date text
+    [AM|PM]` form straight into stored UTC text from three small caches: the clock text after the hour (`04:09
+    PM`, at most 7,200 forms a file) → (AM/PM marker, `MM:SS.ffffffZ`), hour text and marker → hour, and date text
     → the UTC `YYYY-MM-DDTHH:` of each local hour (from `TimeZoneConverter.offset`)."""
 
     def __init__(self, converter: TimeZoneConverter) -> None:
         self.parse = TimeParser()
         self.tz = converter
-        self._clocks: dict[str, tuple[int, str]] = {}
+        self._tails: dict[str, tuple[str, str] | None] = {}
+        self._hours: dict[str, int | None] = {}
         self._days: dict[str, list[str | None]] = {}
 
     def fast_utc(self, text: str) -> str | None:
@@ -241,22 +271,26 @@ class ColumnTimes:
         if self.parse.form is not _parse_us:
             return None
         date_text, _, clock_text = text.strip().partition(" ")
-        clock = self._clocks.get(clock_text)
-        if clock is None:
-            try:
-                hour, minute, second, micro = _us_clock(clock_text.strip())
-                time(hour, minute, second, micro)
-            except ValueError:
-                return None
-            clock = remember(self._clocks, clock_text, (hour, f"{minute:02d}:{second:02d}.{micro:06d}Z"))
+        hour_text, _, tail_text = clock_text.partition(":")
+        tail = self._tails.get(tail_text, False)
+        if tail is False:
+            tail = remember(self._tails, tail_text, _clock_tail(tail_text))
+        if tail is None:
+            return None
+        hour_key = hour_text + tail[0]
+        hour = self._hours.get(hour_key, -1)
+        if hour == -1:
+            hour = remember(self._hours, hour_key, _clock_hour(hour_key))
+        if hour is None:
+            return None
         day = self._days.get(date_text)
         if day is None:
             try:
                 day = remember(self._days, date_text, self._day_prefixes(_us_date(date_text)))
             except ValueError:
                 return None
-        prefix = day[clock[0]]
-        return prefix + clock[1] if prefix is not None else None
+        prefix = day[hour]
+        return prefix + tail[1] if prefix is not None else None
 
     def _day_prefixes(self, day: date) -> list[str | None]:
         """Per local hour of `day`: the UTC `YYYY-MM-DDTHH:` it starts at, or None (flagged or odd offset)."""
