@@ -5,9 +5,10 @@ subject adds to the incident's units), and written in batches, one transaction e
 looked up with one query and compared by content hash, so a re-import changes nothing and a newer export updates only
 what changed. The first row of an incident gives its fields; later rows fill fields still empty.
 
-Speed (issue 4): column positions, cleaning caches and time parsers are set up once per file; the common
-`M/D/Y h:mm:ss AM` form goes straight to UTC text through caches (`ColumnTimes`); a large file is parsed in a helper
-process while this one finishes (stored row, content hash) and writes; memory stays bounded (caches emptied when full,
+Speed (issues 4, 14): column positions, cleaning caches and time parsers are set up once per file; rows are built
+`CHUNK` at a time, column by column; the common `M/D/Y h:mm:ss AM` form goes straight to UTC text through caches
+(`ColumnTimes`); the content hash is taken once per row over its mapped cells as written; a large file is parsed in
+a helper process while this one finishes the stored rows and writes; memory stays bounded (caches emptied when full,
 a fixed-size filter of numbers written).
 """
 
@@ -22,6 +23,7 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import partial
 from itertools import islice
 from operator import itemgetter
 from pathlib import Path
@@ -55,6 +57,7 @@ if TYPE_CHECKING:
 #: The date a spreadsheet writes before a bare time of day (its day zero): `12/30/1899 3:04:00 PM`.
 _EPOCH_DAY = re.compile(r"^(?:1899-12-3[01]|12/3[01]/1899|1900-01-0[01]|0?1/0?[01]/1900)[ T]+")
 BATCH = 20_000
+CHUNK = 1024  # rows built together, column by column (`RowBuilder.build_many`)
 HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
 _TEXT_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
 
@@ -227,50 +230,100 @@ class RowBuilder:
 
     def build(self, line: int, cells: list[str]) -> Incident | str:
         """The row's incident, or the reason it is skipped."""
-        if len(cells) != self.width:
-            if len(cells) > self.width and not any(c.strip() for c in cells[self.width:]):
-                cells = cells[:self.width]
-            else:
-                return f"{len(cells)} cells where the header has {self.width}"
-        cell = cells[self.number_at]
+        return self.build_many([(line, cells)])[0]
+
+    def build_many(self, records: list[tuple[int, list[str]]]) -> list[Incident | str]:
+        """Each row's incident, or the reason it is skipped. Worked column by column: a column's cells are cleaned,
+        turned into UTC text or read as numbers in one pass, and only rows a fast path leaves over take the
+        general path one by one."""
+        out: list[Incident | str | None] = []
+        kept: list[tuple[int, list[str], str, str]] = []  # line, cells, number as written, its key
+        width, number_at = self.width, self.number_at
         last_cell, raw, number = self._last_number  # rows of one incident usually follow each other
-        if cell != last_cell:
-            raw = clean(cell)
-            if raw is None:
-                return "no incident number"
-            number = incident_key(raw)
-            self._last_number = (cell, raw, number)
-        values: list[Any] = [None] * len(VALUE_KEYS)
+        for line, cells in records:
+            if len(cells) != width:
+                if len(cells) > width and not any(c.strip() for c in cells[width:]):
+                    cells = cells[:width]
+                else:
+                    out.append(f"{len(cells)} cells where the header has {width}")
+                    continue
+            cell = cells[number_at]
+            if cell != last_cell:
+                cleaned = clean(cell)
+                if cleaned is None:
+                    out.append("no incident number")
+                    continue
+                last_cell, raw, number = cell, cleaned, incident_key(cleaned)
+            out.append(None)
+            kept.append((line, cells, raw, number))
+        self._last_number = (last_cell, raw, number)
+        if not kept:
+            return out  # type: ignore[return-value]
+        rows = [k[1] for k in kept]
+        n = len(rows)
+        columns = list(zip(*rows, strict=True))
+        nothing = [None] * n
+        slots: list[Any] = [nothing] * len(VALUE_KEYS)
         for slot, i, cache in self.plain:
-            values[slot] = cache[cells[i]]
-        flags: list[str] = []
-        day_end = None
+            slots[slot] = map(cache.__getitem__, columns[i])
+        flags: list[list[str]] = [[] for _ in range(n)]
+        day_ends: list[str | None] = [None] * n
         for slot, name, i, column, clock_at in self.times:
-            text = cells[i]
-            utc = column.fast_utc(text) if clock_at is None and text else None  # None for null tokens too
-            if utc is None:
-                values[slot], end = self._time(text, cells, name, column, clock_at, flags)
-                day_end = day_end or end
-            else:
-                values[slot] = utc
-        values[_LAT], values[_LON] = self._latlon(cells, flags)
+            texts = columns[i]
+            utcs = list(map(column.fast_utc, texts)) if clock_at is None else [None] * n  # None for null tokens too
+            for k in [k for k, utc in enumerate(utcs) if utc is None]:
+                utcs[k], end = self._time(texts[k], rows[k], name, column, clock_at, flags[k])
+                day_ends[k] = day_ends[k] or end
+            slots[slot] = utcs
+        slots[_LAT], slots[_LON] = self._latlons(rows, columns, flags)
+        values_rows = list(map(list, zip(*slots)))
+        hasher = partial(hashlib.blake2b, digest_size=_DIGEST, key=self.key)
+        digests = [hasher("\x1f".join(m).encode()).digest() for m in map(self.mapped, rows)]
+        built = iter([Incident(number, raw, line, values, flags[k], self._aliases(cells, number, raw),
+                               self._units(cells, values, flags[k]) if self.has_units else {}, day_ends[k],
+                               digests[k])
+                      for k, ((line, cells, raw, number), values) in enumerate(zip(kept, values_rows))])
+        return [item if item is not None else next(built) for item in out]
+
+    def _aliases(self, cells: list[str], number: str, raw: str) -> dict[str, str]:
+        """The row's numbers: its own, then those of the alias columns (key → as written)."""
         aliases = {number: raw}
         for i in self.alias_pos:
             text = clean(cells[i])
             key = canonical_number(text) if text else None
             if key:
                 aliases.setdefault(key, text)
-        units: dict[UnitKey, UnitTimes] = {}
-        digest = hashlib.blake2b("\x1f".join(self.mapped(cells)).encode(), digest_size=_DIGEST, key=self.key).digest()
-        if self.has_units:
-            unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
-            if unit or officer:
-                unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
-                officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
-                times = [None if flags and f"date_only:{name}" in flags else values[slot]
-                         for slot, name in zip(_UNIT_SLOTS, _UNIT_TIMES, strict=True)]
-                units = {(u or None, o or None): list(times) for u in unit_list for o in officer_list}
-        return Incident(number, raw, line, values, flags, aliases, units, day_end, digest)
+        return aliases
+
+    def _units(self, cells: list[str], values: list[Any], flags: list[str]) -> dict[UnitKey, UnitTimes]:
+        """The row's units and officers (`|`-separated lists crossed), each with the row's own times."""
+        unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
+        if not (unit or officer):
+            return {}
+        unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
+        officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
+        times = [None if flags and f"date_only:{name}" in flags else values[slot]
+                 for slot, name in zip(_UNIT_SLOTS, _UNIT_TIMES, strict=True)]
+        return {(u or None, o or None): list(times) for u in unit_list for o in officer_list}
+
+    def _latlons(self, rows: list[list[str]], columns: list[tuple[str, ...]],
+                 flags: list[list[str]]) -> tuple[list[float | None], list[float | None]]:
+        """Latitudes and longitudes of the rows: both columns read as numbers in one pass when they all are; a
+        row out of range, a column with other text, or a file without the two columns takes `_latlon`."""
+        if self.latlon is not None:
+            lat_at, lon_at = self.latlon
+            try:
+                lats: list[float | None] = list(map(float, columns[lat_at]))
+                lons: list[float | None] = list(map(float, columns[lon_at]))
+            except ValueError:
+                pass
+            else:
+                for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
+                    if not (-90 <= lat <= 90 and -180 <= lon <= 180 and (lat or lon)):  # type: ignore[operator]
+                        lats[k], lons[k] = self._latlon(rows[k], flags[k])
+                return lats, lons
+        pairs = [self._latlon(cells, row_flags) for cells, row_flags in zip(rows, flags, strict=True)]
+        return [p[0] for p in pairs], [p[1] for p in pairs]
 
     def _time(self, text: str, cells: list[str], name: str, column: ColumnTimes, clock_at: int | None,
               flags: list[str]) -> tuple[str | None, str | None]:
@@ -418,31 +471,33 @@ class _Finisher:
 
 
 def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
-    """The file's rows as batches of up to BATCH incidents (rows of one number merged while in the same batch)."""
+    """The file's rows as batches of up to BATCH incidents (rows of one number merged while in the same batch),
+    built `CHUNK` rows at a time."""
     pending: dict[str, Incident] = {}
     skipped: list[tuple[int, str]] = []
     rows = aliased = 0
-    build = builder.build
-    dropped = csv_file.dropped
-    for line, cells in csv_file.records():
-        rows += 1
-        if dropped:  # rows the reader left out (repeated headers, footers) are skipped rows too
-            rows += len(dropped)
-            skipped += dropped
-            dropped.clear()
-        built = build(line, cells)
-        if isinstance(built, str):
-            skipped.append((line, built))
-            continue
-        current = pending.get(built.number)
-        if current is not None:
-            aliased += built.number_raw != current.number_raw
-            current.merge(built)
-        else:
-            pending[built.number] = built
-            if len(pending) >= BATCH:
-                yield rows, aliased, skipped, list(pending.values())
-                pending, skipped, rows, aliased = {}, [], 0, 0
+    dropped = csv_file.dropped  # rows the reader left out (repeated headers, footers): skipped rows too
+    records = csv_file.records()
+    while chunk := list(islice(records, CHUNK)):
+        for (line, _), built in zip(chunk, builder.build_many(chunk), strict=True):
+            rows += 1
+            if dropped and dropped[0][0] < line:
+                before = [d for d in dropped if d[0] < line]
+                rows += len(before)
+                skipped += before
+                del dropped[:len(before)]
+            if isinstance(built, str):
+                skipped.append((line, built))
+                continue
+            current = pending.get(built.number)
+            if current is not None:
+                aliased += built.number_raw != current.number_raw
+                current.merge(built)
+            else:
+                pending[built.number] = built
+                if len(pending) >= BATCH:
+                    yield rows, aliased, skipped, list(pending.values())
+                    pending, skipped, rows, aliased = {}, [], 0, 0
     rows += len(dropped)
     yield rows, aliased, skipped + dropped, list(pending.values())
 

@@ -240,9 +240,8 @@ def _clock_tail(tail: str) -> tuple[str, str] | None:
     return (ampm or "").upper(), f"{minute:02d}:{second:02d}.{(frac or '').ljust(6, '0')}Z"
 
 
-def _clock_hour(key: str) -> int | None:
-    """The hour (0-23) of an hour text followed by its `_clock_tail` marker (`12A` → 0, `4P` → 16, `16` → 16)."""
-    digits, marker = (key[:-1], key[-1]) if key[-1:] in ("A", "P") else (key, "")
+def _clock_hour(digits: str, marker: str) -> int | None:
+    """The hour (0-23) of an hour text with its `_clock_tail` marker (`12`, `A` → 0; `4`, `P` → 16; `16` → 16)."""
     if not (digits.isascii() and digits.isdigit() and len(digits) <= 2):
         return None
     try:
@@ -254,15 +253,16 @@ def _clock_hour(key: str) -> int | None:
 
 class ColumnTimes:
     """One column's times: `parse` detects the column's form once; `fast_utc` turns the common `M/D/Y h:mm[:ss]
-    [AM|PM]` form straight into stored UTC text from three small caches: the clock text after the hour (`04:09
-    PM`, at most 7,200 forms a file) → (AM/PM marker, `MM:SS.ffffffZ`), hour text and marker → hour, and date text
-    → the UTC `YYYY-MM-DDTHH:` of each local hour (from `TimeZoneConverter.offset`)."""
+    [AM|PM]` form straight into stored UTC text from small caches, the text split at its first colon: the clock
+    after the hour (`04:09 PM`, at most 7,200 forms a file) → (AM/PM marker, `MM:SS.ffffffZ`), and the date with
+    the hour and marker (`11/04/2023 6P`) → the UTC `YYYY-MM-DDTHH:` that local hour starts at (from the date's 24
+    hours, `TimeZoneConverter.offset`)."""
 
     def __init__(self, converter: TimeZoneConverter) -> None:
         self.parse = TimeParser()
         self.tz = converter
         self._tails: dict[str, tuple[str, str] | None] = {}
-        self._hours: dict[str, int | None] = {}
+        self._heads: dict[str, str | None] = {}
         self._days: dict[str, list[str | None]] = {}
 
     def fast_utc(self, text: str) -> str | None:
@@ -270,17 +270,23 @@ class ColumnTimes:
         needs the general path: another form, a date only, a DST-flagged hour, an offset of part of an hour."""
         if self.parse.form is not _parse_us:
             return None
-        date_text, _, clock_text = text.strip().partition(" ")
-        hour_text, _, tail_text = clock_text.partition(":")
+        head, _, tail_text = text.partition(":")
         tail = self._tails.get(tail_text, False)
         if tail is False:
-            tail = remember(self._tails, tail_text, _clock_tail(tail_text))
+            tail = remember(self._tails, tail_text, _clock_tail(tail_text.rstrip()))
         if tail is None:
             return None
-        hour_key = hour_text + tail[0]
-        hour = self._hours.get(hour_key, -1)
-        if hour == -1:
-            hour = remember(self._hours, hour_key, _clock_hour(hour_key))
+        key = head + tail[0]
+        prefix = self._heads.get(key, False)
+        if prefix is False:
+            prefix = remember(self._heads, key, self._hour_prefix(head, tail[0]))
+        return prefix + tail[1] if prefix is not None else None
+
+    def _hour_prefix(self, head: str, marker: str) -> str | None:
+        """The UTC `YYYY-MM-DDTHH:` of `M/D/Y h` with its AM/PM marker, or None (not that form, or an hour the
+        general path must take)."""
+        date_text, _, hour_text = head.lstrip().partition(" ")
+        hour = _clock_hour(hour_text, marker)
         if hour is None:
             return None
         day = self._days.get(date_text)
@@ -289,8 +295,7 @@ class ColumnTimes:
                 day = remember(self._days, date_text, self._day_prefixes(_us_date(date_text)))
             except ValueError:
                 return None
-        prefix = day[hour]
-        return prefix + tail[1] if prefix is not None else None
+        return day[hour]
 
     def _day_prefixes(self, day: date) -> list[str | None]:
         """Per local hour of `day`: the UTC `YYYY-MM-DDTHH:` it starts at, or None (flagged or odd offset)."""
