@@ -44,6 +44,9 @@ RIO_DE_ONOR = (_dms(41, 56, 25), -_dms(6, 36, 59))
 LA_PORTE = (_south(_dms(41, 45, 36.07), 60), -_dms(86, 46, 3.36))
 #: The same line near its east end, 41°45′33″N (USGS, Marshall 1916), at 85°W: Steuben County, Indiana (Eastern).
 STEUBEN = (_dms(41, 45, 33), -85.0)
+#: The Arizona–Utah line is the 37th parallel; 50 m south of it at 112°58′30″W is Colorado City, Arizona (no DST),
+#: across the line Hildale, Utah (Mountain time with DST).
+COLORADO_CITY = (_south(37.0, 50), -_dms(112, 58, 30))
 #: Peace Arch Park straddles the 49th-parallel boundary at 49°00′07.5″N 122°45′24″W; 60 m south is Blaine, WA.
 BLAINE = (_south(_dms(49, 0, 7.5), 60), -_dms(122, 45, 24))
 
@@ -120,6 +123,16 @@ def test_offsets_are_compared_at_the_recordings_own_time() -> None:
     assert footage.start_utc == datetime(2005, 7, 1, 15, 0, tzinfo=UTC)
     (flag,) = footage.flags
     assert "America/Indiana/Indianapolis (-05:00) kept" in flag and "America/Detroit (-04:00)" in flag
+
+
+def test_arizona_beside_utah_is_flagged_in_summer_only() -> None:
+    assert zones.zone_at(*COLORADO_CITY) == "America/Phoenix"
+    assert zones.zones_near(*COLORADO_CITY) == ("America/Denver",)
+    (flag,) = _at(COLORADO_CITY).flags  # July: MST −07:00 beside MDT −06:00
+    assert "America/Phoenix (-07:00) kept" in flag and "America/Denver (-06:00)" in flag
+    january = TimeCandidate("mp4.mvhd.creation", datetime(2024, 1, 15, 10, 0, 0), "local")
+    footage = _at(COLORADO_CITY, january)  # both −07:00 in winter
+    assert footage.flags == () and footage.start_utc == datetime(2024, 1, 15, 17, 0, tzinfo=UTC)
 
 
 def test_a_clock_drift_measured_against_a_zone_near_a_border_is_flagged() -> None:
