@@ -326,3 +326,24 @@ def test_mutated_blocks_decode_or_refuse(seed: bytes, cut: int, flips: list[tupl
     if decoded is not None:
         for fix in decoded.fixes:
             assert abs(fix.lat) <= 90 and abs(fix.lon) <= 180
+
+
+def test_synthetic_big_blocks_read_only_as_far_as_their_layout_needs() -> None:
+    """Blocks are often 0x8000 bytes with one record at the front: a type-3 block is decoded from its first
+    HEAD_READ bytes; a type-2 block (NMEA text) and a type-20 block (32-byte records) are read whole."""
+    viofo = bytearray(type3(10, 20, 30, 23, 4000.0, 7400.0, 1.0).ljust(0x8000, b"\0"))
+    struct.pack_into(">I", viofo, 0, len(viofo))
+    nmea = block(0x8000)
+    nmea[0x34:0x42] = b"20210607161205"
+    nmea[0x50:0x50 + len(RMC)] = RMC
+    late = RMC.replace(b"201205.00", b"201206.00")
+    nmea[0x2000:0x2002 + len(late)] = b"\r\n" + late  # a second sentence past the first HEAD_READ bytes
+    records = [(10 * i, 47.6, -122.3) for i in range(60)]  # 60 records end at 0x7B0, past HEAD_READ
+    binary = type20(records)
+    for data, layout, fixes, whole in ((bytes(viofo), "type3-viofo", 1, False),
+                                       (bytes(nmea), "type2-nextbase-nmea", 2, True),
+                                       (binary, "type20-nextbase-binary", 60, True)):
+        reader = Reader.from_bytes(data)
+        found, warnings = freegps.read_blocks(reader, [(0, None)])
+        assert [(d.layout, len(d.fixes)) for d in found] == [(layout, fixes)] and warnings == []
+        assert reader.bytes_read == (12 + len(data) if whole else 12 + freegps.HEAD_READ)

@@ -221,28 +221,56 @@ def _type20(block: bytes) -> Decoded:
     return decoded
 
 
-def decode_block(block: bytes) -> Decoded | None:
-    """Decode one freeGPS block (starting at its size field); None when too short or of no known layout."""
+def layout_of(block: bytes) -> str | None:
+    """The layout of a block's payload, probed in formats.md §2.2's order; `type20` when no other one matches
+    (decoding tells whether it is one); None when too short or not a freeGPS block."""
     if len(block) < MIN_BLOCK or block[4:12] != MAGIC:
         return None
     if block[18:26] == TYPE1_MAGIC:
-        return _type1(block)
+        return "type1"
     if block[0x34:0x42].isdigit() and len(block) > 0x50:  # 14 ASCII digits (the block is longer than 0x42)
-        return _type2(block)
+        return "type2"
     for shift in (0, 48):
         at = 0x25 + shift
         if len(block) >= 0x3C + shift and block[at:at + 3] == b"\0\0\0" and block[at + 3] in b"AV" and (
                 block[at + 4] in b"NS" and block[at + 5] in b"EW"):
-            return _type3_or_4(block, shift)
+            return "type3" if shift else "type3/4"
     if len(block) >= 0x5C and block[0x1C] == ord("A") and block[0x28] in b"NS" and block[0x38] in b"EW":
-        return _type15(block)
+        return "type15"
     if len(block) >= 0x5C and block[0x48] in b"AV" and block[0x49] in b"NS" and block[0x4A] in b"EW" and (
             block[0x4B] == 0):
-        return _type16(block)
-    text = _TYPE18.match(block, 23)
-    if text is not None:
-        return _type18(block, text)
+        return "type16"
+    if _TYPE18.match(block, 23) is not None:
+        return "type18"
     if block[30] == ord("A") and block[51:53] == b"VV":
+        return "type19"
+    return "type20"
+
+
+#: Layouts whose records may run to the end of the block (NMEA text, 32-byte binary records): read whole. The
+#: others are decoded from the block's first HEAD_READ bytes.
+WHOLE_LAYOUTS = {"type2", "type20"}
+HEAD_READ = 1024
+
+
+def decode_block(block: bytes) -> Decoded | None:
+    """Decode one freeGPS block (starting at its size field); None when too short or of no known layout."""
+    layout = layout_of(block)
+    if layout is None:
+        return None
+    if layout == "type1":
+        return _type1(block)
+    if layout == "type2":
+        return _type2(block)
+    if layout in ("type3", "type3/4"):
+        return _type3_or_4(block, 48 if layout == "type3" else 0)
+    if layout == "type15":
+        return _type15(block)
+    if layout == "type16":
+        return _type16(block)
+    if layout == "type18":
+        return _type18(block, _TYPE18.match(block, 23))  # type: ignore[arg-type]
+    if layout == "type19":
         return _type19(block)
     decoded = _type20(block)
     return decoded if decoded.fixes or decoded.dropped else None
@@ -260,14 +288,19 @@ def index_entries(data: bytes) -> list[tuple[int, int]]:
 
 
 def read_block(reader: Reader, offset: int, size: int | None = None) -> bytes | None:
-    """The block at `offset` (size from the index or its own header), or None when it is not a freeGPS block."""
-    head = reader.read_upto(offset, 12)
+    """The block at `offset` (size from the index or its own header), or None when it is not a freeGPS block.
+    Only its first HEAD_READ bytes are read unless its layout keeps records further on (`WHOLE_LAYOUTS`)."""
+    head = reader.read_upto(offset, min(size, HEAD_READ) if size and size >= 12 else 12)
     if len(head) < 12 or head[4:12] != MAGIC:
         return None
-    length = be_u32(head) if not size else min(size, be_u32(head) or size)
+    length = min(be_u32(head) if not size else min(size, be_u32(head) or size), MAX_BLOCK)
     if length < MIN_BLOCK:
         return None
-    return reader.read_upto(offset, min(length, MAX_BLOCK))
+    if len(head) < min(length, HEAD_READ):
+        head = reader.read_upto(offset, min(length, HEAD_READ))
+    if length <= len(head) or layout_of(head) not in WHOLE_LAYOUTS:
+        return head[:length]
+    return head + reader.read_upto(offset + len(head), length - len(head))
 
 
 def unindexed(start: int, end: int, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
