@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from typing import Literal
 
 #: How a time's zone is known. `utc`: the value is UTC. `offset`: the value carries its own UTC offset.
@@ -62,10 +63,15 @@ class Identity:
         """Fill this identity's empty fields from `other` (own values win)."""
         if other == self or other == _NOBODY:  # the common cases (per GPMF payload, per sidecar): nothing to add
             return self
-        mine, theirs = vars(self), vars(other)
-        if all(mine[k] or not v for k, v in theirs.items()):
-            return self
-        return replace(self, **{k: v or theirs[k] for k, v in mine.items()})
+        if self == _NOBODY:
+            return other
+        return _merge(self, other)
+
+
+@lru_cache(maxsize=256)  # a clip's payloads merge the same two identities again and again
+def _merge(mine: Identity, theirs: Identity) -> Identity:
+    values = {k: v or getattr(theirs, k) for k, v in vars(mine).items()}
+    return mine if values == vars(mine) else Identity(**values)
 
 
 _NOBODY = Identity()
