@@ -15,7 +15,7 @@ from .common import read_head, read_text
 
 _ALWAYS = {".srt", ".gpx", ".kml", ".nmea", ".vtt", ".gps", ".igc", ".tcx"}
 _NMEA_TEXT = {".log", ".txt"}
-_BLACKVUE_VIDEO = re.compile(r"^(\d{8}_\d{6}_[A-Z])[FRIO][LS]?$", re.IGNORECASE)
+_BLACKVUE_VIDEO = re.compile(r"^(\d{8}_\d{6}_[A-Z])[FRIO][LS]?$", re.IGNORECASE | re.ASCII)
 _AXIS_META = ".metadata.json"
 _AXIS_TRAIL = "_gpstrail.json"
 #: Sidecar family → (module, function of the file's text): a reader is imported when a file of its family is read.
