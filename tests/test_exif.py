@@ -186,3 +186,28 @@ def test_mutated_jpeg_gives_a_result_or_extract_error(data: bytes) -> None:
     except ExtractError:
         return
     assert isinstance(found, Extraction)
+
+
+_DATE_TEXTS = ["2020:01:02 03:04:05", "2020:1:2 3:4:5", "2020:01:02  03:04:05", "2020:01:02\t03:04:05",
+               "0000:00:00 00:00:00", "2020:13:01 00:00:00", "2020:01:02 24:00:00", "2020:01:02 23:60:00",
+               "2020:02:30 00:00:00", "2020-01-02 03:04:05", "    :  :     :  :  ", "2020:01:02 03:04",
+               "2020:01:02 03:04:05Z"]
+_OFFSET_TEXTS = ["+03:00", "-05:30", "+0530", "Z", "-00:00", "+03:00:30", "+24:00", "03:00", "+3:00", "+03:60"]
+
+
+def _or_error(parse, text):  # type: ignore[no-untyped-def]
+    try:
+        return parse(text)
+    except ValueError:
+        return "error"
+
+
+@pytest.mark.parametrize("text", _DATE_TEXTS)
+def test_exif_date_reads_as_strptime_does(text: str) -> None:
+    """EXIF dates are read without `_strptime` (5 ms to load), accepting and refusing what strptime does."""
+    assert _or_error(exif._exif_datetime, text) == _or_error(lambda t: datetime.strptime(t, "%Y:%m:%d %H:%M:%S"), text)
+    day = text[:10]
+    assert _or_error(lambda t: exif._exif_datetime(t, exif._DATE_ONLY), day) == _or_error(
+        lambda t: datetime.strptime(t, "%Y:%m:%d"), day)
+    for offset in _OFFSET_TEXTS:
+        assert _or_error(exif._exif_offset, offset) == _or_error(lambda t: datetime.strptime(t, "%z").tzinfo, offset)
