@@ -51,6 +51,8 @@ _PR_SET_PDEATHSIG = 1
 #: A batch of processed files is written in one transaction when it holds this many files or is this old.
 BATCH_FILES = 64
 BATCH_SECONDS = 1.0
+_KNOWN_COLUMNS = ("id", "size", "mtime_ns", "status", "error", "parser_version")
+_KNOWN_SQL = f"SELECT {', '.join(_KNOWN_COLUMNS)} FROM footage WHERE path = ?"
 #: A scan with workers processes this many files itself first: a small scan never starts a pool, and a big one
 #: forks its workers once the modules and the zone index its files need are loaded, so they inherit them.
 POOL_AFTER_FILES = 64
@@ -221,9 +223,8 @@ class Scanner:
         self._batch_started = 0.0
 
     def _known(self, path: str) -> dict[str, object] | None:
-        rows = list(self.db.query(
-            "SELECT id, size, mtime_ns, status, error, parser_version FROM footage WHERE path = ?", [path]))
-        return rows[0] if rows else None
+        row = self.db.conn.execute(_KNOWN_SQL, [path]).fetchone()  # twice per file: no sqlite-utils row dicts
+        return dict(zip(_KNOWN_COLUMNS, row, strict=True)) if row else None
 
     def _needs_work(self, job: Job) -> bool:
         """False (and counted) for a file to skip or one unchanged since the last scan."""
