@@ -14,10 +14,11 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 
-def open_db(write: bool = False) -> sqlite_utils.Database:
-    """The command's database (`--db`, `$BODYCAM_INDEX_DB` or the default), closed when the command ends."""
+def open_db(write: bool = False) -> sqlite_utils.Database | store.Reader:
+    """The command's database (`--db`, `$BODYCAM_INDEX_DB` or the default), closed when the command ends: through
+    sqlite-utils for a command that writes, read-only (`mode=ro`, stdlib sqlite3 only) for one that only reads."""
     ctx = click.get_current_context()
-    db = store.connect(ctx.obj.db, write=write)
+    db = store.connect(ctx.obj.db, write=True) if write else store.open_read(ctx.obj.db)
     ctx.find_root().call_on_close(db.close)
     return db
 

@@ -43,17 +43,21 @@ def tool_version() -> str:
 def content_digest(db: sqlite_utils.Database) -> str:
     """SHA-256 over the rows of DIGEST_TABLES in a fixed order (independent of WAL state or page layout)."""
     digest = hashlib.sha256()
-    present = set(db.table_names())
+    present = _tables(db)
     for table, skip in DIGEST_TABLES.items():
         if table not in present:
             continue
-        columns = [c.name for c in db[table].columns if c.name not in skip]
+        columns = [row[1] for row in db.execute(f'PRAGMA table_info("{table}")') if row[1] not in skip]
         digest.update(f"\x00{table}:{','.join(columns)}\n".encode())
         quoted = ", ".join(f'"{c}"' for c in columns)
         for row in db.execute(f'SELECT {quoted} FROM "{table}" ORDER BY rowid'):
             digest.update(repr(row).encode("utf-8", "surrogatepass"))
             digest.update(b"\n")
     return digest.hexdigest()
+
+
+def _tables(db: sqlite_utils.Database) -> set[str]:
+    return {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
 
 
 def _on_disk(path: str, size: int | None, mtime_ns: int | None, sha256: str | None) -> str:
@@ -93,7 +97,7 @@ def imported_files(db: sqlite_utils.Database) -> list[dict[str, Any]]:
         for path, n in db.execute(sql):
             counts[(kind, path)] = n
     stored: dict[tuple[str, str], tuple[Any, ...]] = {}
-    if "imported_files" in db.table_names():
+    if "imported_files" in _tables(db):
         for kind, path, sha, size, mtime, when in db.execute(
                 "SELECT kind, path, sha256, size, mtime_ns, imported_utc FROM imported_files"):
             stored[(kind, path)] = (sha, size, mtime, when)
