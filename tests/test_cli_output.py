@@ -175,14 +175,21 @@ def test_verbose_import_lists_every_skipped_row(tmp_path: Path) -> None:
 
 
 def _opened(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
+    """Every database the command opens: through sqlite-utils (`_open`) or read-only (`_read_only`)."""
     opened: list[Any] = []
-    real = store._open
+    real_open, real_read_only = store._open, store._read_only
 
     def recording(*args: Any, **kwargs: Any) -> Any:
-        db = real(*args, **kwargs)
+        db = real_open(*args, **kwargs)
         opened.append(db)
         return db
+
+    def recording_read_only(*args: Any, **kwargs: Any) -> Any:
+        conn, version = real_read_only(*args, **kwargs)
+        opened.append(conn)
+        return conn, version
     monkeypatch.setattr(store, "_open", recording)
+    monkeypatch.setattr(store, "_read_only", recording_read_only)
     return opened
 
 
