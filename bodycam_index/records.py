@@ -1,7 +1,7 @@
 """The reads behind `show`, `footage list|show` and `incidents list|show`: one record of a recording and one of an
 incident, as plain data (JSON-ready), whatever command prints them.
 
-Recordings and incidents are found by `link.reference_footage` and `link.reference_incident` (id, path or SHA-256
+Recordings and incidents are found by `lookup.reference_footage` and `lookup.reference_incident` (id, path or SHA-256
 prefix; number or alias), the lookups `link add|remove` use too.
 """
 
@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-from .link import ACCEPTED, EPOCH
+from .lookup import ACCEPTED, EPOCH
 from .model import InputError
 
 if TYPE_CHECKING:

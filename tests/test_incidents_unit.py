@@ -475,7 +475,7 @@ def test_synthetic_dems_inventory_bulk(tmp_path, monkeypatch, batch):
 
 
 def test_show_and_incidents_show_find_the_same_incident(tmp_path):
-    from bodycam_index.link import find_incident as find_incident_id
+    from bodycam_index.lookup import find_incident as find_incident_id
 
     db = connect(tmp_path / "t.db")
     path = tmp_path / "export.csv"

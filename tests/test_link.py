@@ -10,17 +10,15 @@ import pytest
 from bodycam_index import audit
 from bodycam_index import db as store
 from bodycam_index.link import (
-    ACCEPTED,
     IntervalIndex,
     LinkOptions,
     add_manual,
-    find_footage,
-    find_incident,
     haversine_m,
     incident_window,
     relink,
     remove_link,
 )
+from bodycam_index.lookup import ACCEPTED, find_footage, find_incident
 from bodycam_index.model import InputError
 
 T0 = datetime(2023, 6, 4, 16, 0, tzinfo=UTC)

@@ -1,5 +1,5 @@
 """Browsing views: links_detail (every link with its file and incident) and links_accepted (what counts as
-coverage, the same rule as link.ACCEPTED without time-only candidates)."""
+coverage, the same rule as lookup.ACCEPTED without time-only candidates)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 from test_link import HOME, add_footage, add_incident
 
 from bodycam_index import db as store
-from bodycam_index.link import ACCEPTED, add_manual, relink, remove_link
+from bodycam_index.link import add_manual, relink, remove_link
+from bodycam_index.lookup import ACCEPTED
 
 
 def test_views_show_files_incidents_and_the_accepted_links(tmp_path: Path) -> None:

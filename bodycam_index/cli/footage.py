@@ -275,7 +275,7 @@ def footage_list(status: str | None, limit: int, as_json: bool) -> None:
 @json_option("Print the record as JSON (an object; the same as `show REF --json`).")
 def footage_show(ref: str, accept: tuple[str, ...], as_json: bool) -> None:
     """Everything stored about one recording (id, path or sha256 prefix)."""
-    from ..link import reference_footage
+    from ..lookup import reference_footage
     from .show import show_footage
 
     db = open_db()

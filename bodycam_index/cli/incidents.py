@@ -16,7 +16,7 @@ from ..incidents.infer import Proposal
 from ..incidents.plan import KINDS, MappingError
 from ..incidents.presets import Rules
 from ..incidents.roster import import_roster
-from ..link import reference_incident
+from ..lookup import reference_incident
 from ..model import InputError
 from ..records import incident_rows
 from ..reports.render import excel_safe

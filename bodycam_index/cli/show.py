@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from ..link import find_footage, find_incident
+from ..lookup import find_footage, find_incident
 from ..model import InputError
 from ..records import footage_record, incident_record
 from .options import accept_option, emit_json, json_option

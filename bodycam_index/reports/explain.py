@@ -14,7 +14,8 @@ import math
 from collections import defaultdict
 from typing import TYPE_CHECKING, Any
 
-from ..link import ACCEPTED, EPOCH, IntervalIndex, LinkOptions, haversine_m
+from ..link import IntervalIndex, LinkOptions, haversine_m
+from ..lookup import ACCEPTED, EPOCH
 from .officers import Roster, _key
 
 if TYPE_CHECKING:

@@ -32,7 +32,7 @@ from functools import cache
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from ..link import ACCEPTED, EPOCH
+from ..lookup import ACCEPTED, EPOCH
 from ..model import TimeCandidate
 from ..resolve import FLAG_PREFIXES, rank
 from ..txn import snapshot

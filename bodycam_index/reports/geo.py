@@ -8,7 +8,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..link import ACCEPTED
+from ..lookup import ACCEPTED
 from .render import excel_safe
 
 if TYPE_CHECKING:

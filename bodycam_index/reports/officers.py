@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from statistics import median
 from typing import TYPE_CHECKING, Any
 
-from ..link import EPOCH
+from ..lookup import EPOCH
 from .gaps import Evidence, coverage_span, judge, pct
 
 if TYPE_CHECKING:

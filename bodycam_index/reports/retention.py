@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Any
 
-from ..link import ACCEPTED
+from ..lookup import ACCEPTED
 from . import policy as policies
 
 if TYPE_CHECKING:
