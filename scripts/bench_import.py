@@ -2,7 +2,9 @@
 peak memory (this process, and the helper process that parses files of `HELPER_BYTES` and more), against the floor
 measured in the same run: the same file read with `csv.reader` and stored as it is with one `executemany` into a
 table of as many TEXT columns (no parsing, no grouping, no index), in its own database. The goal (issue 14) is an
-import at least half as fast as that floor.
+import at least half as fast as that floor. A third figure, the writes alone, is what the import's own statements
+cost on this schema: the stored incidents read back (untimed) and written into a fresh database with the importer's
+inserts (incidents with their keys and indexes, each incident's own number as an alias), batches and transactions.
 
 The generated file looks like a current Seattle CAD export (12-hour unpadded times, Pacific, YYYY + 9-digit event
 numbers, blurred coordinates); every tenth incident has a second row, as files with one row per unit do.
@@ -23,7 +25,8 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from bodycam_index.db import connect
-from bodycam_index.incidents.importer import import_incidents
+from bodycam_index.incidents import store
+from bodycam_index.incidents.importer import BATCH, import_incidents
 
 HEADER = ["CAD Event Number", "Event Clearance Description", "Call Type", "Priority", "Initial Call Type",
           "Final Call Type", "Original Time Queued", "Arrived Time", "Precinct", "Sector", "Beat",
@@ -78,6 +81,23 @@ def plain_insert(csv_path: Path, db_path: Path) -> tuple[int, float]:
     return rows, time.perf_counter() - t0
 
 
+def writes_alone(source: Path, target: Path) -> tuple[float, float]:
+    """The import's writes of the incidents stored in `source`, into a fresh database at `target`, timed alone:
+    (wall seconds, CPU seconds)."""
+    rows = sqlite3.connect(source).execute(f"SELECT id, {', '.join(store.INCIDENT_COLUMNS)} FROM incidents ORDER BY id")
+    db = connect(target)
+    wall = cpu = 0.0
+    with store.bulk_load(db.conn):
+        while batch := rows.fetchmany(BATCH):
+            t0, c0 = time.perf_counter(), time.process_time()
+            with store.immediate(db.conn):
+                store.insert(db.conn, batch)
+                store.add_own_aliases(db.conn, batch[0][0], batch[-1][0])
+            wall, cpu = wall + time.perf_counter() - t0, cpu + time.process_time() - c0
+    db.conn.close()
+    return wall, cpu
+
+
 def main() -> None:
     """Generate, import, report."""
     rows = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
@@ -101,6 +121,7 @@ def main() -> None:
             plain_rows, plain = plain_insert(csv_path, Path(tmp) / f"plain{k}.db")
             floors.append((plain, time.process_time() - p0))
         elapsed, cpu, helper_cpu = min(imports)
+        written, written_cpu = writes_alone(Path(tmp) / f"bench{repeats - 1}.db", Path(tmp) / "writes.db")
         plain, plain_cpu = min(floors)
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
         helper = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
@@ -113,6 +134,8 @@ def main() -> None:
               f"{', '.join(f'{f[0]:.1f}' for f in floors)} s")
         print(f"import speed = {plain / elapsed:.0%} of the floor (goal >= 50%); CPU: floor {plain_cpu:.1f} s, import "
               f"{cpu:.1f} s here + {helper_cpu:.1f} s in parallel")
+        print(f"the import's writes alone (same incidents, its statements, batches and transactions): {written:.1f} s "
+              f"wall ({written_cpu:.1f} s CPU) = {written / plain:.1f}x the floor")
         print(f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after ({os.cpu_count()} cores)")
         print(f"peak RSS {peak / 1024:.0f} MB (before import {before / 1024:.0f} MB); "
               f"helper process {helper / 1024:.0f} MB")

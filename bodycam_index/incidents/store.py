@@ -50,18 +50,24 @@ def has_source(conn: sqlite3.Connection, source: str) -> bool:
 
 @contextmanager
 def bulk_load(conn: sqlite3.Connection, cache_kib: int = 64 * 1024) -> Iterator[None]:
-    """Settings for a bulk load (no fsync, a page cache that holds a large table's indexes, temp data in memory),
-    restored afterwards. A crash may lose the last batches, never corrupt the file; a re-import completes it."""
-    pragmas = ("synchronous", "cache_size", "temp_store")
+    """Settings for a bulk load (no fsync, a page cache that holds a large table's indexes, temp data in memory, no
+    WAL checkpoint after each batch's commit), restored afterwards, then one checkpoint that waits for no reader.
+    A crash may lose the last batches, never corrupt the file; a re-import completes it. Without the checkpoints
+    between batches an index page changed by every batch is copied into the database once instead of once per
+    batch (a quarter of the write time); the write-ahead log meanwhile grows to about the size of the changes."""
+    pragmas = ("synchronous", "cache_size", "temp_store", "wal_autocheckpoint")
     saved = {name: conn.execute(f"PRAGMA {name}").fetchone()[0] for name in pragmas}
     conn.execute("PRAGMA synchronous = OFF")
     conn.execute(f"PRAGMA cache_size = -{cache_kib}")
     conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA wal_autocheckpoint = 0")
     try:
         yield
     finally:
         for name, value in saved.items():
             conn.execute(f"PRAGMA {name} = {int(value)}")
+        if not conn.in_transaction:
+            conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
 
 
 @contextmanager
