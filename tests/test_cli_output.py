@@ -270,3 +270,20 @@ def test_quiet_hides_the_upgrade_notice(tmp_path: Path) -> None:
         assert result.returncode == 0 and len(json.loads(result.stdout)) == 3
         assert ("upgrading database" in result.stderr) == (not flags), result.stderr
         assert len(list(tmp_path.glob(f"{name}.schema1-*.bak"))) == 1
+
+
+def test_footage_list_is_a_plain_table_with_hostile_names_made_visible(sample_db: Path, tmp_path: Path) -> None:
+    """`footage list` prints through the reports' table writer: a header, a rule, one line per recording, and a
+    file name's control characters (here an OSC sequence that would retitle the terminal) written as escapes."""
+    lines = run(sample_db, "footage", "list", "--status", "ok").stdout.splitlines()
+    assert lines[0].split() == ["id", "file", "status", "start", "(UTC)", "secs", "zone", "camera", "fixes", "note"]
+    assert set(lines[1].replace(" ", "")) == {"─"}
+    gopro = next(line.split() for line in lines if "GX010042.MP4" in line)
+    assert gopro[2:6] == ["ok", "2024-03-01", "18:14:02", "4200.0"]  # make_sample_media: 70 min from 18:14:02Z
+    db = tmp_path / "hostile.db"
+    conn = store.connect(db)
+    with conn.atomic():
+        conn.execute("INSERT INTO footage (path, status) VALUES (?, 'ok')", ["/e/\x1b]0;owned\x07.mp4"])
+    conn.close()
+    shown = run(db, "footage", "list").stdout
+    assert "\x1b" not in shown and "\\x1b]0;owned\\x07.mp4" in shown

@@ -71,10 +71,10 @@ _COMMANDS: dict[str, tuple[str, str]] = {
     "footage": ("footage", "What is in the database."),
     "gaps": ("reports", ("The auditor's report: every incident's state under a policy, gaps, orphans, clocks, "
                         "manifest.")),
-    "import-footage-list": ("incidents", ("Load a DEMS evidence inventory as footage records (no video files "
+    "import-footage-list": ("imports", ("Load a DEMS evidence inventory as footage records (no video files "
                                          "needed).")),
-    "import-incidents": ("incidents", "Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents."),
-    "import-roster": ("incidents", "Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."),
+    "import-incidents": ("imports", "Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents."),
+    "import-roster": ("imports", "Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."),
     "incidents": ("incidents", "List and show imported incidents."),
     "link": ("links", "Rebuild automatic links (manual links and exclusions are kept). Subcommands: add, remove."),
     "probe": ("footage", "Show what was found in FILES and from which tag, without a database."),

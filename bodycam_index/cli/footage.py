@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
@@ -12,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from ..model import ExtractError
-from .options import accept_option, emit_json, json_option, tz_option
+from .options import accept_option, emit_json, emit_table, json_option, tz_option
 from .runtime import detail, open_db, quiet, say, show_progress, verbose
 
 if TYPE_CHECKING:
@@ -258,14 +260,7 @@ def footage_list(status: str | None, limit: int, as_json: bool) -> None:
     if as_json:
         emit_json(rows)
         return
-    from rich.table import Table
-
-    table = Table()
-    for column in _LIST_COLUMNS:
-        table.add_column(column, no_wrap=column != "note")
-    for row in rows:
-        table.add_row(*_list_cells(row))
-    _console().print(table)
+    emit_table(None, list(_LIST_COLUMNS), [_list_cells(row) for row in rows])
     say(f"{len(rows)} of {total} recordings shown")
 
 
@@ -282,24 +277,18 @@ def footage_show(ref: str, accept: tuple[str, ...], as_json: bool) -> None:
     show_footage(db, reference_footage(db, ref), as_json, "time-only" in accept)
 
 
-@click.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@json_option("Print the result as JSON (an object).")
-def verify(paths: tuple[Path, ...], as_json: bool) -> None:
-    """Re-hash indexed files under PATHS (all without) and check the audit log; exit 1 on any changed or missing
-    file or audit finding, 2 when there is nothing to verify."""
+@contextmanager
+def _checked_files(rows: list[dict[str, object]], show_bar: bool) -> Iterator[Callable[[str, int], None]]:
+    """`verify`'s call per checked file: the `-v` line, and a progress bar on stderr when one is shown (rich is
+    imported only then)."""
+    if not show_bar:
+        yield lambda path, size: detail(f"checked {path}")
+        return
     from rich.console import Console
     from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-    from ..scan import sha256_of
-    from ..verify import select
-    from ..verify import verify as run_verify
-
-    db = open_db()
-    rows = select(db, list(paths))
-    show_bar = show_progress(as_json)
     columns = (TextColumn("{task.fields[files]}"), BarColumn(), DownloadColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=Console(stderr=True), disable=not show_bar, transient=True) as bar:
+    with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
         task = bar.add_task("", total=sum(int(r["size"] or 0) for r in rows) or None, files=f"0/{len(rows)}")
         done = [0]
 
@@ -308,6 +297,22 @@ def verify(paths: tuple[Path, ...], as_json: bool) -> None:
             bar.update(task, advance=size, files=f"{done[0]}/{len(rows)}")
             detail(f"checked {path}")
 
+        yield advance
+
+
+@click.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@json_option("Print the result as JSON (an object).")
+def verify(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Re-hash indexed files under PATHS (all without) and check the audit log; exit 1 on any changed or missing
+    file or audit finding, 2 when there is nothing to verify."""
+    from ..scan import sha256_of
+    from ..verify import select
+    from ..verify import verify as run_verify
+
+    db = open_db()
+    rows = select(db, list(paths))
+    with _checked_files(rows, show_progress(as_json)) as advance:
         result = run_verify(db, list(paths), sha256_of, advance)
     if as_json:
         emit_json(result.as_dict())

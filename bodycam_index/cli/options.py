@@ -100,3 +100,18 @@ def write_output(output: Path | None, text: str) -> bool:
 def emit_json(data: Any) -> None:
     """Data as indented JSON on stdout."""
     click.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def emit_table(title: str | None, columns: list[str], rows: list[list[Any]], tsv_when_piped: bool = False) -> None:
+    """Rows as a plain-text table on stdout (`reports.texttable`, the reports' own), each cell made visible
+    (control characters escaped) and capped; None is an empty cell. With `tsv_when_piped`, stdout that is not a
+    terminal gets the title and tab-separated lines instead (for `cut`, `awk` or a spreadsheet)."""
+    text = [["" if v is None else str(v) for v in row] for row in rows]
+    if tsv_when_piped and not sys.stdout.isatty():
+        for line in ([title] if title else []) + ["\t".join(r) for r in [columns, *text]]:
+            click.echo(line)
+        return
+    from ..reports.safe import cap, visible
+    from ..reports.texttable import render_table
+
+    click.echo(render_table(title, columns, [[cap(visible(cell)) for cell in row] for row in text]), nl=False)

@@ -1,4 +1,4 @@
-"""Plain-text tables for the terminal, linear in rows (rich's tables measure every cell repeatedly: 69 s at 20k rows).
+"""Plain-text tables for the terminal (reports and the CLI's lists), linear in rows (rich's tables measure every cell repeatedly: 69 s at 20k rows).
 
 Cells arrive already made visible and capped (`safe.visible`, `safe.cap`); a column is at most `fold` cells wide
 and longer cells continue on the next lines of their row.
@@ -32,13 +32,14 @@ def _pieces(text: str, width: int) -> list[str]:
     return pieces
 
 
-def render_table(title: str, columns: list[str], rows: list[list[str]], fold: int = 80) -> str:
-    """A titled table with a header rule; columns as wide as their widest cell, at most `fold`."""
+def render_table(title: str | None, columns: list[str], rows: list[list[str]], fold: int = 80) -> str:
+    """A table (titled unless `title` is None) with a header rule; columns as wide as their widest cell, at most
+    `fold`."""
     widths = [min(fold, cell_len(c)) for c in columns]
     for row in rows:
         for k, cell in enumerate(row):
             widths[k] = min(fold, max(widths[k], cell_len(cell)))
-    lines = [title]
+    lines = [] if title is None else [title]
 
     def emit(cells: list[str]) -> None:
         parts = [_pieces(c, widths[k]) for k, c in enumerate(cells)]
