@@ -91,7 +91,7 @@ def incident_record(db: sqlite_utils.Database, iid: int, accept_time_only: bool 
     """Everything stored about one incident: its columns, aliases, units, links with their recordings, and the
     share of its span (`[arrived, cleared]`, cleared assumed `default_duration_s` later when absent; the default
     policy's when None) that accepted links cover."""
-    from .reports.gaps import coverage_span, union_seconds
+    from .reports.coverage import coverage_span, union_seconds
     from .reports.policy import Policy
 
     epochs = ", ".join(f"{EPOCH.format(c)} AS _{c}" for c in _TIMES)

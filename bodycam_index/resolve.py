@@ -66,13 +66,13 @@ def representative_point(extraction: Extraction) -> GpsFix | None:
         return extraction.location
     if not extraction.track:
         return None
-    return GpsFix(_median([f.lat for f in extraction.track]), _median([f.lon for f in extraction.track]),
+    return GpsFix(median([f.lat for f in extraction.track]), median([f.lon for f in extraction.track]),
                   source="track.median")
 
 
-def _median(values: list[float]) -> float:
+def median(values: list[float]) -> float:
     """The median (the mean of the middle two for an even count), as `statistics.median` gives it, without
-    importing `statistics` (fractions, decimal, random: ~10 ms of every scan's start-up)."""
+    importing `statistics` (fractions, decimal, random: ~10 ms of every scan's and report's start-up)."""
     ordered = sorted(values)
     middle = len(ordered) // 2
     return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2

@@ -17,6 +17,8 @@ from typing import Any
 
 import click
 
+from ..version import VERSION
+
 #: Exit codes: 1 is left to commands that find something (gaps, changed files, a broken audit log).
 EXIT_INPUT, EXIT_BUG, EXIT_PIPE = 2, 3, 141
 
@@ -168,7 +170,7 @@ class _Group(click.Group):
 @click.option("--debug", is_flag=True, help="Show tracebacks.")
 @click.option("--quiet", "-q", is_flag=True, help="Only errors and the data asked for.")
 @click.option("--verbose", "-v", is_flag=True, help="Say more about what is done.")
-@click.version_option(package_name="bodycam-index")
+@click.version_option(version=VERSION)
 @click.pass_context
 def main(ctx: click.Context, db: str | None, debug: bool, quiet: bool, verbose: bool) -> None:
     """Index body-worn and dash-cam footage, link it to incidents and report coverage gaps."""

@@ -12,7 +12,6 @@ import click
 
 from .. import db as store
 from ..model import InputError
-from ..reports import geo
 from ..reports import policy as policies
 from ..reports.gaps import GROUPS, ReportOptions, build_report, has_gaps
 from ..reports.render import FORMATS, render
@@ -123,6 +122,8 @@ def sample(ctx: click.Context, as_json: bool, n: int, seed: int | None, stratify
 @click.pass_context
 def export(ctx: click.Context, kind: str, output: Path | None, accept: tuple[str, ...]) -> None:
     """Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."""
+    from ..reports import geo
+
     db = _db(ctx)
     if kind == "geojson":
         text = geo.dumps(geo.geojson(db, "time-only" in accept))

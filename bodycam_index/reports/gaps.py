@@ -38,6 +38,7 @@ from ..resolve import FLAG_PREFIXES, rank
 from ..txn import snapshot
 from . import policy as policies
 from . import retention
+from .coverage import coverage_span, union_seconds
 from .manifest import manifest
 
 if TYPE_CHECKING:
@@ -79,29 +80,6 @@ def _scope(opts: ReportOptions, as_of: str) -> tuple[str, list[Any]]:
         where.append(f"{ref} < ?")
         args.append(opts.until)
     return " AND ".join(where), args
-
-
-def union_seconds(spans: list[tuple[float, float]], lo: float, hi: float) -> float:
-    """Seconds of `[lo, hi]` covered by the union of `spans` (epoch seconds)."""
-    covered, reach = 0.0, lo
-    for start, end in sorted(spans):
-        start, end = max(start, reach), min(end, hi)
-        if end > start:
-            covered += end - start
-            reach = end
-    return covered
-
-
-def coverage_span(
-    received: float | None, dispatched: float | None, arrived: float | None, cleared: float | None,
-    default_duration_s: float,
-) -> tuple[float, float] | None:
-    """The span footage should cover: `[arrived, cleared]`, falling back to dispatched/received for the start and
-    start + `default_duration_s` for the end; None without any time."""
-    start = next((t for t in (arrived, dispatched, received) if t is not None), None)
-    if start is None:
-        return None
-    return start, cleared if cleared is not None and cleared >= start else start + default_duration_s
 
 
 def pct(part: float, whole: float) -> float | None:

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .. import audit
+from ..version import VERSION
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -28,16 +29,6 @@ DIGEST_TABLES = {
     "audit_log": (),
     "imported_files": ("imported_utc", "mtime_ns"),
 }
-
-
-def tool_version() -> str:
-    """The installed bodycam-index version."""
-    from importlib.metadata import PackageNotFoundError, version  # here: ~0.1 s of start-up
-
-    try:
-        return version("bodycam-index")
-    except PackageNotFoundError:
-        return "unknown"
 
 
 def content_digest(db: sqlite_utils.Database) -> str:
@@ -131,7 +122,7 @@ def manifest(db: sqlite_utils.Database, as_of: str, policy: Policy) -> dict[str,
     """Everything needed to reproduce or verify a report."""
     return {
         "tool": "bodycam-index",
-        "version": tool_version(),
+        "version": VERSION,
         "as_of": as_of,
         "database": {"path": database_path(db), "content_sha256": content_digest(db)},
         "imported_files": imported_files(db),

@@ -21,11 +21,12 @@ from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from statistics import median
 from typing import TYPE_CHECKING, Any
 
 from ..lookup import EPOCH
-from .gaps import Evidence, coverage_span, judge, pct
+from ..resolve import median
+from .coverage import coverage_span
+from .gaps import Evidence, judge, pct
 
 if TYPE_CHECKING:
     import sqlite_utils
