@@ -32,6 +32,7 @@ _FORMATS = {
 _FIXED_POINT = {"q": 65536.0, "Q": 4294967296.0}
 _GPS_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 _HEADER = struct.Struct(">4sBBH")
+_CHARS = tuple(chr(code) for code in range(256))
 
 
 class Klv(NamedTuple):
@@ -74,19 +75,21 @@ def _layout(chars: str, complex_: bool, size: int) -> tuple[str, struct.Struct |
     return chars, struct.Struct(fmt), any(c in _FIXED_POINT for c in chars)
 
 
-def iter_klv(data: bytes, depth: int = 0) -> Iterator[Klv]:
-    """The KLV items at one level of `data`; stops at zero padding, raises ExtractError on overruns."""
+def iter_klv(data: bytes, depth: int = 0) -> list[Klv]:
+    """The KLV items at one level of `data` (a list: built in one loop, cheaper than a generator resumed per
+    item); stops at zero padding, raises ExtractError on overruns."""
     if depth > MAX_DEPTH:
         raise ExtractError(f"GPMF nested deeper than {MAX_DEPTH} levels")
-    pos = 0
+    items: list[Klv] = []
+    append, unpack, end, pos = items.append, _HEADER.unpack_from, len(data), 0
     for _ in range(MAX_ITEMS):
-        if pos + 8 > len(data) or data[pos : pos + 4] == b"\x00\x00\x00\x00":
-            return
-        key, kind, size, repeat = _HEADER.unpack_from(data, pos)
+        if pos + 8 > end or data[pos : pos + 4] == b"\x00\x00\x00\x00":
+            return items
+        key, kind, size, repeat = unpack(data, pos)
         length = size * repeat
-        if pos + 8 + length > len(data):
+        if pos + 8 + length > end:
             raise ExtractError(f"GPMF {key!r} at {pos}: {length} bytes run past its parent")
-        yield Klv(key, chr(kind), size, repeat, data[pos + 8 : pos + 8 + length])
+        append(Klv(key, _CHARS[kind], size, repeat, data[pos + 8 : pos + 8 + length]))
         pos += 8 + ((length + 3) & ~3)
     raise ExtractError(f"more than {MAX_ITEMS} GPMF items in one container")
 
@@ -119,9 +122,12 @@ def parse_gpmf(data: bytes, start_s: float, duration_s: float) -> GpmfResult:
     """GPS fixes and identity of one GPMF payload covering `start_s` .. `start_s + duration_s` of the recording."""
     result = GpmfResult()
     _device(data, 0, start_s, duration_s, result)
-    if result.identity != Identity() or result.fixes or result.dropped or result.tags:
-        result.identity = result.identity.merged(Identity(make="GoPro"))
+    if result.identity != _NOBODY or result.fixes or result.dropped or result.tags:
+        result.identity = result.identity.merged(_GOPRO)
     return result
+
+
+_NOBODY, _GOPRO = Identity(), Identity(make="GoPro")
 
 
 #: GPS streams whose fixes repeat another stream's in the same device: skipped when that one is present
@@ -208,8 +214,8 @@ def _stream(data: bytes, start_s: float, duration_s: float, result: GpmfResult, 
     gpsf = _first_int(sticky.get(b"GPSF"))
     gpsp = _first_int(sticky.get(b"GPSP"))
     gpsu = _gpsu(sticky.get(b"GPSU"))
-    if gpsu is not None:
-        result.tags.setdefault("gpmf.gpsu", gpsu.isoformat())
+    if gpsu is not None and "gpmf.gpsu" not in result.tags:
+        result.tags["gpmf.gpsu"] = gpsu.isoformat()
     if gpsf == 0:
         gps.dropped += len(scaled)
         return
