@@ -69,7 +69,7 @@ def _quiet_stdout() -> None:
 #: tests/test_cli_startup.py checks this table against the commands themselves.
 _COMMANDS: dict[str, tuple[str, str]] = {
     "audit": ("audit", "The hash-chained log of manual links, exclusions and overrides."),
-    "export": ("reports", "Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."),
+    "export": ("export", "Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."),
     "footage": ("footage", "What is in the database."),
     "gaps": ("reports", ("The auditor's report: every incident's state under a policy, gaps, orphans, clocks, "
                         "manifest.")),

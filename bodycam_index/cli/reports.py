@@ -1,9 +1,8 @@
-"""Commands over reports: gaps, sample, export."""
+"""Commands over reports: gaps, sample (export is `export.py`)."""
 
 from __future__ import annotations
 
 import re
-import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -114,28 +113,4 @@ def sample(ctx: click.Context, as_json: bool, n: int, seed: int | None, stratify
     click.echo(sample_text(chosen, "json" if as_json else fmt, seed), nl=False)
 
 
-@click.command()
-@click.argument("kind", type=click.Choice(["geojson", "csv"]))
-@click.option("--output", "-o", type=click.Path(path_type=Path, allow_dash=True),
-              help="geojson: the file (default stdout); csv: the directory for the tables (required).")
-@accept_option("Count time-only candidates as links in the GeoJSON properties.")
-@click.pass_context
-def export(ctx: click.Context, kind: str, output: Path | None, accept: tuple[str, ...]) -> None:
-    """Export incidents and footage: GeoJSON for QGIS, or flat CSV tables for spreadsheets."""
-    from ..reports import geo
-
-    db = _db(ctx)
-    if kind == "geojson":
-        text = geo.dumps(geo.geojson(db, "time-only" in accept))
-        if not to_stdout(output):
-            output.write_text(text, encoding="utf-8")
-        else:
-            sys.stdout.write(text)
-        return
-    if to_stdout(output):
-        raise InputError("export csv needs --output DIR (a directory for the tables)")
-    for path in geo.write_csv_tables(db, output):
-        say(f"wrote {path}")
-
-
-COMMANDS = [gaps, sample, export]
+COMMANDS = [gaps, sample]
