@@ -6,7 +6,6 @@ audit writes live beside their logic (`incidents/store.py`, `link.py`, `audit.py
 
 from __future__ import annotations
 
-import logging
 import os
 import sqlite3
 import sys
@@ -28,7 +27,6 @@ SCHEMA_VERSION = 1 + len(migrations.STEPS)
 DEFAULT_DB = "bodycam_index.db"
 #: Seconds a writer waits for another one to finish before giving up.
 BUSY_TIMEOUT_S = 60.0
-_log = logging.getLogger(__name__)
 
 #: The version-1 schema: new databases get it and then every migration step (never edit it: add a step).
 SCHEMA = """
@@ -393,8 +391,10 @@ def _migrate(db: sqlite_utils.Database, target: Path) -> None:
         with sqlite3.connect(backup) as copy:
             conn.backup(copy)
         copy.close()
-        _log.warning("upgrading database %s from schema %s to %s (backup copy: %s)", target, version,
-                     SCHEMA_VERSION, backup)
+        import logging  # here: only a migration logs (start-up time)
+
+        logging.getLogger(__name__).warning("upgrading database %s from schema %s to %s (backup copy: %s)", target,
+                                            version, SCHEMA_VERSION, backup)
     conn.execute("PRAGMA foreign_keys = OFF")
     conn.execute("BEGIN IMMEDIATE")
     try:

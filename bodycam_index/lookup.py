@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 from typing import TYPE_CHECKING
 
-from .incidents.store import find_incident_ids
 from .model import InputError
 
 if TYPE_CHECKING:
@@ -50,6 +49,8 @@ def find_footage(db: sqlite_utils.Database | Reader, ref: str) -> int | None:
 def find_incident(db: sqlite_utils.Database | Reader, ref: str) -> int | None:
     """An incident id from its number or an alias, as typed or in canonical form; None when nothing matches,
     InputError when several incidents do."""
+    from .incidents.store import find_incident_ids  # here: the SQL above needs none of the number rules
+
     ids = find_incident_ids(db, ref)
     if len(ids) > 1:
         raise InputError(f"incident {ref!r} is ambiguous ({len(ids)} incidents match)")

@@ -64,10 +64,10 @@ def test_a_mistyped_command_gets_a_suggestion() -> None:
 
 
 #: Modules no read command may load: third-party weight (sqlite-utils alone ~60 ms, rich's tables ~40 ms,
-#: importlib.metadata ~30 ms) and the importer.
+#: importlib.metadata ~30 ms), stdlib modules only some paths need, and the importer.
 READ_HEAVY = ("sqlite_utils", "rich", "numpy", "pandas", "tzfpy", "av", "gpxpy", "pynmea2", "exifread", "pyproj",
               "defusedxml", "dateutil", "garmin_fit_sdk", "importlib.metadata", "statistics", "multiprocessing",
-              "bodycam_index.incidents.importer")
+              "logging", "bodycam_index.incidents.importer")
 SCANNER = ("bodycam_index.scan", "bodycam_index.recording", "bodycam_index.extract")
 #: The linker's own code: a record (footage, incident, show) needs only `lookup`.
 LINKER = ("bodycam_index.link", "bodycam_index.placejoin", "bodycam_index.audit")

@@ -176,9 +176,10 @@ def main(ctx: click.Context, db: str | None, debug: bool, quiet: bool, verbose: 
     """Index body-worn and dash-cam footage, link it to incidents and report coverage gaps."""
     if quiet and verbose:
         raise click.UsageError("--quiet and --verbose contradict each other")
-    import logging
-
     from ..db import db_path
 
     ctx.obj = Context(db_path(db), debug, quiet, verbose)
-    logging.getLogger("bodycam_index").setLevel(logging.ERROR if quiet else logging.WARNING)
+    if quiet:  # otherwise the default level (WARNING) applies; logging is not even imported (start-up time)
+        import logging
+
+        logging.getLogger("bodycam_index").setLevel(logging.ERROR)
