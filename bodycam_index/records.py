@@ -16,6 +16,8 @@ from .model import InputError
 if TYPE_CHECKING:
     import sqlite_utils
 
+    from .db import Reader
+
 #: Footage columns stored as JSON text, decoded in a record.
 _JSON_COLUMNS = ("warnings", "sidecars")
 _TIMES = ("received_utc", "dispatched_utc", "arrived_utc", "cleared_utc")
@@ -35,8 +37,8 @@ def _decoded(text: str | None) -> Any:
         return [text]
 
 
-def footage_rows(db: sqlite_utils.Database, status: str | None = None, limit: int = 50) -> tuple[list[dict[str, Any]],
-                                                                                                  int]:
+def footage_rows(db: sqlite_utils.Database | Reader, status: str | None = None,
+                 limit: int = 50) -> tuple[list[dict[str, Any]], int]:
     """Recordings in start order (at most `limit`, optionally of one status) and how many there are in all."""
     where, params = ("WHERE status = ?", [status]) if status else ("", [])
     rows = _dicts(db.execute(
@@ -46,7 +48,7 @@ def footage_rows(db: sqlite_utils.Database, status: str | None = None, limit: in
     return rows, total
 
 
-def scanned_files(db: sqlite_utils.Database, scan_id: int | None = None) -> list[dict[str, Any]]:
+def scanned_files(db: sqlite_utils.Database | Reader, scan_id: int | None = None) -> list[dict[str, Any]]:
     """The recordings a scan stored (the latest scan when `scan_id` is None), in path order, warnings decoded."""
     if scan_id is None:
         scan_id = db.execute("SELECT MAX(id) FROM scans").fetchone()[0]
@@ -56,7 +58,7 @@ def scanned_files(db: sqlite_utils.Database, scan_id: int | None = None) -> list
     return [row | {"warnings": _decoded(row["warnings"])} for row in rows]
 
 
-def footage_record(db: sqlite_utils.Database, fid: int, accept_time_only: bool = False) -> dict[str, Any]:
+def footage_record(db: sqlite_utils.Database | Reader, fid: int, accept_time_only: bool = False) -> dict[str, Any]:
     """Everything stored about one recording: its columns, time candidates, GPS summary, hints and links."""
     rows = _dicts(db.execute("SELECT * FROM footage WHERE id = ?", [fid]))
     if not rows:
@@ -86,7 +88,7 @@ def _flags(link: dict[str, Any]) -> dict[str, Any]:
     return link | {k: bool(link[k]) for k in ("manual", "excluded", "uncertain", "accepted")}
 
 
-def incident_record(db: sqlite_utils.Database, iid: int, accept_time_only: bool = False,
+def incident_record(db: sqlite_utils.Database | Reader, iid: int, accept_time_only: bool = False,
                     default_duration_s: float | None = None) -> dict[str, Any]:
     """Everything stored about one incident: its columns, aliases, units, links with their recordings, and the
     share of its span (`[arrived, cleared]`, cleared assumed `default_duration_s` later when absent; the default
@@ -126,14 +128,14 @@ def incident_record(db: sqlite_utils.Database, iid: int, accept_time_only: bool 
     return record
 
 
-def link_rows(db: sqlite_utils.Database) -> list[dict[str, Any]]:
+def link_rows(db: sqlite_utils.Database | Reader) -> list[dict[str, Any]]:
     """Every link with its file and incident number (the `links_detail` view), by incident then file."""
     return [_flags(row) for row in _dicts(db.execute(
         "SELECT link_id, file, incident, method, score, reason, manual, excluded, uncertain, accepted "
         "FROM links_detail ORDER BY incident, file, manual"))]
 
 
-def incident_rows(db: sqlite_utils.Database, limit: int = 50) -> list[dict[str, Any]]:
+def incident_rows(db: sqlite_utils.Database | Reader, limit: int = 50) -> list[dict[str, Any]]:
     """The latest incidents by received time (then id), with how many units each had."""
     from .incidents.store import list_incidents
 
