@@ -322,7 +322,7 @@ FIELD_MARKS = [b"mvhd", b"tkhd", b"mdhd", b"elst", b"stts", b"stsz", b"stsc", b"
                b"trun", b"tfdt", b"sidx", b"mehd", b"avih", b"strh", b"strf", b"indx", b"idx1", b"LIST", b"IDIT",
                b"GPSU", b"GPS5", b"GPS9", b"SCAL", b"STMP", b"TSMP", b"TZON", b"DEVC", b"STRM", b"gps ", b"free",
                b"\x44\x89", b"\x44\x61", b"\x2a\xd7\xb1", b"\xe7", b"\x45\xa3", b"\x44\x87", b"\x01\x0f",
-               b"\x88\x25", b"\x90\x03", b"\x01\x32", b"\x00\x00\x01\xba", b"\x47\x40"]
+               b"\x88\x25", b"\x90\x03", b"\x01\x32", b"\x00\x00\x01\xba", b"\x47\x40", b"RED1", b"RED2"]
 _DATE = re.compile(rb"(?<!\d)(\d{4})([-:/])(\d{2})\2(\d{2})")
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?")
 
@@ -415,6 +415,8 @@ FAMILIES: dict[str, Callable[[bytes], None]] = {
     "fit": media_target("2024-03-01-14-30-00.fit"),
     "dv": media_target("tape_0001.dv"),
     "dji-csv": media_target("Mar-1st-2024-02-30PM-Flight-Airdata.csv"),
+    "r3d": media_target("A001_C001_0301XY.R3D"),
+    "pmp": media_target("DSC00001.PMP"),
     "sidecar": sidecar_target,
 }
 
