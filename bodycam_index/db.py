@@ -10,6 +10,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -275,22 +276,14 @@ def connect(path: str | os.PathLike[str] | None = None, write: bool = True) -> s
     """
     target = Path(path) if path is not None else db_path()
     where = describe(target)
-    try:
-        if target.is_dir():
-            raise DatabaseError(f"database {where} is a folder, not a file")
-        if not target.exists():
-            if not write:
-                raise DatabaseError(f"no database at {where}: scan footage or import incidents first")
-            if not target.parent.is_dir():
-                raise DatabaseError(f"cannot create database {where}: folder {target.parent} does not exist")
+    with _reported(where):
+        _refuse_folder_or_missing(target, where, create=write)
+        if not target.exists() and not target.parent.is_dir():
+            raise DatabaseError(f"cannot create database {where}: folder {target.parent} does not exist")
         read_only = target.exists() and not _writable(target)
         if read_only and write:
             raise DatabaseError(f"database {where} is read-only; this command writes to it")
         return _open(target, read_only)
-    except sqlite3.Error as exc:
-        raise DatabaseError(f"cannot use database {where}: {exc}") from exc
-    except OSError as exc:
-        raise DatabaseError(f"cannot use database {where}: {exc.strerror or exc}") from exc
 
 
 def open_read(path: str | os.PathLike[str] | None = None) -> Reader:
@@ -299,11 +292,8 @@ def open_read(path: str | os.PathLike[str] | None = None) -> Reader:
     `connect` when the file can be written, as before; read-only, it is refused as by `connect`."""
     target = Path(path) if path is not None else db_path()
     where = describe(target)
-    try:
-        if target.is_dir():
-            raise DatabaseError(f"database {where} is a folder, not a file")
-        if not target.exists():
-            raise DatabaseError(f"no database at {where}: scan footage or import incidents first")
+    with _reported(where):
+        _refuse_folder_or_missing(target, where, create=False)
         conn, version = _read_only(target)
         if (version is None or version < SCHEMA_VERSION) and _writable(target):
             conn.close()
@@ -315,6 +305,21 @@ def open_read(path: str | os.PathLike[str] | None = None) -> Reader:
             conn.close()
             raise
         return conn
+
+
+def _refuse_folder_or_missing(target: Path, where: str, create: bool) -> None:
+    """DatabaseError when `target` is a folder, or missing and not to be created."""
+    if target.is_dir():
+        raise DatabaseError(f"database {where} is a folder, not a file")
+    if not create and not target.exists():
+        raise DatabaseError(f"no database at {where}: scan footage or import incidents first")
+
+
+@contextmanager
+def _reported(where: str) -> Iterator[None]:
+    """SQLite and OS errors while opening the database `where` as one DatabaseError line."""
+    try:
+        yield
     except sqlite3.Error as exc:
         raise DatabaseError(f"cannot use database {where}: {exc}") from exc
     except OSError as exc:
