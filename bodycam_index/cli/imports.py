@@ -4,6 +4,7 @@ import-roster."""
 from __future__ import annotations
 
 import csv
+import re
 from pathlib import Path
 from typing import Any
 
@@ -84,6 +85,10 @@ def _proposal(proposal: Proposal | None) -> None:
     click.echo(f"  as options: {proposal.map_line()}")
 
 
+#: A time written with its own UTC offset (`…+00`, `…-05:00`, `…Z`): --tz does not apply to it.
+_WITH_OFFSET = re.compile(r"(?:[+-]\d{2}(?::?\d{2})?|Z)$", re.ASCII)
+
+
 def _preview(rows: list[dict[str, Any]]) -> None:
     """The first incidents as they would be stored."""
     click.echo(f"dry run: nothing written; the first {len(rows)} incidents as they would be stored:")
@@ -91,7 +96,8 @@ def _preview(rows: list[dict[str, Any]]) -> None:
         aliases = f" (aliases {', '.join(row['aliases'])})" if row["aliases"] else ""
         click.echo(f"  line {row['line']}: {row['number_raw']!r} → {row['number']}{aliases}")
         for name, (local, utc) in row["times"].items():
-            click.echo(f"    {name:<10} {local or '-'} (local) → {utc or 'unreadable'}")
+            zone = "its own offset" if local and _WITH_OFFSET.search(local) else "local"
+            click.echo(f"    {name:<10} {local or '-'} ({zone}) → {utc or 'unreadable'}")
         if row["lat"] is not None:
             click.echo(f"    position   {row['lat']:.6f}, {row['lon']:.6f}")
         if row["units"]:

@@ -1,14 +1,17 @@
 """Infer a column map for an export no preset knows, from its header names and the contents of its first rows.
 
-Each column gets the content kinds its sample of cells fits (`number`, `datetime`, `date`, `time`, `code`, `lat`,
-`lon`, `projected`, `point`, `text`); each field scores each column by its header (a synonym list per field, exact
-or contained, earlier synonyms weigh more) and whether the kind fits. Columns are assigned best score first, one
+Each column gets the content kinds its sample of cells fits (`number`, `datetime`, `date`, `time`, `code`, `flag`,
+`lat`, `lon`, `projected`, `point`, `text`); each field scores each column by its header (a synonym list per field,
+exact, or contained as whole words or at the start or end of a run-together word, earlier synonyms weigh more) and
+whether the kind fits: a text field (unit, officer, type, precinct …) never takes a column of times, coordinates or
+yes/no flags. Columns are assigned best score first, one
 field per column. The proposal is usable when `number` and a time field are found and no other column comes close
 to the chosen one for either; otherwise the importer stops with the proposal (exit 2) so the user can fix it.
 """
 
 from __future__ import annotations
 
+import re
 import shlex
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -30,13 +33,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "type": ("calltype", "finalcalltype", "incidenttype", "eventtype", "nature", "natureofcall", "calltypecode",
              "type", "problem", "problemtype", "eventclearancegroup", "originalcrimetypename", "useofforcelevel"),
     "type_description": ("calltypedescription", "calltypetext", "typedescription", "typetext", "initialcalltype",
-                         "natureofcalldescription", "description", "eventclearancedescription", "useofforcetype"),
+                         "natureofcalldescription", "typedesc", "description", "eventclearancedescription", "useofforcetype"),
     "priority": ("priority", "callpriority", "prioritycode", "pri", "priorityname", "prioritylevel"),
     "received": ("callreceived", "received", "timereceived", "receivedtime", "receiveddatetime", "datereceived",
                  "callreceivedtime", "calldatetime", "calltime", "calldate", "timecreate", "createtime",
                  "createddatetime", "originaltimequeued", "timequeued", "entrytime", "opentime", "reporteddatetime",
                  "reported", "datetime", "incidentdatetime", "incidentdate", "eventdate", "occurreddatetime",
-                 "occureddatetime", "dateoccurred", "occurred", "date"),
+                 "occureddatetime", "dateoccurred", "occurred", "calltimestamp", "date", "timestamp"),
     "dispatched": ("timedispatched", "dispatched", "dispatchtime", "dispatchdatetime", "dispatchdate",
                    "timedispatch", "firstdispatched", "unitdispatched", "dispatch"),
     "arrived": ("onscene", "timeonscene", "onscenetime", "arrived", "timearrived", "arrivaltime", "arrivedtime",
@@ -68,6 +71,13 @@ _KINDS: dict[str, frozenset[str]] = {
     "point": frozenset({"point"}),
     "priority": frozenset({"code", "number"}),
 }
+#: Kinds no text field (one `_KINDS` leaves open: unit, officer, type, precinct …) takes: `Officer Initiated` holds
+#: yes/no, `Dispatch Time Primary Unit` times.
+_NOT_TEXT = frozenset({"flag", "datetime", "date", "time", "lat", "lon", "point"})
+#: Cells of a yes/no column.
+_FLAG_VALUES = frozenset({"y", "n", "yes", "no", "true", "false", "t", "f"})
+#: Where a header splits into words: anything but a letter or digit, and a lower-to-upper case change.
+_WORD_BREAK = re.compile(r"[^0-9A-Za-z]+|(?<=[a-z0-9])(?=[A-Z])")
 # Fields a column may take on content alone (no header synonym), with this score.
 _BY_CONTENT = {"point": 0.3}
 REQUIRED = ("number", "received")
@@ -155,6 +165,8 @@ def column_kinds(values: Iterable[str]) -> frozenset[str]:
             kinds.add("projected")
     if len(set(values)) <= 12 and all(len(v) <= 4 for v in values):
         kinds.add("code")
+    if all(v.lower() in _FLAG_VALUES for v in values):
+        kinds.add("flag")
     if share(number_key) >= 0.9:
         kinds.add("number")
     return frozenset(kinds)
@@ -168,15 +180,35 @@ def _parses(parser: TimeParser, value: str) -> bool:
     return True
 
 
-def _header_score(fld: str, key: str) -> tuple[float, str]:
-    """How well a header (its `header_key`) names a field: exact synonym ≥ 0.8, a synonym inside it 0.5."""
+def header_words(name: str) -> list[str]:
+    """A header's words in lower case (`CREATE_TIME_INCIDENT`, `createTimeIncident` → create, time, incident)."""
+    return [w.lower() for w in _WORD_BREAK.split(name) if w]
+
+
+def _contains(synonym: str, words: list[str]) -> bool:
+    """Whether the header names `synonym` as a run of its words, or at the start or end of one run-together word
+    (`respondingunit`, `dispatchtimeprimaryunit`) -- never inside a word (`unit` in `community`)."""
+    for i in range(len(words)):
+        run = ""
+        for word in words[i:]:
+            run += word
+            if run == synonym:
+                return True
+            if not synonym.startswith(run):
+                break
+    return any(len(w) > len(synonym) and (w.startswith(synonym) or w.endswith(synonym)) for w in words)
+
+
+def _header_score(fld: str, key: str, words: list[str]) -> tuple[float, str]:
+    """How well a header (its `header_key` and `header_words`) names a field: exact synonym ≥ 0.8, a synonym in
+    it (`_contains`) 0.5."""
     synonyms = SYNONYMS.get(fld, ())
     if key in synonyms:
         return 1.0 - min(synonyms.index(key) * 0.02, 0.2), "header"
     if any(word in key for word in _ATTRIBUTE_WORDS):
         return 0.0, ""
     for synonym in synonyms:
-        if len(synonym) >= 4 and synonym in key:
+        if len(synonym) >= 4 and _contains(synonym, words):
             return 0.5, f"header contains {synonym!r}"
     return 0.0, ""
 
@@ -185,6 +217,7 @@ def infer(header: list[str], rows: Iterable[list[str]]) -> Proposal:
     """Propose a mapping for `header` from a sample of data rows (see the module docstring)."""
     sample = [r for _, r in zip(range(SAMPLE_ROWS), rows, strict=False)]
     keys = [header_key(h) for h in header]
+    words = [header_words(h) for h in header]
     kinds = [column_kinds(clean(r[i]) or "" for r in sample if i < len(r)) for i in range(len(header))]
     scored: list[tuple[float, str, int, str]] = []
     for fld in SYNONYMS:
@@ -192,8 +225,11 @@ def infer(header: list[str], rows: Iterable[list[str]]) -> Proposal:
         for i, key in enumerate(keys):
             if not kinds[i]:
                 continue
-            score, why = _header_score(fld, key)
-            fitting = sorted(kinds[i] & accepts) if accepts is not None else ["any"]
+            score, why = _header_score(fld, key, words[i])
+            if accepts is not None:
+                fitting = sorted(kinds[i] & accepts)
+            else:
+                fitting = [] if kinds[i] & _NOT_TEXT else ["any"]
             if score and fitting:
                 scored.append((score, fld, i, f"{why}, {fitting[0]} cells"))
             elif not score and fld in _BY_CONTENT and fitting:

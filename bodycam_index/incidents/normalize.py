@@ -155,6 +155,19 @@ def _parse_iso(text: str) -> ParseResult:
     return value, len(text) > 10
 
 
+_YMD_SLASH = re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})(?=$|[ T])", re.ASCII)
+
+
+def _parse_ymd_slash(text: str) -> ParseResult:
+    """`2021/04/15 03:14:07+00`, the form ArcGIS Hub's CSV downloads write: ISO but for its slashes (an offset, when
+    given, makes the value aware: its own UTC, whatever `--tz` says)."""
+    m = _YMD_SLASH.match(text)
+    if not m:
+        raise ValueError(f"not a Y/M/D date: {text!r}")
+    y, mo, d = m.groups()
+    return _parse_iso(f"{y}-{int(mo):02d}-{int(d):02d}{text[m.end():]}")
+
+
 @lru_cache(maxsize=4096)
 def _us_date(text: str) -> date:
     parts = re.split(r"[/-]", text)
@@ -195,7 +208,7 @@ def parse_clock(text: str) -> time:
     raise ValueError(f"not a time of day: {text!r}")
 
 
-_PARSERS: tuple[Callable[[str], ParseResult], ...] = (_parse_iso, _parse_us)
+_PARSERS: tuple[Callable[[str], ParseResult], ...] = (_parse_iso, _parse_us, _parse_ymd_slash)
 
 
 class TimeParser:
