@@ -57,11 +57,12 @@ _TABLE: list[TimeSource] = [
     TimeSource("mp4.mvhd.creation+gpmf.tzon", ZONED_TAG, "offset", "GoPro mvhd wall clock with GPMF TZON"),
     TimeSource("mp4.tkhd.creation+gpmf.tzon", ZONED_TAG, "offset", "GoPro tkhd wall clock with GPMF TZON"),
     TimeSource("mp4.mdhd.creation+gpmf.tzon", ZONED_TAG, "offset", "GoPro mdhd wall clock with GPMF TZON"),
-    # AVCHD and Matroska.
+    # AVCHD, Matroska and ASF.
     TimeSource("mts.mdpm", MDPM, "offset", "AVCHD H.264 SEI MDPM: local time, offset and DST flag"),
     TimeSource("mts.gpsinfo", MDPM, "local", "vsys $GPSINFO camera clock"),
     TimeSource("mts.freegps.localtime", MDPM, "local", "freeGPS block in a TS: camera clock"),
     TimeSource("mkv.dateutc", MKV, "utc", "Matroska Info/DateUTC"),
+    TimeSource("asf.creation_date", MKV, "utc", "ASF File Properties Creation Date (FILETIME, UTC by definition)"),
     TimeSource("mkv.tag", MKV, "varies", "Matroska tag (DATE_RECORDED): ISO text with or without a zone"),
     # Sidecars and exports.
     TimeSource("axis.starttime", SIDECAR, "utc", "Axis body-worn export StartTime"),

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..model import ExtractError, Extraction
+from .asf import is_asf
 from .pmp import is_pmp
 from .reader import Reader
 from .red import is_r3d
@@ -33,6 +34,7 @@ PARSERS: dict[str, str] = {
     "dv": "bodycam_index.extract.dv",
     "r3d": "bodycam_index.extract.red",
     "pmp": "bodycam_index.extract.pmp",
+    "asf": "bodycam_index.extract.asf",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
@@ -61,6 +63,8 @@ def identify(head: bytes) -> str | None:
         return "matroska"
     if head[:3] == b"\xff\xd8\xff":
         return "jpeg"
+    if is_asf(head):
+        return "asf"
     if head[:4] == b"DEVC":
         return "gpmf"
     if head[:3] == b"\x1f\x07\x00" and head[3:4] in (b"\x3f", b"\xbf"):

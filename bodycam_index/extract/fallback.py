@@ -4,10 +4,10 @@ PyAV (`av`) bundles FFmpeg's libraries in its wheels, so nothing is spawned per 
 system. The file is handed to FFmpeg as an already-open read-only Python file object (never as a URL, so no
 protocol or side file is ever opened), with a bounded probe size and a wall-clock time bound.
 
-FFmpeg reports every container time as if it were UTC, whether or not the container says so. A `creation_time` is
-UTC when the format itself defines its times so (`UTC_FORMATS`); otherwise the writer decides, by the same rule
-table as MP4/MOV header times (`writers.header_rule`: FFmpeg's own `Lavf…`/`Lavc…` encoder → UTC, cameras → wall
-clock, an unknown writer → wall clock, flagged).
+FFmpeg reports every container time as if it were UTC, whether or not the container says so. So the writer decides
+what a `creation_time` means, by the same rule table as MP4/MOV header times (`writers.header_rule`: FFmpeg's own
+`Lavf…`/`Lavc…` encoder → UTC, cameras → wall clock, an unknown writer → wall clock, flagged). (ASF, whose
+creation date is UTC by definition, has its own parser: `asf.py`.)
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ from ..writers import WriterFacts, header_rule
 TIMEOUT_S = 10.0
 #: Bytes FFmpeg may read to find the streams (its default is 5 MB; the cap keeps a hostile file cheap).
 PROBE_BYTES = 5_000_000
-#: FFmpeg formats whose container time is UTC by the format's own definition, with the evidence.
-UTC_FORMATS = {
-    "asf": "ASF spec §3.2: File Properties Creation Date is 100-ns units since 1601-01-01 UTC",
-}
 #: FFmpeg formats that are not recordings even when a stream is found (`tty` renders any text as ANSI art).
 NOT_MEDIA = {"tty", "image2", "png_pipe", "gif", "txt"}
 
@@ -87,16 +83,14 @@ def probe_stream(stream: BinaryIO, timeout_s: float = TIMEOUT_S) -> Extraction:
         if key in tags:
             out.tags[f"ffmpeg.{key}"] = tags[key]
     if "creation_time" in tags:
-        rule = None if short in UTC_FORMATS else header_rule(facts)
-        if rule is not None:
-            out.tags["ffmpeg.writer_rule"] = rule.name
-        utc = rule is None or rule.semantics == "utc"
+        rule = header_rule(facts)
+        out.tags["ffmpeg.writer_rule"] = rule.name
+        utc = rule.semantics == "utc"
         stamp = _creation_time(tags["creation_time"], utc)
         if stamp is None:
             out.warnings.append(f"FFmpeg creation_time not understood: {tags['creation_time']!r}")
         else:
-            note = UTC_FORMATS[short] if rule is None else rule.note
-            out.times.append(TimeCandidate("ffmpeg.creation_time", stamp, "utc" if utc else "local", note))
+            out.times.append(TimeCandidate("ffmpeg.creation_time", stamp, "utc" if utc else "local", rule.note))
     out.identity = Identity(make=tags.get("make"), model=tags.get("model"))
     return out
 

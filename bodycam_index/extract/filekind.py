@@ -29,7 +29,6 @@ _FFMPEG_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"\x00\x00\x01\xba", "MPEG program stream"),
     (0, b"\x00\x00\x01\xb3", "MPEG video"),
     (0, b"FLV\x01", "Flash video"),
-    (0, b"\x30\x26\xb2\x75\x8e\x66\xcf\x11", "ASF/WMV"),
     (0, b"OggS", "Ogg"),
     (0, b"ID3", "MP3 audio"),
     (0, b"fLaC", "FLAC audio"),

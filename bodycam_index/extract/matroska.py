@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 
 from ..coords import parse_iso6709, valid_position
 from ..isotime import parse_date
-from ..model import ExtractError, Extraction, GpsFix, TimeCandidate
+from ..model import ExtractError, Extraction, GpsFix, Identity, TimeCandidate
 from .reader import Reader
 
 EBML_MAGIC = b"\x1a\x45\xdf\xa3"
@@ -189,6 +189,9 @@ class _Mkv:
         self.out.tags.setdefault(key, value)
         if name == "DATE_RECORDED":
             self.date_recorded(key, value)
+        elif name in ("MAKE", "MODEL") and value.strip():  # FFmpeg's muxer writes its make/model metadata so
+            found = Identity(make=value.strip()) if name == "MAKE" else Identity(model=value.strip())
+            self.out.identity = self.out.identity.merged(found)
         elif name in ("LOCATION", "RECORDING_LOCATION") and self.out.location is None:
             point = parse_iso6709(value.replace(" ", ""))
             if point is not None and valid_position(point[0], point[1]):
