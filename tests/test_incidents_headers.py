@@ -41,6 +41,21 @@ CINCINNATI_ROWS = [
      "OVER-THE-RHINE", "1", "OVER-THE-RHINE"],
 ]
 
+# Montgomery County (MD) police dispatched incidents (Socrata): `Start Time` / `End Time`, and durations in seconds
+# under names that start like times (`CallTime Dispatch`).
+MONTGOMERY_HEADER = ["Incident ID", "Crime Reports", "Start Time", "End Time", "Priority", "Initial Type",
+                     "Close Type", "Address", "City", "State", "Zip", "Longitude", "Latitude",
+                     "Police District Number", "Beat", "PRA", "CallTime CallRoute", "CallRoute Dispatch",
+                     "Dispatch Arrive", "Arrive Clear", "CallTime Dispatch", "CallTime Arrive", "CallTime Clear"]
+MONTGOMERY_ROWS = [
+    ["P17050134", "", "06/06/2017 11:33:34 PM", "06/07/2017 12:15:10 AM", "2", "SUSP SITUATION", "SUSP SITUATION",
+     "1200 BLK ROCKVILLE PIKE", "ROCKVILLE", "MD", "20852", "-77.12", "39.06", "1D", "1D1", "101", "12", "50", "300",
+     "2000", "62", "362", "2362"],
+    ["P17050135", "", "06/06/2017 11:40:00 PM", "06/06/2017 11:55:00 PM", "3", "TRAFFIC", "TRAFFIC",
+     "100 BLK MAIN ST", "GAITHERSBURG", "MD", "20877", "-77.20", "39.14", "6D", "6D2", "602", "10", "40", "200",
+     "500", "50", "250", "750"],
+]
+
 
 def _write(path, header, rows):
     with path.open("w", newline="") as fh:
@@ -119,3 +134,30 @@ def test_dry_run_says_which_times_carry_their_own_offset(tmp_path):
     assert result.exit_code == 0, result.output
     assert "2021/04/15 03:14:07+00 (its own offset) → 2021-04-15T03:14:07.000000Z" in result.output
     assert "dry run: nothing written" in result.output
+
+
+def test_montgomery_start_and_end_times_not_durations():
+    proposal = infer(MONTGOMERY_HEADER, iter(MONTGOMERY_ROWS))
+    mapping = proposal.mapping
+    assert proposal.ok, proposal.describe()
+    assert mapping["received"] == "Start Time"
+    assert mapping["cleared"] == "End Time"
+    assert not {"dispatched", "arrived"} & set(mapping)  # the CallTime … columns are seconds
+
+
+def test_date_beside_a_24_hour_digits_time_column(tmp_path):
+    """`Date` + `Time_24HR` holding `1432`: one received time of day, not a date-only incident."""
+    header = ["Call_Number", "Date", "Time_24HR", "Address", "Nature_Code", "Nature_Text", "Priority"]
+    rows = [["20230105001", "01/05/2023", "1432", "100 MAIN ST", "SUSP", "SUSPICIOUS PERSON", "2"],
+            ["20230705002", "07/05/2023", "0915", "200 PARK ST", "MVA", "MOTOR VEHICLE ACCIDENT", "1"]]
+    proposal = infer(header, iter(rows))
+    assert proposal.mapping["received"] == "Date"
+    assert proposal.mapping["received_time"] == "Time_24HR"
+    assert proposal.mapping["type_description"] == "Nature_Text"
+    db = connect(tmp_path / "db.sqlite")
+    import_incidents(db, _write(tmp_path / "calls.csv", header, rows), tz="America/New_York")
+    stored = dict(db.execute("SELECT number, received_utc FROM incidents").fetchall())
+    assert stored == {"20230105001": "2023-01-05T19:32:00.000000Z",  # EST, UTC-5
+                      "20230705002": "2023-07-05T13:15:00.000000Z"}  # EDT, UTC-4
+    flags = [f for (f,) in db.execute("SELECT time_flags FROM incidents")]
+    assert flags == [None, None]

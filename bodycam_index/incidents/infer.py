@@ -33,13 +33,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "type": ("calltype", "finalcalltype", "incidenttype", "eventtype", "nature", "natureofcall", "calltypecode",
              "type", "problem", "problemtype", "eventclearancegroup", "originalcrimetypename", "useofforcelevel"),
     "type_description": ("calltypedescription", "calltypetext", "typedescription", "typetext", "initialcalltype",
-                         "natureofcalldescription", "typedesc", "description", "eventclearancedescription", "useofforcetype"),
+                         "natureofcalldescription", "naturetext", "typedesc", "description", "eventclearancedescription", "useofforcetype"),
     "priority": ("priority", "callpriority", "prioritycode", "pri", "priorityname", "prioritylevel"),
     "received": ("callreceived", "received", "timereceived", "receivedtime", "receiveddatetime", "datereceived",
                  "callreceivedtime", "calldatetime", "calltime", "calldate", "timecreate", "createtime",
                  "createddatetime", "originaltimequeued", "timequeued", "entrytime", "opentime", "reporteddatetime",
                  "reported", "datetime", "incidentdatetime", "incidentdate", "eventdate", "occurreddatetime",
-                 "occureddatetime", "dateoccurred", "occurred", "calltimestamp", "date", "timestamp"),
+                 "occureddatetime", "dateoccurred", "occurred", "calltimestamp", "starttime", "startdatetime", "date", "timestamp"),
     "dispatched": ("timedispatched", "dispatched", "dispatchtime", "dispatchdatetime", "dispatchdate",
                    "timedispatch", "firstdispatched", "unitdispatched", "dispatch"),
     "arrived": ("onscene", "timeonscene", "onscenetime", "arrived", "timearrived", "arrivaltime", "arrivedtime",
@@ -247,7 +247,7 @@ def infer(header: list[str], rows: Iterable[list[str]]) -> Proposal:
         taken_fields[fld] = score
         taken_columns.add(i)
         proposal.choices.append(Choice(fld, header[i], round(score, 2), why))
-    _pair_clock_columns(proposal, header, keys, kinds, taken_columns)
+    _pair_clock_columns(proposal, header, keys, kinds, taken_columns, sample)
     _check(proposal, header)
     type_at = [header.index(c.column) for c in proposal.choices if c.field == "type"]
     type_cells = [clean(r[type_at[0]]) or "" for r in sample if type_at and type_at[0] < len(r)]
@@ -259,9 +259,24 @@ def infer(header: list[str], rows: Iterable[list[str]]) -> Proposal:
     return proposal
 
 
+#: Words a time-of-day column's name may add to its date column's (`Date` + `Time_24HR`, `Call Date` + `Call Time`).
+_CLOCK_WORDS = re.compile("time|24hr|24h|hhmm|military")
+#: A time of day written as 24-hour digits (`1432`, `915`).
+_HHMM_CELL = re.compile(r"^([01]?\d|2[0-3])[0-5]\d$", re.ASCII)
+
+
+def _clock_column(kinds: frozenset[str], values: list[str]) -> bool:
+    """Whether a column holds times of day: `19:49`, `6:08 PM`, or 24-hour digits (`1432`) in nearly every cell."""
+    if "time" in kinds:
+        return True
+    values = [v for v in values if v]
+    return bool(values) and sum(bool(_HHMM_CELL.match(v)) for v in values) >= 0.9 * len(values)
+
+
 def _pair_clock_columns(proposal: Proposal, header: list[str], keys: list[str], kinds: list[frozenset[str]],
-                        taken: set[int]) -> None:
-    """A time field on a date-only column takes the time-of-day column named like it (`Call Date` + `Call Time`)."""
+                        taken: set[int], sample: list[list[str]]) -> None:
+    """A time field on a date-only column takes the time-of-day column named like it (`Call Date` + `Call Time`,
+    `Date` + `Time_24HR`)."""
     for choice in list(proposal.choices):
         if choice.field not in TIME_FIELDS:
             continue
@@ -270,7 +285,9 @@ def _pair_clock_columns(proposal: Proposal, header: list[str], keys: list[str], 
             continue
         stem = keys[at].replace("date", "")
         for i, key in enumerate(keys):
-            if i not in taken and "time" in kinds[i] and key.replace("time", "") == stem:
+            if i in taken or "time" not in key or _CLOCK_WORDS.sub("", key) != stem:
+                continue
+            if _clock_column(kinds[i], [clean(r[i]) or "" for r in sample if i < len(r)]):
                 taken.add(i)
                 proposal.choices.append(Choice(choice.field + "_time", header[i], choice.confidence,
                                                "time of day beside the date column"))
