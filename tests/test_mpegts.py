@@ -172,7 +172,16 @@ def test_synthetic_large_ts_without_gps_reads_only_both_ends() -> None:
     reader = Reader.from_bytes(data)
     found = mpegts.extract(reader)
     assert found.duration_s == pytest.approx(10.0) and found.track == []
-    assert reader.bytes_read <= 2 * mpegts.WINDOW + 1024 < len(data)
+    # the head window, then only the short tail: its last packet holds the last PCR
+    assert reader.bytes_read <= mpegts.WINDOW + mpegts.SHORT_TAIL + 2048 < len(data)
+
+
+def test_synthetic_ts_whose_last_clock_is_before_the_short_tail_reads_the_whole_tail_window() -> None:
+    data = synthetic_ts(filler=3 * mpegts.WINDOW // 188, gps=b"")
+    data += packet(0x1FFF, b"\xff" * 184) * (2 * mpegts.SHORT_TAIL // 188)
+    reader = Reader.from_bytes(data)
+    assert mpegts.extract(reader).duration_s == pytest.approx(10.0)
+    assert mpegts.WINDOW + mpegts.SHORT_TAIL < reader.bytes_read <= 2 * mpegts.WINDOW + mpegts.SHORT_TAIL + 2048
 
 
 def test_synthetic_ts_with_gps_and_a_short_middle_reads_the_middle_whole() -> None:

@@ -1,7 +1,7 @@
 """MPEG transport streams (188-byte `.ts`, 192-byte AVCHD `.mts`/`.m2ts`).
 
-A window at the start and one at the end of the file are read: the duration is the span of the program
-clock (PCR, else video PTS) between them; the start time, make and GPS come from the AVCHD "MDPM" SEI message
+A window at the start and one at the end of the file are read (at the end only its last 64 KiB when they hold a
+clock value and no GPS is seen): the duration is the span of the program clock (PCR, else video PTS) between them; the start time, make and GPS come from the AVCHD "MDPM" SEI message
 in the H.264 stream. Dash-cam streams carry GPS in a private PID (formats.md §5.3): NMEA text (`$GPRMC`),
 embedded Novatek `freeGPS` blocks, vsys `$GPSINFO,` lines or Innovv `Viidure` text. When the two windows hold
 such GPS, the middle of the file is sampled in bounded chunks, never read whole.
@@ -22,6 +22,8 @@ from .reader import Reader, be_u16, be_u32
 
 #: Bytes read at each end of the file.
 WINDOW = 512 * 1024
+#: Bytes read at the end first: enough for the last clock value when no GPS asks for the whole window.
+SHORT_TAIL = 64 * 1024
 MDPM_UUID = bytes.fromhex("17ee8c60f84d11d98cd60800200c9a66") + b"MDPM"
 #: H.264 MDPM maker codes (tag 0xE0).
 MAKERS = {0x0103: "Panasonic", 0x0108: "Sony", 0x1011: "Canon", 0x1104: "JVC"}
@@ -326,6 +328,24 @@ def _sample_middle(reader: Reader, start: int, end: int, packet: int, sync: int)
     return scans, note
 
 
+def _has_gps(scan: _Scan) -> bool:
+    return any(_GPS_MARK.search(p) for p in scan.payloads.values())
+
+
+def _read_tail(reader: Reader, tail_start: int, packet: int, sync: int, pcr_pid: list[int], video_pid: list[int],
+               head: _Scan) -> _Scan:
+    """The scan of the last window: only its last SHORT_TAIL bytes when they hold the clock the head has (the
+    duration needs only the last value) and neither holds GPS, else the whole window."""
+    window = reader.size - tail_start
+    short = SHORT_TAIL - SHORT_TAIL % packet
+    if window > short and not _has_gps(head):
+        start = tail_start + (window - short) // packet * packet
+        tail = _scan(reader.read_upto(start, short), packet, sync, pcr_pid, video_pid)
+        if (tail.pcrs if head.pcrs else tail.pts) and not _has_gps(tail):
+            return tail
+    return _scan(reader.read_upto(tail_start, window), packet, sync, pcr_pid, video_pid)
+
+
 def extract(reader: Reader) -> Extraction:
     """Duration, AVCHD start time, make and GPS of a transport stream."""
     packet, sync, origin = _layout(reader.read_upto(0, 1024))
@@ -337,7 +357,7 @@ def extract(reader: Reader) -> Extraction:
     tail_start = origin + max(window, (reader.size - origin - window) // packet * packet)
     tail = _Scan()
     if tail_start < reader.size:
-        tail = _scan(reader.read_upto(tail_start, window), packet, sync, pcr_pid, video_pid)
+        tail = _read_tail(reader, tail_start, packet, sync, pcr_pid, video_pid, head)
     if head.lost_sync + tail.lost_sync:
         out.warnings.append(f"{head.lost_sync + tail.lost_sync} packets without a sync byte skipped")
     pcrs, pts = head.pcrs + tail.pcrs, head.pts + tail.pts
