@@ -6,7 +6,9 @@ Each repeat runs in a fresh interpreter (imports are the point) with its bytecod
 database, and prints CPU seconds for: importing click, the CLI's modules, the scan's modules and sqlite-utils;
 opening a new database (schema); discovery; the scan itself, split into the imports it triggers (parsers,
 sidecar readers), the zone index (the first zone lookup, which builds it) and the rest (the work on the files).
-The minimum of each step over the repeats is printed last.
+The minimum of each step over the repeats is printed last. Then the floor: a process that loads only the libraries
+every scan needs (`LIBRARIES`), and ExifTool `-ee3` on the same tree, whose ratio is the most any scan built on those
+libraries could reach on this tree.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -83,6 +87,33 @@ def measure(tree: str, db: str) -> dict[str, float]:
     return out
 
 
+#: A process that only starts the interpreter and loads what every scan of real footage needs: click (the CLI),
+#: sqlite-utils (the database layer, as `db` imports it), exifread (EXIF) and tzfpy's zone index (a zone at a GPS
+#: position): no file is read.
+LIBRARIES = ("import click; from bodycam_index.db import _sqlite_utils; _sqlite_utils(); import exifread; "
+             "import tzfpy; tzfpy.get_tz(-122.33, 47.61)")
+
+
+def child_cpu(command: list[str], env: dict[str, str]) -> float:
+    """CPU seconds (user + system) of one child process, run to its end with its output discarded."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+
+
+def print_floor(tree: str, repeats: int, env: dict[str, str]) -> None:
+    """The libraries' start-up alone against ExifTool on the same tree: the best ratio any scan built on them
+    could reach there, however little it did per file."""
+    floor = min(child_cpu([sys.executable, "-c", LIBRARIES], env) for _ in range(repeats + 1))
+    print(f"  {'libraries alone':<18} min {floor:.3f}   (start-up + click + sqlite-utils + exifread + zone index)")
+    if shutil.which("exiftool") is None:
+        return
+    exiftool = min(child_cpu(["exiftool", "-j", "-r", "-ee3", "-n", tree], env) for _ in range(repeats))
+    print(f"  exiftool -ee3      min {exiftool:.3f}   -> 10x needs <= {exiftool / 10:.3f} s; the libraries alone "
+          f"allow at most {exiftool / floor:.1f}x")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("tree")
@@ -104,6 +135,7 @@ def main() -> None:
     for step in STEPS:
         values = " ".join(f"{run[step]:.3f}" for run in runs)
         print(f"  {step:<18} min {min(run[step] for run in runs):.3f}   ({values})")
+    print_floor(args.tree, args.repeats, env)
 
 
 if __name__ == "__main__":
