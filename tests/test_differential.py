@@ -30,10 +30,28 @@ from bodycam_index.timesources import FILESYSTEM, source_of
 DOC = ROOT / "docs" / "differential.md"
 #: Files that are no media: the corpus's own notes.
 _NOTES = {"MANIFEST.md", "README", "SAMPLES.md"}
-#: Clips made with the ffmpeg CLI: (name, container, metadata).
+#: Clips made with the ffmpeg CLI: (name, file suffix, ffmpeg output arguments, metadata).
 _META_FULL = ("creation_time=2024-03-01T02:33:26Z", "location=+47.6153-122.3162/")
-MATRIX = [(f"{kind}-{fmt}", fmt, meta) for fmt in ("mp4", "mov", "mkv", "ts", "avi")
+_MPEG4 = ("-c:v", "mpeg4")
+MATRIX = [(f"{kind}-{fmt}", fmt, _MPEG4, meta) for fmt in ("mp4", "mov", "mkv", "ts", "avi")
           for kind, meta in (("plain", ()), ("dated", _META_FULL), ("timecode", ("creation_time=2024-03-01T02:33:26Z",)))]
+#: Families the corpus barely has, each with creation_time, location and make/model where the muxer keeps them.
+_META_MAKE = (*_META_FULL, "make=Axon", "model=Body 3")
+MATRIX += [
+    ("frag-mp4", "mp4", (*_MPEG4, "-movflags", "frag_keyframe+empty_moov"), _META_MAKE),
+    ("faststart-mp4", "mp4", ("-c:v", "libx264", "-movflags", "+faststart"), _META_MAKE),
+    ("dated-3gp", "3gp", ("-c:v", "h263", "-s", "128x96"), _META_MAKE),
+    ("dated-webm", "webm", ("-c:v", "libvpx", "-b:v", "50k"), _META_MAKE),
+    ("make-mkv", "mkv", _MPEG4, _META_MAKE),
+    ("dated-m2ts", "m2ts", ("-c:v", "mpeg2video", "-f", "mpegts", "-mpegts_m2ts_mode", "1"), _META_MAKE),
+    ("dated-mpg", "mpg", ("-c:v", "mpeg2video", "-f", "vob"), _META_MAKE),
+    ("dated-wmv", "wmv", ("-c:v", "wmv2"), _META_MAKE),
+    ("plain-wmv", "wmv", ("-c:v", "wmv2"), ()),
+    ("dated-flv", "flv", ("-c:v", "flv1"), _META_MAKE),
+    ("apple-keys", "mov", (*_MPEG4, "-movflags", "use_metadata_tags"),
+     ("com.apple.quicktime.creationdate=2024-03-01T18:33:26-0800", "com.apple.quicktime.make=Apple",
+      "com.apple.quicktime.model=iPhone 12", "com.apple.quicktime.location.ISO6709=+47.6153-122.3162+020.000/")),
+]
 
 # (file, field) → why ours and ExifTool's differ. Mirrored, with the values, in docs/differential.md.
 _EE3_FIRST = ("ExifTool 12.57 (Debian 12's package) extracts only the first GPS5 sample of each GPMF payload; "
@@ -41,6 +59,12 @@ _EE3_FIRST = ("ExifTool 12.57 (Debian 12's package) extracts only the first GPS5
 _ZERO_1904 = ("mvhd 0 means 'not set' (FFmpeg writes 0 without creation_time); with -api QuickTimeUTC ExifTool "
               "prints it as 1904-01-01, we fall back to the file's mtime, flagged")
 _XMP_ONLY = "the value is only in IPTC and in an XMP field we do not read as a time"
+_PREROLL = ("ExifTool prints ASF Play Duration, which includes the preroll (3.1 s from FFmpeg; ASF spec §3.2: "
+            "presentation times start at the preroll); we subtract it, as FFmpeg and ffprobe do (1.0 s)")
+_FFMPEG_3GP = ("FFmpeg's 3GP mode writes no encoder tag (only the handler name VideoHandler, which other writers use "
+               "too), so writers.py cannot tell it is FFmpeg: the mvhd time is read as wall clock and flagged "
+               "'header writer unknown … may be UTC' (placed by the GPS zone, 10:33Z); with -api QuickTimeUTC "
+               "ExifTool reads it as UTC, which is right for this file")
 EXPLAINED: dict[tuple[str, str], str] = {
     ("dashcam-gps/PA20191130-121856-000138.MP4", "fixes"): "ExifTool's 11 'fixes' are not positions: "
     "30557.5, 17723.5 (MANIFEST: a reader must range-check them); we drop such fixes",
@@ -49,6 +73,11 @@ EXPLAINED: dict[tuple[str, str], str] = {
     ("exiftool/M2TS.mts", "duration"): "stripped AVCHD sample: ExifTool prints 0 s, we report no duration "
     "(no PTS span to measure)",
     ("exiftool/M2TS.mts", "make"): "the same make by definition: -n prints MDPM's maker code 4113, which is Canon",
+    ("ffmpeg/dated-3gp.3gp", "start"): _FFMPEG_3GP,
+    ("ffmpeg/dated-wmv.wmv", "duration"): _PREROLL,
+    ("ffmpeg/frag-mp4.mp4", "duration"): "a fragmented MP4 (empty_moov) has mvhd duration 0, which ExifTool prints; "
+    "we add up the fragments (first and last tfdt, else every trun), as ffprobe does (1.0 s)",
+    ("ffmpeg/plain-wmv.wmv", "duration"): _PREROLL,
     ("ffmpeg/plain-mov.mov", "start"): _ZERO_1904,
     ("ffmpeg/plain-mp4.mp4", "start"): _ZERO_1904,
     ("gpmf-parser/max-heromode.mp4", "fixes"): _EE3_FIRST,
@@ -104,7 +133,7 @@ def _theirs(et: dict[str, Any]) -> dict[str, Any]:
             docs.setdefault(int(group[3:]), {})[name] = value
     fixes = [docs[n] for n in sorted(docs) if "GPSLatitude" in docs[n] and "GPSLongitude" in docs[n]]
     start = None
-    for tag in ("SubSecDateTimeOriginal", "DateTimeOriginal", "CreateDate"):
+    for tag in ("SubSecDateTimeOriginal", "DateTimeOriginal", "CreationDate", "CreateDate"):
         start = _et_time(main.get(tag))
         if start is not None:
             if start.tzinfo is None and tag == "DateTimeOriginal" and main.get("OffsetTimeOriginal"):
@@ -195,16 +224,16 @@ def disagreements(ours: dict[str, Any], theirs: dict[str, Any]) -> dict[str, tup
 def _make_matrix(folder: Path) -> list[Path]:
     """The ffmpeg-written clips, and a stream-copy re-mux of each dated one (FFmpeg keeps creation_time)."""
     made: list[Path] = []
-    for name, fmt, meta in MATRIX:
+    for name, fmt, codec, meta in MATRIX:
         out = folder / f"{name}.{fmt}"
-        args = ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=32x32:rate=5", "-t", "1", "-c:v", "mpeg4"]
+        args = ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc=size=32x32:rate=5", "-t", "1", *codec]
         for item in meta:
             args += ["-metadata", item]
         if name.startswith("timecode"):
             args += ["-timecode", "01:02:03:04"]
         subprocess.run([*args, str(out)], check=True, capture_output=True)
         made.append(out)
-        if name.startswith("dated"):
+        if name.startswith("dated") and fmt in ("mp4", "mov", "mkv", "ts", "avi"):
             remux = folder / f"remux-{fmt}.{fmt}"
             subprocess.run(["ffmpeg", "-v", "error", "-i", str(out), "-map_metadata", "0", "-c", "copy", str(remux)],
                            check=True, capture_output=True)

@@ -161,6 +161,22 @@ def test_synthetic_fragmented_duration_from_mehd_and_trun() -> None:
     assert extract(movie(mvhd(T2019, 600, 0), trak, trex, after=moofs)).duration_s == pytest.approx(3.0)
 
 
+def test_synthetic_fragmented_duration_from_the_first_and_last_tfdt() -> None:
+    """With a `tfdt` in every fragment (ISO 14496-12 §8.8.12: the track's decode time at the fragment's first
+    sample) only the first and last `moof` count: the middle ones are never read, and a base that does not start
+    at 0 (a clip cut from a longer recording) is subtracted."""
+    mdhd = full(b"mdhd", 0, struct.pack(">IIII", 0, 0, 1000, 0), b"\x00" * 4)
+    tkhd = full(b"tkhd", 0, struct.pack(">IIII", 0, 0, 7, 0), b"\x00" * 64)
+    trak = box(b"trak", tkhd, box(b"mdia", mdhd))
+    trex = box(b"mvex", full(b"trex", 0, struct.pack(">IIIII", 7, 1, 500, 0, 0)))
+    tfhd = full(b"tfhd", 0, struct.pack(">I", 7))
+    trun = full(b"trun", 0, struct.pack(">I", 2))  # 2 samples of 500 (trex default): 1 s per fragment
+    middle = box(b"moof", box(b"traf", tfhd, b"garbage that is never parsed"))
+    moofs = b"".join(box(b"moof", box(b"traf", tfhd, full(b"tfdt", 1, struct.pack(">Q", base)), trun))
+                     if base is not None else middle for base in (60_000, None, None, 69_000))
+    assert extract(movie(mvhd(T2019, 600, 0), trak, trex, after=moofs)).duration_s == pytest.approx(10.0)
+
+
 def test_synthetic_non_gopro_gpmd_track_is_left_alone() -> None:
     sample = b"$GPRMC,not gpmf"
     stbl = box(b"stbl", full(b"stsd", 0, struct.pack(">I", 1), box(b"gpmd", b"\x00" * 8)),

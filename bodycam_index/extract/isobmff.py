@@ -178,27 +178,53 @@ def _track_id(reader: Reader, trak: Box) -> int:
 
 
 def fragment_duration(reader: Reader, top: list[Box], mvex: Box | None, timescales: dict[int, int]) -> float | None:
-    """Longest track duration summed over the `trun` boxes of all `moof/traf`, or None without fragments."""
+    """Longest track duration over the fragments, or None without fragments: from the first and last `moof` alone
+    when every track's fragments carry a `tfdt` (end of the last fragment minus the start of the first), else
+    summed over the `trun` boxes of every `moof/traf`."""
     defaults: dict[int, int] = {}
     for trex in children(reader, mvex) if mvex is not None else []:
         data = _read(reader, trex) if trex.type == b"trex" else b""
         if len(data) >= 16:
             defaults[be_u32(data, 4)] = be_u32(data, 12)
+    moofs = [b for b in top if b.type == b"moof"]
+    if not moofs:
+        return None
+    starts, ends = _fragment_times(reader, moofs[0], defaults), _fragment_times(reader, moofs[-1], defaults)
     totals: dict[int, int] = {}
-    for moof in (b for b in top if b.type == b"moof"):
-        for traf in (b for b in children(reader, moof) if b.type == b"traf"):
-            traf_boxes = children(reader, traf)
-            tfhd = first(traf_boxes, b"tfhd")
-            if tfhd is None:
-                continue
-            head = _read(reader, tfhd)
-            track_id, flags = be_u32(head, 4), be_u32(head, 0) & 0xFFFFFF
-            pos = 8 + (8 if flags & 0x1 else 0) + (4 if flags & 0x2 else 0)
-            default = be_u32(head, pos) if flags & 0x8 and len(head) >= pos + 4 else defaults.get(track_id, 0)
-            for trun in (b for b in traf_boxes if b.type == b"trun"):
-                totals[track_id] = totals.get(track_id, 0) + _trun_duration(_read(reader, trun), default)
-    seconds = [total / timescales[tid] for tid, total in totals.items() if timescales.get(tid)]
+    if starts and ends.keys() == starts.keys() and all(v[0] is not None for v in (*starts.values(), *ends.values())):
+        totals = {tid: ends[tid][0] + ends[tid][1] - starts[tid][0] for tid in ends}  # type: ignore[operator]
+    else:
+        for moof in moofs:
+            for tid, (_, length) in _fragment_times(reader, moof, defaults).items():
+                totals[tid] = totals.get(tid, 0) + length
+    seconds = [total / timescales[tid] for tid, total in totals.items() if timescales.get(tid) and total >= 0]
     return max(seconds) if seconds else None
+
+
+def _fragment_times(reader: Reader, moof: Box, defaults: dict[int, int]) -> dict[int, tuple[int | None, int]]:
+    """Track id → (`tfdt` base decode time or None, summed `trun` sample durations) of one `moof`."""
+    found: dict[int, tuple[int | None, int]] = {}
+    for traf in (b for b in children(reader, moof) if b.type == b"traf"):
+        traf_boxes = children(reader, traf)
+        tfhd = first(traf_boxes, b"tfhd")
+        if tfhd is None:
+            continue
+        head = _read(reader, tfhd)
+        track_id, flags = be_u32(head, 4), be_u32(head, 0) & 0xFFFFFF
+        pos = 8 + (8 if flags & 0x1 else 0) + (4 if flags & 0x2 else 0)
+        default = be_u32(head, pos) if flags & 0x8 and len(head) >= pos + 4 else defaults.get(track_id, 0)
+        tfdt = first(traf_boxes, b"tfdt")
+        base = None
+        if tfdt is not None:
+            data = _read(reader, tfdt)
+            if data[:1] == b"\x01" and len(data) >= 12:
+                base = be_u64(data, 4)
+            elif len(data) >= 8:
+                base = be_u32(data, 4)
+        length = sum(_trun_duration(_read(reader, trun), default) for trun in traf_boxes if trun.type == b"trun")
+        earlier = found.get(track_id)
+        found[track_id] = (base if earlier is None else earlier[0], length + (earlier[1] if earlier else 0))
+    return found
 
 
 def _trun_duration(data: bytes, default: int) -> int:
