@@ -178,12 +178,22 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
 @click.command("import-footage-list")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option("--preset", default="axon", show_default=True, type=click.Choice(sorted(DEMS_PRESETS)))
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Map a field (id, number, start, end, duration, officer, serial, category) to a column "
+                   "(repeatable).")
+@click.option("--source", help="Label for this inventory (default: the preset name); re-imports match on it.")
 @tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
-def import_footage_list_cmd(csv_path: str, preset: str, tz: str, errors: str | None, as_json: bool) -> None:
-    """Load a DEMS evidence inventory as footage records (no video files needed)."""
-    _report(import_footage_list(open_db(write=True), Path(csv_path), preset=preset, tz=tz), errors, as_json)
+def import_footage_list_cmd(csv_path: str, preset: str, maps: tuple[str, ...], source: str | None, tz: str,
+                            errors: str | None, as_json: bool) -> None:
+    """Load a DEMS evidence inventory as footage records (no video files needed).
+
+    Another system's export is read with --map for the columns the preset does not name, under its own --source.
+    """
+    report = import_footage_list(open_db(write=True), Path(csv_path), preset=preset, tz=tz,
+                                 mapping=_mapping(maps) or None, source=source)
+    _report(report, errors, as_json)
 
 
 @click.command("import-roster")

@@ -3,6 +3,8 @@
 Each row becomes one footage record keyed on (`dems_source`, `dems_id`): start, end, duration, the owner's badge
 (names are never stored), the category as written (retention: `reports/retention.py`) and the incident number
 the officer typed, kept as typed in `footage_hints` with its canonical form, or NULL when it is not an incident number (`system check`, `Training Scenario 1`, a date).
+Another DEMS's export, or an Axon export with renamed columns, is read with `mapping` (`--map field=column`, on top of
+the preset's names) under its own `source` label. Durations are seconds or `[H:]MM:SS[.f]`.
 Naive times are wall-clock in `tz` (`zone_kind` `assumed:<tz>`), converted as for incidents and footage: a time in
 the hour repeated or skipped by a DST change is flagged in the record's `warnings`; a re-import changes nothing, a
 newer inventory updates the records that changed. Rows are written in batches: one query finds a batch's stored
@@ -12,6 +14,7 @@ records, one their hints.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,7 +23,7 @@ from ..db import now_utc
 from ..model import InputError
 from ..resolve import DST_CHANGE
 from . import provenance
-from .csvread import CsvFile, clean
+from .csvread import CsvFile, clean, header_key
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, canonical_number, parse_float, utc_text
 from .presets import resolve_columns
@@ -50,28 +53,59 @@ DEMS_PRESETS = {
     }),
 }
 
+#: A duration written as a clock: `0:05:23`, `05:23`, `1:02:03.5`.
+_CLOCK_DURATION = re.compile(r"^(?:(\d+):)?([0-5]?\d):([0-5]\d(?:\.\d+)?)$", re.ASCII)
+
+
+def duration_seconds(text: str | None) -> float | None:
+    """A duration cell in seconds: a number of seconds or `[H:]MM:SS[.f]`; None when empty or neither."""
+    if not text:
+        return None
+    m = _CLOCK_DURATION.match(text)
+    if m:
+        hours, minutes, seconds = m.groups()
+        return int(hours or 0) * 3600 + int(minutes) * 60 + float(seconds)
+    return parse_float(text)
+
+
+def _columns(preset: DemsPreset, mapping: dict[str, str] | None, header: list[str]) -> dict[str, int]:
+    """Field → column position: `mapping`'s columns first, then the preset's names; InputError for a field the
+    inventory has not or a mapped column missing from the header."""
+    columns = dict(preset.columns)
+    for fld, column in (mapping or {}).items():
+        if fld not in columns:
+            raise InputError(f"--map: no DEMS field {fld!r} (fields: {', '.join(preset.columns)})")
+        if header_key(column) not in {header_key(h) for h in header}:
+            raise InputError(f"--map {fld}={column}: no such column (columns: {', '.join(header)})")
+        columns[fld] = (column,)
+    return {k: v[0] for k, v in resolve_columns(columns, header).items()}
+
+
 _COLUMNS = ("origin", "dems_source", "dems_id", "status", "start_utc", "end_utc", "duration_s", "time_source",
             "zone_kind", "officer", "serial", "dems_category", "warnings", "source_file", "source_line", "indexed_utc")
 _COMPARED = slice(4, 13)
 _BATCH = 5000
 
 
-def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: str = "axon",
-                        tz: str = "UTC") -> ImportReport:
-    """Load a DEMS inventory as footage records with incident-number hints; see the module docstring."""
+def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: str = "axon", tz: str = "UTC",
+                        mapping: dict[str, str] | None = None, source: str | None = None) -> ImportReport:
+    """Load a DEMS inventory as footage records with incident-number hints; see the module docstring. Records are
+    keyed on `source` (default: the preset's name) and the evidence id."""
     if preset not in DEMS_PRESETS:
         raise InputError(f"unknown DEMS preset {preset!r} (known: {', '.join(DEMS_PRESETS)})")
     path = Path(path)
     csv_file = CsvFile(path)
     found = provenance.fingerprint(path)
-    pos = {k: v[0] for k, v in resolve_columns(DEMS_PRESETS[preset].columns, csv_file.header).items()}
+    pos = _columns(DEMS_PRESETS[preset], mapping, csv_file.header)
     if "id" not in pos or "start" not in pos:
         raise InputError(f"{path}: not a {preset} inventory: needs an evidence id and a start column "
-                         f"(columns: {', '.join(csv_file.header)})")
+                         f"(columns: {', '.join(csv_file.header)}); name them with --map id=COLUMN --map "
+                         "start=COLUMN")
+    label = source or preset
     parsers = {"start": TimeParser(), "end": TimeParser()}
     converter = TimeZoneConverter(tz)
-    report = ImportReport(preset=preset, source=preset)
-    stamp, time_source = now_utc(), f"dems.{preset}"
+    report = ImportReport(preset=preset, source=label)
+    stamp, time_source = now_utc(), f"dems.{label}"
 
     def cell(cells: list[str], name: str) -> str | None:
         return clean(cells[pos[name]]) if name in pos and pos[name] < len(cells) else None
@@ -97,20 +131,20 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
             end_utc, end_dst = converter.to_utc(end) if end else (None, None)
             warnings = [f"{DST_CHANGE}: {time_source} {name} {value.isoformat(sep=' ')} is {dst} in {tz}"
                         for name, value, dst in (("start", start, start_dst), ("end", end, end_dst)) if dst]
-            duration = parse_float(cell(cells, "duration") or "")
+            duration = duration_seconds(cell(cells, "duration"))
             if duration is None and end_utc is not None:
                 duration = (end_utc - start_utc).total_seconds()
             record: list[Any] = [
-                "dems", preset, dems_id, "ok", utc_text(start_utc), utc_text(end_utc) if end_utc else None,
+                "dems", label, dems_id, "ok", utc_text(start_utc), utc_text(end_utc) if end_utc else None,
                 duration, time_source, zone_kind, cell(cells, "officer"), cell(cells, "serial"),
                 cell(cells, "category"),
                 json.dumps(warnings) if warnings else None, str(path), line, stamp,
             ]
             typed = cell(cells, "number")
             if dems_id in pending or len(pending) >= _BATCH:  # a repeated id compares with its first row, stored
-                _store(db, preset, pending, time_source, report)
+                _store(db, label, pending, time_source, report)
             pending[dems_id] = (record, (typed, canonical_number(typed)) if typed else None)
-        _store(db, preset, pending, time_source, report)
+        _store(db, label, pending, time_source, report)
         provenance.record(db.conn, "inventory", path, found, report.rows)
     for line, reason in csv_file.dropped:
         report.rows += 1
@@ -118,7 +152,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
     return report
 
 
-def _store(db: sqlite_utils.Database, preset: str, pending: dict[str, tuple[list[Any], tuple[str, str | None] | None]],
+def _store(db: sqlite_utils.Database, label: str, pending: dict[str, tuple[list[Any], tuple[str, str | None] | None]],
            source: str, report: ImportReport) -> None:
     """Write a batch of records: one query for the stored records, one for their hints, then executemany."""
     if not pending:
@@ -126,7 +160,7 @@ def _store(db: sqlite_utils.Database, preset: str, pending: dict[str, tuple[list
     conn = db.conn
     old = {row[0]: row[1:] for row in conn.execute(
         f"SELECT dems_id, id, {', '.join(_COLUMNS[_COMPARED])} FROM footage WHERE dems_source = ? AND dems_id IN "
-        "(SELECT value FROM json_each(?))", [preset, json.dumps(list(pending))])}
+        "(SELECT value FROM json_each(?))", [label, json.dumps(list(pending))])}
     old_hints: dict[int, tuple[str, str | None]] = {}
     for footage_id, value, normalized in conn.execute(
             "SELECT footage_id, value, normalized FROM footage_hints WHERE kind = 'incident_number' AND footage_id IN "
@@ -151,7 +185,7 @@ def _store(db: sqlite_utils.Database, preset: str, pending: dict[str, tuple[list
     conn.executemany(f"INSERT INTO footage ({', '.join(_COLUMNS)}) VALUES ({', '.join('?' * len(_COLUMNS))})", inserts)
     if inserts:
         new_ids = dict(conn.execute("SELECT dems_id, id FROM footage WHERE dems_source = ? AND dems_id IN "
-                                    "(SELECT value FROM json_each(?))", [preset, json.dumps([r[2] for r in inserts])]))
+                                    "(SELECT value FROM json_each(?))", [label, json.dumps([r[2] for r in inserts])]))
         hints += [(new_ids[r[2]], *pending[r[2]][1], source) for r in inserts if pending[r[2]][1]]  # type: ignore[misc]
     conn.executemany("INSERT INTO footage_hints (footage_id, kind, value, normalized, source) VALUES "
                      "(?, 'incident_number', ?, ?, ?)", hints)

@@ -1,0 +1,72 @@
+"""DEMS inventories whose columns the Axon preset does not name: `--map`, `--source`, clock-style durations."""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+from click.testing import CliRunner
+
+from bodycam_index.cli import main
+from bodycam_index.db import connect
+from bodycam_index.incidents.dems import duration_seconds, import_footage_list
+from bodycam_index.model import InputError
+
+HEADER = ["Media ID", "Case #", "Recording Start", "Recording End", "Length", "Officer Badge", "Device", "Retention"]
+ROWS = [
+    ["WG-0001", "2024-000451", "2024-03-09 14:02:11", "2024-03-09 14:07:34", "00:05:23", "4411", "WGV-88", "Evidence"],
+    ["WG-0002", "", "2024-11-03 01:30:00", "", "1:02:03.5", "4412", "WGV-89", "Non-Evidence"],
+]
+MAP = {"id": "Media ID", "number": "Case #", "start": "Recording Start", "end": "Recording End",
+       "duration": "Length", "officer": "Officer Badge", "serial": "Device", "category": "Retention"}
+
+
+def _inventory(tmp_path):
+    path = tmp_path / "inventory.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, *ROWS])
+    return path
+
+
+@pytest.mark.parametrize(("text", "seconds"), [("00:05:23", 323.0), ("5:23", 323.0), ("1:02:03.5", 3723.5),
+                                               ("323", 323.0), ("323.25", 323.25), ("", None), ("n/a", None)])
+def test_duration_seconds(text, seconds):
+    assert duration_seconds(text) == seconds
+
+
+def test_mapped_inventory_is_stored_under_its_own_source(tmp_path):
+    db = connect(tmp_path / "db.sqlite")
+    report = import_footage_list(db, _inventory(tmp_path), tz="America/Los_Angeles", mapping=MAP,
+                                 source="watchguard")
+    assert (report.new, report.skipped) == (2, 0)
+    rows = db.execute("SELECT dems_source, dems_id, start_utc, end_utc, duration_s, officer, serial, dems_category, "
+                      "warnings FROM footage ORDER BY dems_id").fetchall()
+    # 14:02:11 PST (UTC-8) and 01:30 on 3 November 2024, the hour Pacific time repeats (PDT ends at 02:00 PDT)
+    assert rows[0][:8] == ("watchguard", "WG-0001", "2024-03-09T22:02:11.000000Z", "2024-03-09T22:07:34.000000Z",
+                           323.0, "4411", "WGV-88", "Evidence")
+    assert rows[1][:5] == ("watchguard", "WG-0002", "2024-11-03T08:30:00.000000Z", None, 3723.5)
+    assert "ambiguous" in rows[1][8]
+    hints = db.execute("SELECT value FROM footage_hints WHERE kind = 'incident_number'").fetchall()
+    assert hints == [("2024-000451",)]
+    again = import_footage_list(db, _inventory(tmp_path), tz="America/Los_Angeles", mapping=MAP, source="watchguard")
+    assert (again.new, again.unchanged) == (0, 2)
+
+
+def test_unknown_field_and_missing_column_are_clear_errors(tmp_path):
+    db = connect(tmp_path / "db.sqlite")
+    with pytest.raises(InputError, match="no DEMS field 'camera'"):
+        import_footage_list(db, _inventory(tmp_path), mapping={"camera": "Device"})
+    with pytest.raises(InputError, match="--map start=Started: no such column"):
+        import_footage_list(db, _inventory(tmp_path), mapping={"id": "Media ID", "start": "Started"})
+    with pytest.raises(InputError, match="--map id=COLUMN --map start=COLUMN"):
+        import_footage_list(db, _inventory(tmp_path))
+
+
+def test_cli_map_and_source(tmp_path):
+    args = ["--db", str(tmp_path / "db.sqlite"), "import-footage-list", str(_inventory(tmp_path)),
+            "--tz", "America/Los_Angeles", "--source", "watchguard"]
+    for fld, column in MAP.items():
+        args += ["--map", f"{fld}={column}"]
+    result = CliRunner().invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.startswith("watchguard: 2 rows: 2 new")
