@@ -54,7 +54,7 @@ def test_mapped_inventory_is_stored_under_its_own_source(tmp_path):
 
 def test_unknown_field_and_missing_column_are_clear_errors(tmp_path):
     db = connect(tmp_path / "db.sqlite")
-    with pytest.raises(InputError, match="no DEMS field 'camera'"):
+    with pytest.raises(InputError, match="no field 'camera' here"):
         import_footage_list(db, _inventory(tmp_path), mapping={"camera": "Device"})
     with pytest.raises(InputError, match="--map start=Started: no such column"):
         import_footage_list(db, _inventory(tmp_path), mapping={"id": "Media ID", "start": "Started"})
@@ -70,3 +70,18 @@ def test_cli_map_and_source(tmp_path):
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 0, result.output
     assert result.output.startswith("watchguard: 2 rows: 2 new")
+
+
+def test_roster_with_its_own_column_names(tmp_path):
+    from bodycam_index.incidents.roster import import_roster
+
+    path = tmp_path / "roster.csv"
+    path.write_text("Body Cam SN,Employee #,Car,Checked Out,Checked In\nX6039AB1,4411,3B12,2024-03-01,2024-03-31\n")
+    db = connect(tmp_path / "db.sqlite")
+    mapping = {"camera": "Body Cam SN", "officer": "Employee #", "unit": "Car", "from": "Checked Out",
+               "to": "Checked In"}
+    report = import_roster(db, path, tz="America/Los_Angeles", mapping=mapping)
+    assert (report.new, report.skipped) == (1, 0)
+    row = db.execute("SELECT camera_serial, officer, unit, from_utc, to_utc FROM assignments").fetchone()
+    # from midnight Pacific (PST, UTC-8) on 1 March through the whole of 31 March (PDT from 10 March, UTC-7)
+    assert row == ("X6039AB1", "4411", "3B12", "2024-03-01T08:00:00.000000Z", "2024-04-01T07:00:00.000000Z")

@@ -198,12 +198,15 @@ def import_footage_list_cmd(csv_path: str, preset: str, maps: tuple[str, ...], s
 
 @click.command("import-roster")
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
+@click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
+              help="Map a field (camera, officer, unit, from, to) to a column (repeatable).")
 @tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
-def import_roster_cmd(csv_path: str, tz: str, errors: str | None, as_json: bool) -> None:
+def import_roster_cmd(csv_path: str, maps: tuple[str, ...], tz: str, errors: str | None, as_json: bool) -> None:
     """Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."""
-    _report(import_roster(open_db(write=True), Path(csv_path), tz=tz), errors, as_json)
+    _report(import_roster(open_db(write=True), Path(csv_path), tz=tz, mapping=_mapping(maps) or None), errors,
+            as_json)
 
 
 COMMANDS = [import_incidents_cmd, import_footage_list_cmd, import_roster_cmd]

@@ -23,10 +23,10 @@ from ..db import now_utc
 from ..model import InputError
 from ..resolve import DST_CHANGE
 from . import provenance
-from .csvread import CsvFile, clean, header_key
+from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, canonical_number, parse_float, utc_text
-from .presets import resolve_columns
+from .presets import mapped_columns
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -68,19 +68,6 @@ def duration_seconds(text: str | None) -> float | None:
     return parse_float(text)
 
 
-def _columns(preset: DemsPreset, mapping: dict[str, str] | None, header: list[str]) -> dict[str, int]:
-    """Field → column position: `mapping`'s columns first, then the preset's names; InputError for a field the
-    inventory has not or a mapped column missing from the header."""
-    columns = dict(preset.columns)
-    for fld, column in (mapping or {}).items():
-        if fld not in columns:
-            raise InputError(f"--map: no DEMS field {fld!r} (fields: {', '.join(preset.columns)})")
-        if header_key(column) not in {header_key(h) for h in header}:
-            raise InputError(f"--map {fld}={column}: no such column (columns: {', '.join(header)})")
-        columns[fld] = (column,)
-    return {k: v[0] for k, v in resolve_columns(columns, header).items()}
-
-
 _COLUMNS = ("origin", "dems_source", "dems_id", "status", "start_utc", "end_utc", "duration_s", "time_source",
             "zone_kind", "officer", "serial", "dems_category", "warnings", "source_file", "source_line", "indexed_utc")
 _COMPARED = slice(4, 13)
@@ -96,7 +83,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
     path = Path(path)
     csv_file = CsvFile(path)
     found = provenance.fingerprint(path)
-    pos = _columns(DEMS_PRESETS[preset], mapping, csv_file.header)
+    pos = mapped_columns(DEMS_PRESETS[preset].columns, mapping, csv_file.header)
     if "id" not in pos or "start" not in pos:
         raise InputError(f"{path}: not a {preset} inventory: needs an evidence id and a start column "
                          f"(columns: {', '.join(csv_file.header)}); name them with --map id=COLUMN --map "

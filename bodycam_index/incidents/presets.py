@@ -135,6 +135,22 @@ def resolve_columns(columns: dict[str, tuple[str, ...]], header: list[str]) -> d
     return positions
 
 
+def mapped_columns(columns: dict[str, tuple[str, ...]], mapping: dict[str, str] | None,
+                   header: list[str]) -> dict[str, int]:
+    """Field → column position for a one-column-per-field file (inventory, roster): `mapping`'s columns
+    (`--map field=column`) first, then `columns`' names; InputError for a field unknown here or a mapped column
+    missing from the header."""
+    names = dict(columns)
+    keys = {header_key(h) for h in header}
+    for fld, column in (mapping or {}).items():
+        if fld not in names:
+            raise InputError(f"--map: no field {fld!r} here (fields: {', '.join(columns)})")
+        if header_key(column) not in keys:
+            raise InputError(f"--map {fld}={column}: no such column (columns: {', '.join(header)})")
+        names[fld] = (column,)
+    return {k: v[0] for k, v in resolve_columns(names, header).items()}
+
+
 def detect(header: list[str]) -> Preset | None:
     """The preset whose number and time columns are all present and that matches the most columns."""
     best, best_score = None, 0

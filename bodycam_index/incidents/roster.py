@@ -10,6 +10,7 @@ Roster CSV format (one row per assignment; header names matched loosely, ignorin
 | from   | `from`, `start`, `valid_from`, `assigned`, `issued`, `from_utc`  | yes      |
 | to     | `to`, `end`, `until`, `valid_to`, `returned`, `to_utc`           | no (empty = still assigned) |
 
+A roster with other names is read with `mapping` (`--map field=column`, fields as in the table).
 Times are any form the incident importer reads (ISO, `M/D/YYYY h:mm AM`, …); local ones are converted from `tz`.
 A date-only `to` means "through that day". Re-importing the same roster changes nothing; a changed `to` updates the
 assignment (keyed on camera, officer, unit and `from`). Rows are written in batches, one lookup query per batch.
@@ -27,7 +28,7 @@ from . import provenance
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, utc_text
-from .presets import resolve_columns
+from .presets import mapped_columns
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -42,15 +43,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 _BATCH = 5000
 
 
-def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC") -> ImportReport:
+def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC",
+                  mapping: dict[str, str] | None = None) -> ImportReport:
     """Load camera ↔ officer ↔ unit assignments into `assignments`; see the module docstring for the format."""
     path = Path(path)
     csv_file = CsvFile(path)
     found = provenance.fingerprint(path)
-    pos = {k: v[0] for k, v in resolve_columns(COLUMNS, csv_file.header).items()}
+    pos = mapped_columns(COLUMNS, mapping, csv_file.header)
     if "from" not in pos or not ({"camera", "officer"} & set(pos)):
         raise InputError(f"{path}: a roster needs a from column and a camera or officer column "
-                         f"(columns: {', '.join(csv_file.header)})")
+                         f"(columns: {', '.join(csv_file.header)}); name them with --map from=COLUMN --map camera=COLUMN")
     parsers = {"from": TimeParser(), "to": TimeParser()}
     converter = TimeZoneConverter(tz)
     report = ImportReport(preset="roster", source=str(path))
