@@ -85,6 +85,8 @@ _TABLE: list[TimeSource] = [
     TimeSource("pmp.datetimeoriginal", HEADER, "local", "Sony DSC-F1 PMP header DateTimeOriginal"),
     TimeSource("exif.datetimeoriginal", HEADER, "varies", "EXIF DateTimeOriginal (+ SubSec, OffsetTimeOriginal)"),
     TimeSource("exif.datetime", HEADER, "local", "EXIF IFD0 DateTime (no DateTimeOriginal)"),
+    TimeSource("flv.creation_time", HEADER, "writer", "FLV onMetaData creation_time (FFmpeg's; UTC when FFmpeg "
+               "wrote it, else wall clock)"),
     TimeSource("ffmpeg.creation_time", HEADER, "writer", "FFmpeg's creation_time of a file no parser reads "
                "(UTC for Lavf-written files and formats defined as UTC, else wall clock)"),
     # Last resorts.

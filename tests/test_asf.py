@@ -12,11 +12,13 @@ from pathlib import Path
 
 import pytest
 from conftest import require_ffmpeg
+from fuzz import mutated as fuzz_mutated
+from hypothesis import HealthCheck, given, settings
 
 from bodycam_index.extract import extract_media, identify
 from bodycam_index.extract.asf import EXTENDED_CONTENT, FILE_PROPERTIES, HEADER_GUID, extract
 from bodycam_index.extract.reader import Reader
-from bodycam_index.model import ExtractError
+from bodycam_index.model import ExtractError, Extraction
 
 
 def _clip(folder: Path, name: str, *meta: str) -> Path:
@@ -120,3 +122,18 @@ def test_synthetic_asf_bad_object_size_stops_the_walk_with_a_warning() -> None:
     cut = _object(EXTENDED_CONTENT, struct.pack("<H", 5) + _descriptor("make", "X")[:-3])
     found = extract(Reader.from_bytes(_header(_properties(_FILETIME_2020, 10**8, 0, 2), cut)))
     assert found.identity.make is None and found.duration_s == pytest.approx(10.0)
+
+
+_SEED = _header(_properties(_FILETIME_2020, 10**8, 3100, 2),
+                _object(EXTENDED_CONTENT, struct.pack("<H", 2) + _descriptor("make", "A") + _descriptor("location",
+                                                                                                     "+47.6-122.3/")))
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(fuzz_mutated(_SEED))
+def test_mutated_asf_gives_a_result_or_extract_error(data: bytes) -> None:
+    try:
+        found = extract(Reader.from_bytes(data))
+    except ExtractError:
+        return
+    assert isinstance(found, Extraction)

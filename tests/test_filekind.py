@@ -38,8 +38,6 @@ def test_synthetic_non_media_is_skipped(data: bytes, reason: str) -> None:
 
 
 @pytest.mark.parametrize(("data", "reason"), [
-    (b"\x00\x00\x01\xba\x44" + bytes(300), "MPEG program stream"),
-    (b"FLV\x01\x05" + bytes(300), "Flash video"),
     (b"OggS\x00\x02" + bytes(300), "Ogg"),
     (b"RIFF\x24\x08\x00\x00WAVEfmt " + bytes(300), "WAVE audio"),
     (bytes(range(1, 256)) * 4, "unknown binary"),

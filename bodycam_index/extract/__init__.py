@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from ..model import ExtractError, Extraction
 from .asf import is_asf
+from .mpegps import is_mpegps
 from .pmp import is_pmp
 from .reader import Reader
 from .red import is_r3d
@@ -35,6 +36,8 @@ PARSERS: dict[str, str] = {
     "r3d": "bodycam_index.extract.red",
     "pmp": "bodycam_index.extract.pmp",
     "asf": "bodycam_index.extract.asf",
+    "flv": "bodycam_index.extract.flv",
+    "mpeg-ps": "bodycam_index.extract.mpegps",
 }
 
 _BMFF_TYPES = {b"ftyp", b"moov", b"mdat", b"wide", b"free", b"skip", b"pnot", b"uuid", b"junk"}
@@ -65,6 +68,10 @@ def identify(head: bytes) -> str | None:
         return "jpeg"
     if is_asf(head):
         return "asf"
+    if head[:4] == b"FLV\x01":
+        return "flv"
+    if is_mpegps(head):
+        return "mpeg-ps"
     if head[:4] == b"DEVC":
         return "gpmf"
     if head[:3] == b"\x1f\x07\x00" and head[3:4] in (b"\x3f", b"\xbf"):

@@ -26,9 +26,7 @@ MEDIA_SUFFIXES = {".mp4", ".mov", ".m4v", ".3gp", ".avi", ".mts", ".m2ts", ".ts"
 
 #: Signatures (offset, bytes) of containers FFmpeg reads and no built-in parser does.
 _FFMPEG_MAGIC: tuple[tuple[int, bytes, str], ...] = (
-    (0, b"\x00\x00\x01\xba", "MPEG program stream"),
     (0, b"\x00\x00\x01\xb3", "MPEG video"),
-    (0, b"FLV\x01", "Flash video"),
     (0, b"OggS", "Ogg"),
     (0, b"ID3", "MP3 audio"),
     (0, b"fLaC", "FLAC audio"),
