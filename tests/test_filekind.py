@@ -97,3 +97,12 @@ def test_scan_counts_non_media_as_skipped_and_never_opens_a_parser_for_them(tmp_
                                                                       "one-byte"]
     assert {Path(p).name: why for p, why in summary.skipped_files}["calls.csv"] == "not media: CSV text"
     assert (summary.new, summary.failed) == (2, 1)
+
+
+def test_synthetic_camera_thumbnail_is_skipped_although_it_is_a_jpeg(tmp_path: Path) -> None:
+    """GoPro and Canon cards hold a `.THM` JPEG preview beside each video: skipped with its reason, never a
+    recording timed by its mtime."""
+    jpeg = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200)
+    found = classify(tmp_path / "GX010042.THM", jpeg)
+    assert (found.kind, found.reason) == ("skip", "camera thumbnail of a recording")
+    assert classify(tmp_path / "IMG_0001.JPG", jpeg).kind == "media"

@@ -64,10 +64,17 @@ class Classification:
     reason: str
 
 
+#: Suffixes of the small preview images cameras write beside each recording (GoPro, Canon, Sony `.THM`): a still of
+#: the video's first frame, never a recording itself, so it must not stand as one in the reports.
+THUMBNAIL_SUFFIXES = {".thm"}
+
+
 def classify(path: Path, head: bytes) -> Classification:
     """Classify a file from its path and its first bytes (`extract.HEAD_BYTES` of them, fewer if it is shorter)."""
     from . import identify
 
+    if path.suffix.lower() in THUMBNAIL_SUFFIXES:
+        return Classification("skip", None, "camera thumbnail of a recording")
     family = identify(head)
     if family is not None:
         return Classification("media", family, f"{family} signature")
