@@ -106,3 +106,23 @@ def test_synthetic_camera_thumbnail_is_skipped_although_it_is_a_jpeg(tmp_path: P
     found = classify(tmp_path / "GX010042.THM", jpeg)
     assert (found.kind, found.reason) == ("skip", "camera thumbnail of a recording")
     assert classify(tmp_path / "IMG_0001.JPG", jpeg).kind == "media"
+
+
+def test_synthetic_archives_are_named_in_the_scan_summary(tmp_path: Path) -> None:
+    """A DEMS download left zipped holds footage the scan cannot see: the summary says so, not only the skip list."""
+    import zipfile
+
+    from click.testing import CliRunner
+
+    from bodycam_index.cli import main
+
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    with zipfile.ZipFile(folder / "evidence-export.zip", "w") as archive:
+        archive.writestr("AXON_Body_3_Video_2024-03-01_1814.mp4", b"\x00\x00\x00\x18ftypmp42")
+    (folder / "notes.txt").write_text("chain of custody\n")
+    result = CliRunner().invoke(main, ["--db", str(tmp_path / "index.db"), "scan", "--no-hash", str(folder)])
+    assert result.exit_code == 0, result.output
+    assert (f"1 archives (ZIP, gzip, 7-Zip, RAR) were not opened: footage inside them is not indexed; extract them "
+            f"and scan the folder (first: {folder / 'evidence-export.zip'})") in result.output
+    assert f"skipped: {folder / 'evidence-export.zip'}: not media: ZIP archive" in result.output

@@ -70,6 +70,12 @@ def _print_summary(summary: ScanSummary) -> None:
         click.echo(f"  skipped: {path}: {reason}")
     if shown is not None and len(summary.skipped_files) > shown:
         click.echo(f"  … and {len(summary.skipped_files) - shown} more skipped (-v or --json lists them all)")
+    from ..extract.filekind import ARCHIVES
+
+    archives = [path for path, reason in summary.skipped_files if reason.removeprefix("not media: ") in ARCHIVES]
+    if archives:
+        click.echo(f"{len(archives)} archives (ZIP, gzip, 7-Zip, RAR) were not opened: footage inside them is not "
+                   f"indexed; extract them and scan the folder (first: {archives[0]})")
     if summary.zone_unknown:
         click.echo(f"{summary.zone_unknown} recordings have wall-clock times in an unknown zone (stored as read, "
                    "flagged in reports): place them with `bodycam-index resolve --tz ZONE [PATH…]`")

@@ -39,6 +39,9 @@ _FFMPEG_MAGIC: tuple[tuple[int, bytes, str], ...] = (
     (0, b"YUV4MPEG2", "Y4M"),
     (0, b"\x00\x00\x00\x01", "H.264/HEVC elementary stream"),
 )
+#: Archives: not recordings themselves, but a DEMS download or a copied card may hold footage inside one, which the
+#: scan does not open (the summary says so).
+ARCHIVES = {"ZIP archive", "gzip archive", "7-Zip archive", "RAR archive"}
 #: Signatures of files that are certainly not recordings.
 _NOT_MEDIA_MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"%PDF", "PDF document"),
