@@ -228,7 +228,10 @@ def _ffmpeg_seeds(folder: Path) -> list[Path]:
     made = []
     for name, extra in [("ff.ts", []), ("ff.mkv", []), ("ff.avi", []), ("ff.mov", []),
                         ("ff.mp4", ["-movflags", "+faststart"]),
-                        ("ff.dv", ["-s", "720x480", "-r", "30000/1001", "-pix_fmt", "yuv411p"])]:
+                        ("ff.dv", ["-s", "720x480", "-r", "30000/1001", "-pix_fmt", "yuv411p"]),
+                        ("ff.wmv", ["-c:v", "wmv2", "-metadata", "make=Coban", "-metadata", "model=Focus H1"]),
+                        ("ff.flv", ["-c:v", "flv1"]), ("ff.mpg", ["-c:v", "mpeg2video", "-f", "vob"]),
+                        ("ff1.mpg", ["-c:v", "mpeg1video", "-f", "mpeg"])]:
         target = folder / name
         command = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=32x32:rate=5:duration=1",
                    "-metadata", "creation_time=2024-03-01T14:30:00Z", "-metadata", "DATE_RECORDED=2024-03-01",
@@ -322,7 +325,9 @@ FIELD_MARKS = [b"mvhd", b"tkhd", b"mdhd", b"elst", b"stts", b"stsz", b"stsc", b"
                b"trun", b"tfdt", b"sidx", b"mehd", b"avih", b"strh", b"strf", b"indx", b"idx1", b"LIST", b"IDIT",
                b"GPSU", b"GPS5", b"GPS9", b"SCAL", b"STMP", b"TSMP", b"TZON", b"DEVC", b"STRM", b"gps ", b"free",
                b"\x44\x89", b"\x44\x61", b"\x2a\xd7\xb1", b"\xe7", b"\x45\xa3", b"\x44\x87", b"\x01\x0f",
-               b"\x88\x25", b"\x90\x03", b"\x01\x32", b"\x00\x00\x01\xba", b"\x47\x40", b"RED1", b"RED2"]
+               b"\x88\x25", b"\x90\x03", b"\x01\x32", b"\x00\x00\x01\xba", b"\x47\x40", b"RED1", b"RED2",
+               b"\xa1\xdc\xab\x8c", b"\x40\xa4\xd0\xd2", b"onMetaData", b"duration", b"creationdate",
+               b"\x00\x00\x01\xbb", b"\x00\x00\x01\xe0"]
 _DATE = re.compile(rb"(?<!\d)(\d{4})([-:/])(\d{2})\2(\d{2})")
 _NUMBER = re.compile(rb"-?\d+(?:\.\d+)?")
 
@@ -417,6 +422,9 @@ FAMILIES: dict[str, Callable[[bytes], None]] = {
     "dji-csv": media_target("Mar-1st-2024-02-30PM-Flight-Airdata.csv"),
     "r3d": media_target("A001_C001_0301XY.R3D"),
     "pmp": media_target("DSC00001.PMP"),
+    "asf": media_target("CAR12_0001.WMV"),
+    "flv": media_target("clip_0001.flv"),
+    "mpeg-ps": media_target("MOV00001.MPG"),
     "sidecar": sidecar_target,
 }
 
