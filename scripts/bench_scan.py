@@ -5,8 +5,11 @@
 Sets: `corpus` is ../shared/corpus/media as it sits (media, sidecars, ground-truth JSON, Markdown: everything an
 evidence folder may hold); `media` is a copy of its media files alone; `genN` is a generated batch of N files
 (GoPro MP4s with GPMF GPS, phone MOVs, Novatek dash-cam MP4s with unindexed freeGPS blocks between the video
-chunks, and non-media files), with media data written as holes so that 20,000 files of realistic size fit on disk.
-Generated batches are kept in --work and reused.
+chunks, and non-media files), with media data written as holes so that 20,000 files of realistic size fit on disk;
+`mixN` is N files of the families the corpus barely has, written by the ffmpeg CLI (`scripts/mix_media.py`:
+fragmented and faststart MP4, 3GP, MOV with and without Apple Keys, WebM, MKV, TS, M2TS, MPEG-PS, ASF/WMV, FLV, AVI,
+DV, a JPEG; with and without metadata, some an hour long at 1 frame/s) copied in rotation, 10 % non-media files,
+with a per-family line of our in-process CPU and reads. Generated batches are kept in --work and reused.
 
 Each command runs as a child process, whole (start-up, database, output): `bodycam-index --db NEW scan --no-hash
 TREE` into a fresh database, `exiftool -j -r -ee3 -n TREE`, and `ffprobe -show_format -show_streams` once per file
@@ -38,6 +41,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import mix_media
 from mp4_writer import Fix, Recording, box, build_mp4, full_box
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -214,6 +218,51 @@ def make_batch(folder: Path, count: int) -> None:
     marker.write_text(str(count))
 
 
+def make_mix(folder: Path, count: int, templates: list[Path]) -> None:
+    """`count` files in folders of 100: the `mix_media` clips in rotation (90 %), copied under new names, and
+    non-media files (10 %)."""
+    marker = folder / ".complete"
+    if marker.exists():
+        return
+    shutil.rmtree(folder, ignore_errors=True)
+    media = 0
+    for i in range(count):
+        sub = folder / f"upload-{i // 100:04d}"
+        sub.mkdir(parents=True, exist_ok=True)
+        if i % 20 >= 18:
+            name, text = NON_MEDIA[i % len(NON_MEDIA)]
+            (sub / f"{i:05d}_{name}").write_bytes(text)
+            continue
+        template = templates[media % len(templates)]
+        media += 1
+        shutil.copyfile(template, sub / f"{i:05d}_{template.name}")
+    marker.write_text(str(count))
+
+
+def per_family(templates: list[Path], repeats: int = 5) -> None:
+    """Per template, in-process: container (a `ffmpeg:` one went through the PyAV fallback), bytes our Reader
+    read, and CPU milliseconds for `extract_media` (min of `repeats`, after one warm-up run that pays imports)."""
+    from bodycam_index.extract import extract_media
+    from bodycam_index.extract.reader import Reader
+    from bodycam_index.model import ExtractError
+
+    print(f"  per family (in-process, CPU min of {repeats} after a warm-up; bytes read by our Reader):")
+    print(f"    {'clip':<26} {'size MB':>8} {'container':<14} {'read KB':>8} {'CPU ms':>7}")
+    for path in templates:
+        cpu, read, container = [], 0, "error"
+        for _ in range(repeats + 1):
+            began = time.process_time()
+            with Reader.open(path) as reader:
+                try:
+                    container = extract_media(reader).container
+                except ExtractError as exc:
+                    container = f"error: {exc}"[:14]
+                read = reader.bytes_read
+            cpu.append(time.process_time() - began)
+        print(f"    {path.name:<26} {path.stat().st_size / MB:8.2f} {container:<14} {read / 1024:8.1f} "
+              f"{min(cpu[1:]) * 1000:7.2f}")
+
+
 def copy_media(corpus: Path, folder: Path) -> None:
     """The corpus's media files alone (by suffix), copied with their relative paths."""
     if (folder / ".complete").exists():
@@ -367,7 +416,7 @@ def startup(warm_tree: Path, repeats: int = 10) -> None:
 def main() -> None:
     """Build the sets asked for and print the table."""
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sets", default="corpus,media,gen1000", help="corpus, media, genN (comma-separated)")
+    parser.add_argument("--sets", default="corpus,media,gen1000", help="corpus, media, genN, mixN (comma-separated)")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ffprobe-max", type=int, default=300, help="files ffprobe runs on per set (then scaled)")
     parser.add_argument("--exiftool-max", type=int, default=5000,
@@ -392,6 +441,11 @@ def main() -> None:
         elif name.startswith("gen"):
             tree = args.work / name
             make_batch(tree, int(name[3:]))
+        elif name.startswith("mix"):
+            templates = mix_media.make_all(args.work / "mix-templates")
+            tree = args.work / name
+            make_mix(tree, int(name[3:]), templates)
+            per_family(templates)
         else:
             parser.error(f"unknown set {name!r}")
         if not tree.is_dir():

@@ -4,8 +4,9 @@
 
 One clip per (family, variant): `plain` (no metadata), `dated` (creation_time, ISO 6709 location, make and model
 where the muxer writes them) and, for some families, `long` (an hour at 1 frame/s of a tiny frame, so the media
-data is small but the duration and the last timestamps sit far from the head). Used by `scripts/bench_scan.py`
-(the `mixN` set) to build its batch from these templates.
+data is small but the duration and the last timestamps sit far from the head); plus a MOV with Apple QuickTime Keys
+(creation date with a -08:00 offset) and a JPEG tagged by ExifTool. DV is 720x480 (the only size DV allows), 3.6 MB
+a second. Used by `scripts/bench_scan.py` (the `mixN` set) to build its batch from these templates.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ FAMILIES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("asf", "wmv", ("-c:v", "wmv2",)),
     ("flv", "flv", ("-c:v", "flv1",)),
     ("avi", "avi", ("-c:v", "mpeg4",)),
+    ("dv", "dv", ("-c:v", "dvvideo", "-s", "720x480", "-pix_fmt", "yuv411p", "-r", "30000/1001")),
 )
 #: Families that also get a `long` clip.
 LONG = ("frag-mp4", "mkv", "ts", "mpeg-ps", "asf", "flv", "avi")

@@ -41,7 +41,20 @@ _GPSINFO = re.compile(rb"\$GPSINFO,[^,\r\n]{0,16},(\d{4})\.(\d\d)\.(\d\d) (\d\d)
 #: Innovv N2: `Viidure2026/04/16 01:01:02 N:42.211424 W:88.320975 89.1 km/h 267.38 237.80 …` (UTC, decimal).
 _VIIDURE = re.compile(rb"Viidure(\d{4})/(\d\d)/(\d\d) (\d\d):(\d\d):(\d\d) ([NS]):" + _NUM + b" ([EW]):" + _NUM
                       + b" " + _NUM + b" km/h " + _NUM + b" " + _NUM)
-_GPS_MARK = re.compile(rb"\$G[PN]RMC,|\$GPSINFO,|Viidure\d|" + re.escape(freegps.MAGIC))
+#: Literal marks of the GPS kinds above (searched with `bytes.find`, several times faster than one alternation).
+_GPS_LITERALS = (b"$GPRMC,", b"$GNRMC,", b"$GPSINFO,", freegps.MAGIC)
+
+
+def _gps_marked(payload: bytes | bytearray) -> bool:
+    """Whether a payload holds one of the GPS kinds read here (`Viidure` counts only before a digit)."""
+    if any(payload.find(mark) >= 0 for mark in _GPS_LITERALS):
+        return True
+    at = payload.find(b"Viidure")
+    while at >= 0:
+        if payload[at + 7 : at + 8].isdigit():
+            return True
+        at = payload.find(b"Viidure", at + 7)
+    return False
 
 
 @dataclass
@@ -52,6 +65,7 @@ class _Scan:
     pts: list[int] = field(default_factory=list)
     payloads: dict[int, bytearray] = field(default_factory=dict)
     lost_sync: int = 0
+    gps: bool | None = None  # whether a payload holds GPS, once asked
 
 
 @dataclass
@@ -74,37 +88,43 @@ def _layout(head: bytes) -> tuple[int, int, int]:
 
 
 def _scan(data: bytes, packet: int, sync: int, pcr_pid: list[int], video_pid: list[int]) -> _Scan:
-    """PCRs of the program-clock PID, PTSs of the video PID and every PID's payload bytes in `data`."""
+    """PCRs of the program-clock PID, PTSs of the video PID and every PID's payload bytes in `data`.
+
+    The loop indexes `data` directly (no per-packet slice but the payload's): it is the hot path of a TS file."""
     scan = _Scan()
-    for start in range(0, len(data) - packet + 1, packet):
-        ts = data[start + sync : start + sync + 188]
-        if len(ts) < 188 or ts[0] != 0x47:
+    payloads = scan.payloads
+    for ts in range(sync, len(data) - packet + sync + 1, packet):  # ts: offset of the packet's sync byte
+        if data[ts] != 0x47:
             scan.lost_sync += 1
             continue
-        pid = ((ts[1] & 0x1F) << 8) | ts[2]
-        control = (ts[3] >> 4) & 3
-        pos = 4
+        flags = data[ts + 1]
+        pid = ((flags & 0x1F) << 8) | data[ts + 2]
+        control = data[ts + 3] >> 4 & 3
+        pos = ts + 4
         if control & 2:
-            length = ts[4]
-            if length >= 7 and ts[5] & 0x10:
-                base = (be_u32(ts, 6) << 1) | (ts[10] >> 7)
+            length = data[ts + 4]
+            if length >= 7 and data[ts + 5] & 0x10:
                 if not pcr_pid:
                     pcr_pid.append(pid)
                 if pid == pcr_pid[0]:
-                    scan.pcrs.append(base * 300 + (((ts[10] & 1) << 8) | ts[11]))
-            pos = 5 + length
-        if not control & 1 or pos >= 188:
+                    p = data[ts + 6 : ts + 12]
+                    base = (p[0] << 25 | p[1] << 17 | p[2] << 9 | p[3] << 1) | (p[4] >> 7)
+                    scan.pcrs.append(base * 300 + (((p[4] & 1) << 8) | p[5]))
+            pos = ts + 5 + length
+        end = ts + 188
+        if not control & 1 or pos >= end:
             continue
-        payload = ts[pos:]
-        if ts[1] & 0x40 and payload[:3] == b"\x00\x00\x01" and len(payload) >= 14:
-            if not video_pid and 0xE0 <= payload[3] <= 0xEF:
+        if flags & 0x40 and end - pos >= 14 and data[pos] == 0 and data[pos + 1] == 0 and data[pos + 2] == 1:
+            if not video_pid and 0xE0 <= data[pos + 3] <= 0xEF:
                 video_pid.append(pid)
-            if video_pid and pid == video_pid[0] and payload[7] & 0x80:
-                p = payload[9:14]
-                scan.pts.append(
-                    ((p[0] >> 1) & 7) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1
-                )
-        scan.payloads.setdefault(pid, bytearray()).extend(payload)
+            if video_pid and pid == video_pid[0] and data[pos + 7] & 0x80:
+                p = data[pos + 9 : pos + 14]
+                scan.pts.append(((p[0] >> 1) & 7) << 30 | p[1] << 22 | (p[2] >> 1) << 15 | p[3] << 7 | p[4] >> 1)
+        found = payloads.get(pid)
+        if found is None:
+            payloads[pid] = bytearray(data[pos:end])
+        else:
+            found += data[pos:end]
     return scan
 
 
@@ -232,7 +252,7 @@ def _add_fix(out: Extraction, fix: GpsFix | None) -> None:
 
 def _add_gps(payload: bytes, out: Extraction, gps: _Gps) -> None:
     """Add the GPS in one PID's payload: NMEA RMC, freeGPS blocks, vsys `$GPSINFO,` and Innovv `Viidure` text."""
-    if not _GPS_MARK.search(payload):
+    if not _gps_marked(payload):
         return
     before = len(out.track) + out.dropped_fixes
     add_rmc_fixes(payload, "mts.nmea", out)
@@ -300,7 +320,7 @@ def _freegps_blocks(payload: bytes, out: Extraction, gps: _Gps) -> None:
 def _gps_scan(reader: Reader, pos: int, length: int, packet: int, sync: int) -> _Scan:
     """A scan of `length` bytes at `pos` that keeps only the payloads that hold GPS."""
     scan = _scan(reader.read_upto(pos, length), packet, sync, [], [])
-    scan.payloads = {pid: p for pid, p in scan.payloads.items() if _GPS_MARK.search(p)}
+    scan.payloads = {pid: p for pid, p in scan.payloads.items() if _gps_marked(p)}
     return scan
 
 
@@ -329,7 +349,9 @@ def _sample_middle(reader: Reader, start: int, end: int, packet: int, sync: int)
 
 
 def _has_gps(scan: _Scan) -> bool:
-    return any(_GPS_MARK.search(p) for p in scan.payloads.values())
+    if scan.gps is None:
+        scan.gps = any(_gps_marked(p) for p in scan.payloads.values())
+    return scan.gps
 
 
 def _read_tail(reader: Reader, tail_start: int, packet: int, sync: int, pcr_pid: list[int], video_pid: list[int],
@@ -375,7 +397,7 @@ def extract(reader: Reader) -> Extraction:
             body = bytes(payload[at + len(MDPM_UUID) : at + len(MDPM_UUID) + 2 + 255 * 6])
             parse_mdpm(body, out)
     scans = [head]
-    if any(_GPS_MARK.search(p) for scan in (head, tail) for p in scan.payloads.values()):
+    if _has_gps(head) or _has_gps(tail):
         middle, note = _sample_middle(reader, origin + window, tail_start, packet, sync)
         scans += middle
         if note:
