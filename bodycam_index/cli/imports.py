@@ -14,7 +14,7 @@ from ..incidents import presets
 from ..incidents.dems import DEMS_PRESETS, import_footage_list
 from ..incidents.importer import ImportReport, import_incidents, preview
 from ..incidents.infer import Proposal
-from ..incidents.plan import KINDS, MappingError
+from ..incidents.plan import DATE_ORDERS, KINDS, MappingError
 from ..incidents.presets import Rules
 from ..incidents.roster import import_roster
 from ..model import InputError
@@ -38,13 +38,15 @@ def _report(report: ImportReport, errors: str | None, as_json: bool = False) -> 
     if as_json:
         emit_json({"source": report.source, "preset": report.preset, "rows": report.rows, "new": report.new,
                    "updated": report.updated, "unchanged": report.unchanged, "skipped": report.skipped,
-                   "aliased": report.aliased, "proposal": _proposal_data(report.proposal),
+                   "aliased": report.aliased, "proposal": _proposal_data(report.proposal), "notes": report.notes,
                    "skipped_rows": [{"file": s.file, "line": s.line, "reason": s.reason}
                                     for s in report.skipped_rows]})
     elif not quiet():
         _proposal(report.proposal)
         shown = None if verbose() else _SHOWN_SKIPS
         click.echo(f"{report.source}: {report.summary()}")
+        for note in report.notes:
+            click.echo(f"  note: {note}")
         for skipped in report.skipped_rows[:shown]:
             click.echo(f"  skipped {skipped.file}:{skipped.line}: {skipped.reason}")
         if shown is not None and report.skipped > shown:
@@ -136,6 +138,9 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--require-all", is_flag=True, help="Every incident requires footage.")
 @click.option("--kind", type=click.Choice(KINDS), help="cad, or use-of-force (every incident requires footage).")
 @click.option("--crs", metavar="EPSG:NNNN", help="Projection of the x/y columns (any EPSG code pyproj knows).")
+@click.option("--date-order", type=click.Choice(DATE_ORDERS),
+              help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that "
+                   "shows it, else month-first, said in the output).")
 @click.option("--dry-run", is_flag=True, help="Show the first incidents as they would be stored; write nothing.")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @click.option("--list-presets", is_flag=True, is_eager=True, help="Show the presets and exit.")
@@ -143,8 +148,8 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.pass_context
 def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str | None, maps: tuple[str, ...],
                          tz: str, source: str | None, types: tuple[str, ...], priorities: tuple[str, ...],
-                         require_all: bool, kind: str | None, crs: str | None, dry_run: bool, errors: str | None,
-                         list_presets: bool, as_json: bool) -> None:
+                         require_all: bool, kind: str | None, crs: str | None, date_order: str | None, dry_run: bool,
+                         errors: str | None, list_presets: bool, as_json: bool) -> None:
     """Load a CAD / RMS / use-of-force export (CSV or TSV) as incidents.
 
     Columns come from --preset, --map, a preset detected from the header, or else a mapping inferred from header
@@ -157,15 +162,19 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
         return
     if not csv_path:
         raise InputError("import-incidents needs a CSV file (or --list-presets)")
-    options = {"preset": preset, "mapping": _mapping(maps) or None, "tz": tz, "kind": kind, "crs": crs}
+    options = {"preset": preset, "mapping": _mapping(maps) or None, "tz": tz, "kind": kind, "crs": crs,
+               "date_order": date_order}
     try:
         if dry_run:
             plan, rows = preview(Path(csv_path), **options)
             if as_json:
-                emit_json({"dry_run": True, "proposal": _proposal_data(plan.proposal), "incidents": rows})
+                emit_json({"dry_run": True, "proposal": _proposal_data(plan.proposal), "notes": list(plan.notes),
+                           "incidents": rows})
                 return
             _proposal(plan.proposal)
             _preview(rows)
+            for note in plan.notes:
+                click.echo(f"  note: {note}")
             return
         report = import_incidents(open_db(write=True), Path(csv_path), source=source,
                                   requires_footage=_rules(types, priorities, require_all), **options)

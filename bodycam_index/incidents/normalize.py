@@ -195,6 +195,42 @@ def _parse_us(text: str) -> ParseResult:
     return datetime(day.year, day.month, day.day, *_us_clock(clock_text.strip())), True
 
 
+@lru_cache(maxsize=4096)
+def _day_first_date(text: str) -> date:
+    parts = re.split(r"[/.-]", text)
+    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
+        raise ValueError(f"not a D/M/Y date: {text!r}")
+    d, mo, y = parts
+    return date(int(y) if len(y) == 4 else expand_year(int(y)), int(mo), int(d))
+
+
+def _parse_day_first(text: str) -> ParseResult:
+    """D/M/Y (also `D.M.Y`, `D-M-Y`) with an optional time: exports from outside the United States."""
+    date_text, _, clock_text = text.strip().partition(" ")
+    day = _day_first_date(date_text)
+    if not clock_text:
+        return datetime(day.year, day.month, day.day), False
+    return datetime(day.year, day.month, day.day, *_us_clock(clock_text.strip())), True
+
+
+#: A date's first two numbers (`05/01/2023`, `28.01.2023 14:32`): which of them is the month is the date order.
+_TWO_FIELDS = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}(?:$|[ T])", re.ASCII)
+
+
+def date_order_evidence(text: str) -> str | None:
+    """`day-first` when a date's first number can only be a day (`28/01/2023`), `month-first` when its second can
+    only be (`01/28/2023`), None when both read as months or the text is no such date."""
+    m = _TWO_FIELDS.match(text)
+    if not m:
+        return None
+    first, second = int(m.group(1)), int(m.group(2))
+    if 12 < first <= 31 and 1 <= second <= 12:
+        return "day-first"
+    if 12 < second <= 31 and 1 <= first <= 12:
+        return "month-first"
+    return None
+
+
 def parse_clock(text: str) -> time:
     """A time of day: `19:49`, `18:11:47`, `6:08 PM`, `0344` or an unpadded integer such as `344` (= 03:44)."""
     text = text.strip()
@@ -211,11 +247,16 @@ def parse_clock(text: str) -> time:
 _PARSERS: tuple[Callable[[str], ParseResult], ...] = (_parse_iso, _parse_us, _parse_ymd_slash)
 
 
-class TimeParser:
-    """Parses one column's times: the form is detected on the first value and kept (re-detected on a miss)."""
+_DAY_FIRST_PARSERS: tuple[Callable[[str], ParseResult], ...] = (_parse_iso, _parse_day_first, _parse_ymd_slash)
 
-    def __init__(self) -> None:
+
+class TimeParser:
+    """Parses one column's times: the form is detected on the first value and kept (re-detected on a miss).
+    Dates such as `05/01/2023` are month-first (United States) unless `day_first`."""
+
+    def __init__(self, day_first: bool = False) -> None:
         self.form: Callable[[str], ParseResult] | None = None
+        self.parsers = _DAY_FIRST_PARSERS if day_first else _PARSERS
 
     def __call__(self, text: str) -> ParseResult:
         """`(datetime, has_time)`; raises ValueError when no known form fits."""
@@ -227,7 +268,7 @@ class TimeParser:
         return self._detect(text)
 
     def _detect(self, text: str) -> ParseResult:
-        for parser in _PARSERS:
+        for parser in self.parsers:
             try:
                 result = parser(text)
             except ValueError:
@@ -271,8 +312,8 @@ class ColumnTimes:
     the hour and marker (`11/04/2023 6P`) → the UTC `YYYY-MM-DDTHH:` that local hour starts at (from the date's 24
     hours, `TimeZoneConverter.offset`)."""
 
-    def __init__(self, converter: TimeZoneConverter) -> None:
-        self.parse = TimeParser()
+    def __init__(self, converter: TimeZoneConverter, day_first: bool = False) -> None:
+        self.parse = TimeParser(day_first)
         self.tz = converter
         self._tails: dict[str, tuple[str, str] | None] = {}
         self._heads: dict[str, str | None] = {}

@@ -1,6 +1,7 @@
 """Which columns an import reads: a named preset, `--map`, a preset detected from the header, or a mapping inferred
 from header names and cell contents; with `--kind` (use-of-force or CAD rules) and `--crs` (the projection of X/Y
-columns, checked on the first rows: most points must fall in the projection's area of use) applied on top."""
+columns, checked on the first rows: most points must fall in the projection's area of use) applied on top; and the
+date order of `05/01/2023`-style dates (`--date-order`, else the first date whose day or month is past 12)."""
 
 from __future__ import annotations
 
@@ -13,10 +14,11 @@ from ..model import InputError
 from . import presets
 from .csvread import CsvFile, clean
 from .infer import SAMPLE_ROWS, Proposal, infer
-from .normalize import Projector, TimeParser, parse_float
+from .normalize import Projector, TimeParser, date_order_evidence, parse_float
 from .presets import DEFAULT_CAD_RULES, TIME_FIELDS, USE_OF_FORCE_RULES, Preset
 
 KINDS = ("cad", "use-of-force")
+DATE_ORDERS = ("month-first", "day-first")
 _EPSG = re.compile(r"^(?:EPSG:)?(\d{4,6})$", re.IGNORECASE)
 
 
@@ -37,6 +39,7 @@ class Plan:
     preset: Preset
     positions: dict[str, list[int]]
     proposal: Proposal | None = None
+    notes: tuple[str, ...] = ()  # what the user should know: an assumption the file could not settle
 
 
 def parse_crs(text: str) -> int:
@@ -75,8 +78,10 @@ def _chosen(csv_file: CsvFile, preset: str | None, mapping: dict[str, str] | Non
 
 
 def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[str, str] | None = None,
-                kind: str | None = None, crs: str | None = None) -> Plan:
+                kind: str | None = None, crs: str | None = None, date_order: str | None = None) -> Plan:
     """The import's plan (module docstring); InputError (MappingError) when it cannot be made."""
+    if date_order is not None and date_order not in DATE_ORDERS:
+        raise InputError(f"--date-order wants one of {', '.join(DATE_ORDERS)}, got {date_order!r}")
     chosen, proposal = _chosen(csv_file, preset, mapping)
     if kind is not None:
         if kind not in KINDS:
@@ -91,22 +96,57 @@ def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[s
         names = missing or [chosen.columns["number"][0]]
         raise InputError(f"{csv_file.path}: column(s) {', '.join(map(repr, names))} not in the header "
                          f"({', '.join(csv_file.header)})")
-    date_only = _placeholder_midnight(csv_file, {f: p[0] for f, p in positions.items()
-                                                 if f in TIME_FIELDS and f + "_time" not in positions})
+    time_columns = {f: p[0] for f, p in positions.items() if f in TIME_FIELDS}
+    day_first, notes = _date_order(csv_file, time_columns, date_order)
+    chosen = replace(chosen, day_first=day_first)
+    date_only = _placeholder_midnight(csv_file, {f: at for f, at in time_columns.items()
+                                                 if f + "_time" not in positions}, day_first)
     if date_only:
         chosen = replace(chosen, date_only=date_only)
     if "x" in positions and "y" in positions:
         if chosen.epsg is None:
             raise InputError(f"{csv_file.path}: X/Y columns need their projection: give --crs EPSG:NNNN")
         _check_area(csv_file, chosen.epsg, positions["x"][0], positions["y"][0])
-    return Plan(chosen, positions, proposal)
+    return Plan(chosen, positions, proposal, notes)
 
 
-def _placeholder_midnight(csv_file: CsvFile, columns: dict[str, int]) -> frozenset[str]:
+def _date_order(csv_file: CsvFile, columns: dict[str, int], given: str | None) -> tuple[bool, tuple[str, ...]]:
+    """Whether `05/01/2023`-style dates are day-first, and a note when nothing in the file settled it. The rows are
+    read until the first date whose first number is past 12 (day-first) or whose second is (month-first): early in
+    any export that spans more than twelve days. `given` (--date-order) wins, but not against such a date."""
+    seen = None
+    for line, cells in csv_file.records():
+        for at in columns.values():
+            if at < len(cells) and (found := date_order_evidence(cells[at])) is not None:
+                seen = (found, line, cells[at].strip())
+                break
+        if seen:
+            break
+    csv_file.dropped.clear()  # junk rows met here are reported by the import itself
+    if seen and given and seen[0] != given:
+        raise InputError(f"{csv_file.path}: --date-order {given}, but line {seen[1]} has {seen[2]!r}, which can "
+                         f"only be {seen[0]}")
+    order = given or (seen[0] if seen else None)
+    if order is None:
+        ambiguous = any(_AMBIGUOUS_DATE.match(cells[at]) for _, cells in islice(csv_file.records(), SAMPLE_ROWS)
+                        for at in columns.values() if at < len(cells))
+        csv_file.dropped.clear()
+        if ambiguous:
+            return False, (_MONTH_FIRST_ASSUMED,)
+    return order == "day-first", ()
+
+
+_MONTH_FIRST_ASSUMED = ("no date in the file has a day past 12, so dates such as 05/01/2023 were read month-first "
+                        "(United States order); give --date-order day-first if the export writes the day first")
+#: A date whose first two numbers could each be the month (`05/01/2023`).
+_AMBIGUOUS_DATE = re.compile(r"^\s*(?:0?[1-9]|1[0-2])[/.-](?:0?[1-9]|1[0-2])[/.-]\d{2,4}(?:$|[ T])", re.ASCII)
+
+
+def _placeholder_midnight(csv_file: CsvFile, columns: dict[str, int], day_first: bool) -> frozenset[str]:
     """Time fields whose column writes every date with the same midnight (`12/01/2021 12:00:00 AM` in each of
     the first rows, at least five): a date-only column in a date-time format, so midnight is no time of day."""
     seen: dict[str, list[bool]] = {f: [] for f in columns}
-    parsers = {f: TimeParser() for f in columns}
+    parsers = {f: TimeParser(day_first) for f in columns}
     for _, cells in islice(csv_file.records(), SAMPLE_ROWS):
         for fld, at in columns.items():
             text = clean(cells[at]) if at < len(cells) else None

@@ -74,6 +74,7 @@ class Preset:
     epsg: int | None = None
     rules: Rules = field(default=DEFAULT_CAD_RULES)
     date_only: frozenset[str] = frozenset()  # time fields whose time of day is a placeholder (always midnight)
+    day_first: bool = False  # dates such as 05/01/2023 are D/M/Y (the plan decides it from the cells or --date-order)
 
 
 def _p(name: str, description: str, *, use_of_force: bool = False, epsg: int | None = None,
