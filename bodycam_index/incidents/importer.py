@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     import sqlite_utils
 
 #: The date a spreadsheet writes before a bare time of day (its day zero): `12/30/1899 3:04:00 PM`.
-_EPOCH_DAY = re.compile(r"^(?:1899-12-3[01]|12/3[01]/1899|1900-01-0[01]|0?1/0?[01]/1900)[ T]+")
+_EPOCH_DAY = re.compile(r"^(?:1899-12-3[01]|12/3[01]/1899|3[01]/12/1899|1900-01-0[01]|0?[01]/0?[01]/1900)[ T]+")
 BATCH = 20_000
 CHUNK = 1024  # rows built together, column by column (`RowBuilder.build_many`)
 HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
@@ -85,6 +85,7 @@ class ImportReport:
     preset: str = ""
     source: str = ""
     proposal: Proposal | None = None  # the mapping inferred when no preset matched
+    notes: list[str] = field(default_factory=list)  # assumptions the file could not settle (`Plan.notes`)
 
     def skip(self, file: str, line: int, reason: str) -> None:
         """Record one skipped row."""
@@ -190,7 +191,7 @@ _DIGEST = 12  # bytes of content hash
 def content_key(preset: Preset, positions: dict[str, list[int]], tz: str, source: str, rules: Rules) -> bytes:
     """The key of an import's content hashes: everything besides the cells that decides what is stored."""
     settings = repr((NORMALISATION, preset.name, sorted(positions.items()), sorted(preset.date_only), preset.epsg,
-                     preset.use_of_force, tz, source, rules))
+                     preset.use_of_force, tz, source, rules) + ((True,) if preset.day_first else ()))
     return hashlib.blake2b(settings.encode(), digest_size=32).digest()
 
 
@@ -214,7 +215,7 @@ class RowBuilder:
         converter = TimeZoneConverter(tz)
         self.tz = converter
         # clock_at: the time-of-day column, -1 when the column's own time of day is a placeholder, None otherwise
-        self.times = [(_SLOT[f], f, pos[f], ColumnTimes(converter),
+        self.times = [(_SLOT[f], f, pos[f], ColumnTimes(converter, preset.day_first),
                        -1 if f in preset.date_only else pos.get(f + "_time")) for f in TIME_FIELDS if f in pos]
         self.alias_pos = positions.get("aliases", [])
         self.latlon = (pos["lat"], pos["lon"]) if "lat" in pos and "lon" in pos else None
@@ -675,15 +676,17 @@ def import_incidents(
     requires_footage: Rules | None = None,
     kind: str | None = None,
     crs: str | None = None,
+    date_order: str | None = None,
 ) -> ImportReport:
     """Import one incident export; see the module docstring. Raises InputError for an unusable file or map
     (`plan.MappingError` with the proposal when an inferred mapping is not certain)."""
     path = Path(path)
     csv_file = CsvFile(path)
     found = provenance.fingerprint(path)
-    plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs)
+    plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs, date_order=date_order)
     chosen, positions = plan.preset, plan.positions
-    report = ImportReport(preset=chosen.name, source=source or chosen.name, proposal=plan.proposal)
+    report = ImportReport(preset=chosen.name, source=source or chosen.name, proposal=plan.proposal,
+                          notes=list(plan.notes))
     rules = requires_footage or chosen.rules
     finish = _Finisher(report.source, str(path), rules, chosen.use_of_force)
     key = content_key(chosen, positions, tz, report.source, rules)
@@ -714,13 +717,14 @@ def preview(
     tz: str = "UTC",
     kind: str | None = None,
     crs: str | None = None,
+    date_order: str | None = None,
     limit: int = 10,
 ) -> tuple[Plan, list[dict[str, Any]]]:
     """The first `limit` incidents as an import would store them, without writing: number as written and its key,
     other aliases, each time as the export writes it (local) and in UTC, position, flags and units."""
     path = Path(path)
     csv_file = CsvFile(path)
-    plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs)
+    plan = plan_import(csv_file, preset=preset, mapping=mapping, kind=kind, crs=crs, date_order=date_order)
     pos = {f: p[0] for f, p in plan.positions.items() if f != "aliases"}
     builder = RowBuilder(plan.preset, plan.positions, csv_file.header, tz)
     shown: dict[str, tuple[Incident, dict[str, str]]] = {}

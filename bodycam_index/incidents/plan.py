@@ -97,7 +97,10 @@ def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[s
         raise InputError(f"{csv_file.path}: column(s) {', '.join(map(repr, names))} not in the header "
                          f"({', '.join(csv_file.header)})")
     time_columns = {f: p[0] for f, p in positions.items() if f in TIME_FIELDS}
-    day_first, notes = _date_order(csv_file, time_columns, date_order)
+    if date_order is None and chosen.date_order is not None:  # the agency's own order: nothing to settle
+        day_first, notes = chosen.date_order == "day-first", ()
+    else:
+        day_first, notes = _date_order(csv_file, time_columns, date_order)
     chosen = replace(chosen, day_first=day_first)
     date_only = _placeholder_midnight(csv_file, {f: at for f, at in time_columns.items()
                                                  if f + "_time" not in positions}, day_first)
@@ -111,12 +114,15 @@ def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[s
 
 
 def _date_order(csv_file: CsvFile, columns: dict[str, int], given: str | None) -> tuple[bool, tuple[str, ...]]:
-    """Whether `05/01/2023`-style dates are day-first, and a note when nothing in the file settled it. The rows are
-    read until the first date whose first number is past 12 (day-first) or whose second is (month-first): early in
-    any export that spans more than twelve days. `given` (--date-order) wins, but not against such a date."""
+    """Whether `05/01/2023`-style dates are day-first, and a note when nothing in the file settled it. Only columns
+    whose first rows hold such dates are looked at, and rows are read only until the first date whose first number
+    is past 12 (day-first) or whose second is (month-first): early in any export that spans more than twelve days.
+    `given` (--date-order) wins, but not against such a date."""
+    slashed = {at for _, cells in islice(csv_file.records(), SAMPLE_ROWS) for at in columns.values()
+               if at < len(cells) and (_AMBIGUOUS_DATE.match(cells[at]) or date_order_evidence(cells[at]))}
     seen = None
-    for line, cells in csv_file.records():
-        for at in columns.values():
+    for line, cells in csv_file.records() if slashed else ():
+        for at in slashed:
             if at < len(cells) and (found := date_order_evidence(cells[at])) is not None:
                 seen = (found, line, cells[at].strip())
                 break
@@ -127,12 +133,8 @@ def _date_order(csv_file: CsvFile, columns: dict[str, int], given: str | None) -
         raise InputError(f"{csv_file.path}: --date-order {given}, but line {seen[1]} has {seen[2]!r}, which can "
                          f"only be {seen[0]}")
     order = given or (seen[0] if seen else None)
-    if order is None:
-        ambiguous = any(_AMBIGUOUS_DATE.match(cells[at]) for _, cells in islice(csv_file.records(), SAMPLE_ROWS)
-                        for at in columns.values() if at < len(cells))
-        csv_file.dropped.clear()
-        if ambiguous:
-            return False, (_MONTH_FIRST_ASSUMED,)
+    if order is None and slashed:
+        return False, (_MONTH_FIRST_ASSUMED,)
     return order == "day-first", ()
 
 

@@ -75,13 +75,14 @@ class Preset:
     rules: Rules = field(default=DEFAULT_CAD_RULES)
     date_only: frozenset[str] = frozenset()  # time fields whose time of day is a placeholder (always midnight)
     day_first: bool = False  # dates such as 05/01/2023 are D/M/Y (the plan decides it from the cells or --date-order)
+    date_order: str | None = None  # the agency's known order ("month-first" for the United States presets)
 
 
 def _p(name: str, description: str, *, use_of_force: bool = False, epsg: int | None = None,
        **columns: str | tuple[str, ...]) -> Preset:
     cols = {k: (v,) if isinstance(v, str) else v for k, v in columns.items()}
     rules = USE_OF_FORCE_RULES if use_of_force else DEFAULT_CAD_RULES
-    return Preset(name, description, cols, use_of_force, epsg, rules)
+    return Preset(name, description, cols, use_of_force, epsg, rules, date_order="month-first")  # all US agencies
 
 
 PRESETS: dict[str, Preset] = {
@@ -176,7 +177,8 @@ def from_mapping(mapping: dict[str, str], base: Preset | None = None) -> Preset:
     if "number" not in columns:
         raise InputError("--map needs at least number=COLUMN")
     if base:
-        return Preset(base.name, base.description, columns, base.use_of_force, base.epsg, base.rules)
+        return Preset(base.name, base.description, columns, base.use_of_force, base.epsg, base.rules,
+                      date_order=base.date_order)
     return Preset("custom", "column map given with --map", columns)
 
 
