@@ -161,3 +161,13 @@ def test_date_beside_a_24_hour_digits_time_column(tmp_path):
                       "20230705002": "2023-07-05T13:15:00.000000Z"}  # EDT, UTC-4
     flags = [f for (f,) in db.execute("SELECT time_flags FROM incidents")]
     assert flags == [None, None]
+
+
+def test_excel_text_formulas_lose_their_wrapper(tmp_path):
+    """Excel writes `="0012345"` to keep a number's leading zeros: the number is 0012345 as written."""
+    rows = [['="0012345"', "THEFT", "2023-01-05 14:32"], ['="0012346"', "ALARM", '="2023-01-06 09:00"']]
+    path = _write(tmp_path / "excel.csv", ["Incident Number", "Call Type", "Received"], rows)
+    db = connect(tmp_path / "db.sqlite")
+    import_incidents(db, path, tz="America/Los_Angeles")
+    stored = db.execute("SELECT number_raw, received_utc FROM incidents ORDER BY id").fetchall()
+    assert stored == [("0012345", "2023-01-05T22:32:00.000000Z"), ("0012346", "2023-01-06T17:00:00.000000Z")]

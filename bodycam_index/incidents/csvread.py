@@ -54,8 +54,11 @@ def junk_reason(cells: list[str], keys: list[str], names: frozenset[str]) -> str
 
 
 def clean(cell: str) -> str | None:
-    """A cell stripped, or None when it is a null token or a garbage value."""
+    """A cell stripped (and out of Excel's `="0012345"`, the text formula that keeps leading zeros), or None when it
+    is a null token or a garbage value."""
     cell = cell.strip()
+    if cell[:2] == '="' and len(cell) >= 3 and cell[-1] == '"':
+        cell = cell[2:-1].strip()
     if len(cell) <= 4:
         return None if cell.lower() in NULL_TOKENS else cell
     if cell[0] in "S#" and _GARBAGE.match(cell):
