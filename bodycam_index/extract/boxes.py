@@ -41,6 +41,11 @@ class Box:
         return self.end - self.payload
 
 
+def _name(kind: bytes) -> str:
+    """A box type for a message: its text when printable, else its hex."""
+    return kind.decode("latin-1") if all(32 <= c < 127 for c in kind) else f"0x{kind.hex()}"
+
+
 def iter_boxes(reader: Reader, start: int, end: int, cut_last: bool = False) -> Iterator[Box]:
     """The boxes between `start` and `end`; a box that overruns `end` raises ExtractError, except, with `cut_last`
     (the top level of a file), a box that is not a container: it is the last, cut at `end`."""
@@ -49,23 +54,22 @@ def iter_boxes(reader: Reader, start: int, end: int, cut_last: bool = False) -> 
     while pos + 8 <= end:
         header = reader.read(pos, 8)
         size, kind = be_u32(header), header[4:8]
-        name = kind.decode("latin-1") if all(32 <= c < 127 for c in kind) else f"0x{kind.hex()}"
         header_len = 8
         if size == 1:
             if pos + 16 > end:
-                raise ExtractError(f"box '{name}' at byte {pos}: 64-bit size cut off (truncated file?)")
+                raise ExtractError(f"box '{_name(kind)}' at byte {pos}: 64-bit size cut off (truncated file?)")
             size = be_u64(reader.read(pos + 8, 8))
             header_len = 16
         elif size == 0:
             size = end - pos
         if size < header_len:
-            raise ExtractError(f"box '{name}' at byte {pos}: size {size} is smaller than its header (corrupt)")
+            raise ExtractError(f"box '{_name(kind)}' at byte {pos}: size {size} is smaller than its header (corrupt)")
         if pos + size > end and cut_last and kind not in CONTAINERS and kind != b"meta":
             yield Box(kind, pos, pos + header_len, end, pos + size - end)
             return
         if pos + size > end:
-            raise ExtractError(f"box '{name}' at byte {pos} claims {size} bytes but its parent ends at byte {end} "
-                               "(truncated or corrupt file)")
+            raise ExtractError(f"box '{_name(kind)}' at byte {pos} claims {size} bytes but its parent ends at byte "
+                               f"{end} (truncated or corrupt file)")
         yield Box(kind, pos, pos + header_len, pos + size)
         pos += size
         count += 1
