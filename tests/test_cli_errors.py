@@ -124,7 +124,7 @@ CASES: list[tuple[str, str, dict[str, bytes], str]] = [
     ("CSV empty", "--db {tmp}/i.db import-footage-list {tmp}/empty.csv --tz UTC", {"empty.csv": b"\n \n"},
      "{tmp}/empty.csv: empty file, no header row"),
     ("not an inventory", f"--db {{tmp}}/i.db import-footage-list {CAD} --tz UTC", {},
-     (f"{CAD}: not a axon inventory: needs an evidence id and a start column (columns: {CAD_COLUMNS}); name them "
+     (f"{CAD}: the axon preset finds no evidence id or no start column (columns: {CAD_COLUMNS}); name them "
      "with --map id=COLUMN --map start=COLUMN")),
     ("not a roster", f"--db {{tmp}}/i.db import-roster {CAD} --tz UTC", {},
      (f"{CAD}: a roster needs a from column and a camera or officer column (columns: {CAD_COLUMNS}); name them "

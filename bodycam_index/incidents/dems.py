@@ -85,7 +85,7 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
     found = provenance.fingerprint(path)
     pos = mapped_columns(DEMS_PRESETS[preset].columns, mapping, csv_file.header)
     if "id" not in pos or "start" not in pos:
-        raise InputError(f"{path}: not a {preset} inventory: needs an evidence id and a start column "
+        raise InputError(f"{path}: the {preset} preset finds no evidence id or no start column "
                          f"(columns: {', '.join(csv_file.header)}); name them with --map id=COLUMN --map "
                          "start=COLUMN")
     label = source or preset
