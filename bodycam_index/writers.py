@@ -60,7 +60,22 @@ _DASHCAM_MAKES = ("blackvue", "pittasoft", "70mai", "viofo", "nextbase", "thinkw
 _CAMERA_MAKES = ("pentax", "canon", "nikon", "sony", "panasonic", "olympus", "fujifilm", "kodak", "casio", "ricoh",
                  "samsung techwin", "jvc")
 
+def _camera_remuxed_by_ffmpeg(f: WriterFacts) -> bool:
+    """FFmpeg's encoder tag on a file whose handler names or make are a camera's (a re-mux, `-c copy`)."""
+    lavf = any(e.startswith(("lavf", "lavc")) for e in f.encoders)
+    camera = f.gopro or any(n in f.make for n in (*_DASHCAM_MAKES, *_CAMERA_MAKES))
+    return lavf and camera
+
+
 RULES: list[WriterRule] = [
+    WriterRule(
+        "ffmpeg-remux", "local",
+        "FFmpeg re-muxing a camera's file (`ffmpeg -i IN -c copy OUT`) copies the input's creation_time as FFmpeg "
+        "read it, i.e. the camera's raw header value, and keeps its handler names and make: corpus "
+        "max-heromode.mp4 (GoPro, mvhd 15:45:32 wall clock, first GPS fix 23:45:14Z) re-muxed by FFmpeg 5.1 has "
+        "encoder Lavf59, handlers 'GoPro AVC'/'GoPro AAC' and mvhd 15:45:32 still; flagged because FFmpeg may "
+        "instead have been given a new (UTC) creation_time",
+        _camera_remuxed_by_ffmpeg, flagged=True),
     WriterRule(
         "ffmpeg", "utc",
         "FFmpeg libavformat (encoder 'Lavf…', hdlr vendor 'FFMP'): movenc.c writes the creation_time metadata, "

@@ -36,6 +36,10 @@ def test_synthetic_writer_rules_match_their_writers() -> None:
     assert header_rule(WriterFacts(gopro=True)).name == "gopro"
     assert header_rule(WriterFacts(make="pentax digital camera")).name == "camera"
     assert header_rule(WriterFacts(make="blackvue")).name == "dashcam"
+    remux = header_rule(WriterFacts(encoders=("lavf59.27.100",), handlers=("gopro avc",), gopro=True))
+    assert (remux.name, remux.semantics, remux.flagged) == ("ffmpeg-remux", "local", True)
+    assert header_rule(WriterFacts(encoders=("lavf59.27.100",), make="canon")).name == "ffmpeg-remux"
+    assert header_rule(WriterFacts(encoders=("lavf59.27.100",), make="axon")).name == "ffmpeg"
     assert header_rule(WriterFacts()) is UNKNOWN and UNKNOWN.flagged and UNKNOWN.semantics == "local"
     assert all(rule.evidence for rule in RULES) and len({r.name for r in RULES}) == len(RULES)
 
@@ -96,6 +100,27 @@ def test_corpus_header_times_follow_their_writer(name: str, rule: str, zone: str
     assert extraction.tags["mp4.writer_rule"] == rule
     (mvhd,) = [t for t in extraction.times if t.source == "mp4.mvhd.creation"]
     assert (mvhd.zone, mvhd.value) == (zone, value)
+
+
+@pytest.mark.corpus
+def test_ffmpeg_remux_of_a_gopro_clip_keeps_its_wall_clock_flagged(tmp_path: Path) -> None:
+    """`ffmpeg -c copy` of a GoPro clip (GPMF dropped, as FFmpeg maps only audio and video by default) keeps the
+    camera's mvhd wall clock 15:45:32 (ExifTool QuickTime:CreateDate in the MANIFEST) under FFmpeg's encoder tag:
+    it stays wall clock, flagged, and the position's zone (PST) places it at 23:45:32Z, 18 s from the original's
+    first GPS fix 23:45:14Z; read as UTC it would be 8 hours early."""
+    from bodycam_index.recording import record
+
+    require_ffmpeg()
+    out = tmp_path / "remux.mp4"
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(MEDIA / "gpmf-parser/max-heromode.mp4"), "-c", "copy",
+                    "-map_metadata", "0", str(out)], check=True, capture_output=True, timeout=60)
+    extraction = extract_recording(out)
+    assert extraction.tags["mp4.writer_rule"] == "ffmpeg-remux"
+    (mvhd,) = [t for t in extraction.times if t.source == "mp4.mvhd.creation"]
+    assert (mvhd.zone, mvhd.value) == ("local", datetime(2019, 11, 18, 15, 45, 32))
+    footage = record(out, [], False).footage
+    assert footage.start_utc == datetime(2019, 11, 18, 23, 45, 32, tzinfo=UTC)
+    assert any("may be UTC" in flag for flag in footage.flags), footage.flags
 
 
 @pytest.mark.corpus
