@@ -20,6 +20,8 @@ from bodycam_index.incidents.normalize import (
     TimeParser,
     TimeZoneConverter,
     canonical_number,
+    digit_keys,
+    incident_key,
     parse_clock,
     parse_point,
     utc_text,
@@ -97,6 +99,33 @@ def test_number_keys(text, key):
                                   "20150326", "12", "", "   "])
 def test_not_incident_numbers(text):
     assert canonical_number(text) is None
+
+
+@pytest.mark.parametrize(("column", "keys"), [
+    (["2023000319821", "2018000052973"], ["2023-319821", "2018-52973"]),  # 13 digits: YYYY + sequence
+    (["2016104006", "2017000001"], ["2016-104006", "2017-1"]),  # 10 digits: YYYY + sequence
+    (["00251", "10251"], ["251", "10251"]),  # leading zeros of the sequence dropped
+    (["5510400600", "1234567890"], ["5510400600", "1234567890"]),  # 10 digits, no year in front
+    (["12345678901", "98765432109"], ["12345678901", "98765432109"]),  # 11 digits without the `YY00` form
+])
+def test_digit_keys_of_a_column(column, keys):
+    assert digit_keys(column) == keys == [incident_key(text) for text in column]
+
+
+@pytest.mark.parametrize("column", [
+    ["2016104006", "5510400600"],  # a year in front of one, not of the other: each by its own rule
+    ["16000104006"],  # 11 digits `YY00SSSSSSS`: the two-digit year rule, row by row
+    ["20150326"],  # 8 digits: may be a date, which is no number
+    ["12"], ["251", "2510"], ["A0000116"], [" 251"], [],
+])
+def test_digit_keys_leave_mixed_columns_to_incident_key(column):
+    assert digit_keys(column) is None
+
+
+@given(st.lists(st.text("0123456789", min_size=1, max_size=14), min_size=1, max_size=5))
+def test_digit_keys_agree_with_incident_key(column):
+    keys = digit_keys(column)
+    assert keys is None or keys == [incident_key(text) for text in column]
 
 
 @given(st.text(max_size=30))

@@ -6,10 +6,12 @@ looked up with one query and compared by content hash, so a re-import changes no
 what changed. The first row of an incident gives its fields; later rows fill fields still empty.
 
 Speed (issues 4, 14): column positions, cleaning caches and time parsers are set up once per file; rows are built
-`CHUNK` at a time, column by column; the common `M/D/Y h:mm:ss AM` form goes straight to UTC text through caches
-(`ColumnTimes`); the content hash is taken once per row over its mapped cells as written; a large file is parsed in
-a helper process while this one finishes the stored rows and writes; memory stays bounded (caches emptied when full,
-a fixed-size filter of numbers written).
+`CHUNK` at a time, column by column, straight into the rows as stored (`RowBuilder.build_many`; an `Incident` object
+only where rows merge); the common `M/D/Y h:mm:ss AM` form goes to UTC text through caches (`ColumnTimes`), a column
+of digit-only numbers to its keys in one pass (`digit_keys`); the content hash is taken once per row over its mapped
+cells as written. A large file is parsed in a helper process that hands finished batches (`marshal`) to this one,
+which only writes them: a batch of new numbers is one `executemany` of the rows as they came. Memory stays bounded
+(caches emptied when full, a fixed-size filter of the numbers handed on).
 """
 
 from __future__ import annotations
@@ -17,14 +19,15 @@ from __future__ import annotations
 import gc
 import hashlib
 import json
+import marshal
+import pickle
 import re
 import sqlite3
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import partial
-from itertools import islice
+from itertools import islice, repeat
 from operator import itemgetter
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -38,6 +41,7 @@ from .normalize import (
     Projector,
     TimeZoneConverter,
     canonical_number,
+    digit_keys,
     incident_key,
     parse_clock,
     parse_float,
@@ -108,7 +112,7 @@ _SLOT = {k: i for i, k in enumerate(VALUE_KEYS)}
 _CLEARED, _LAT, _LON = _SLOT["cleared"], _SLOT["lat"], _SLOT["lon"]
 _TIMES = slice(_SLOT[TIME_FIELDS[0]], _SLOT[TIME_FIELDS[-1]] + 1)
 _UNIT_TIMES = ("dispatched", "arrived", "cleared")  # each unit's own times, in incident_units
-_UNIT_SLOTS = tuple(_SLOT[k] for k in _UNIT_TIMES)
+_UNIT_TIMES_AT = slice(_SLOT[_UNIT_TIMES[0]], _SLOT[_UNIT_TIMES[-1]] + 1)
 _DATE_ONLY = tuple((k, f"date_only:{k}") for k in TIME_FIELDS)
 _DAY_RECEIVED = "date_only:received"
 
@@ -195,16 +199,112 @@ def content_key(preset: Preset, positions: dict[str, list[int]], tz: str, source
     return hashlib.blake2b(settings.encode(), digest_size=32).digest()
 
 
+#: A stored incident row: `store.INCIDENT_COLUMNS` in order (no id). Positions used here:
+_ROW_LINE, _ROW_HASH = 19, 20
+Stored = tuple[Any, ...]
+UnitRow = tuple[str | None, str | None, str | None, str | None, str | None]  # unit, officer, dispatched … cleared
+
+
+class _Requires(dict[tuple[str | None, str | None, str | None], int]):
+    """`requires_footage` (0/1) per (type, type description, priority), remembered; emptied when full."""
+
+    limit = 50_000
+
+    def __init__(self, rules: Rules) -> None:
+        super().__init__()
+        self.rules = rules
+
+    def __missing__(self, key: tuple[str | None, str | None, str | None]) -> int:
+        if len(self) >= self.limit:
+            self.clear()
+        value = self[key] = int(self.rules.requires(*key))
+        return value
+
+
+class _Finisher:
+    """The constant columns of an import's stored rows (source, file, use of force, import time) and the
+    `requires_footage` rules; turns an assembled incident into its stored row."""
+
+    def __init__(self, source: str, file: str, rules: Rules, use_of_force: bool, stamp: str | None = None) -> None:
+        self.source, self.file, self.uof = source, file, int(use_of_force)
+        self.stamp = stamp or now_utc()
+        self.requires = _Requires(rules)
+
+    def __call__(self, inc: Incident) -> Stored:
+        """The incident's stored row; a date-only incident without a cleared time keeps its whole local day."""
+        v = inc.values
+        if inc.day_end and v[_CLEARED] is None and _DAY_RECEIVED in inc.flags:
+            v[_CLEARED] = inc.day_end
+        return (inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
+                *v[7:], self.requires[v[0], v[1], v[2]], self.uof, self.file, inc.line, inc.digest.hex(), self.stamp)
+
+
+def _incident(row: Stored, others: list[tuple[str, str]] | None, units: list[UnitRow] | None) -> Incident:
+    """The `Incident` a stored row was finished from (one without a date-only day), to merge a later row into."""
+    aliases = {row[0]: row[1]}
+    for alias, raw in others or ():
+        aliases.setdefault(alias, raw)
+    return Incident(row[0], row[1], row[_ROW_LINE], [*row[3:10], *row[11:16]],
+                    json.loads(row[10]) if row[10] else [], aliases,
+                    {(u[0], u[1]): list(u[2:]) for u in units or ()}, None, bytes.fromhex(row[_ROW_HASH]))
+
+
+def _unit_rows(units: dict[UnitKey, UnitTimes]) -> list[UnitRow]:
+    return [(*key, *times) for key, times in units.items()]  # type: ignore[misc]
+
+
+def _other_aliases(aliases: dict[str, str], number: str) -> list[tuple[str, str]]:
+    return [(a, r) for a, r in aliases.items() if a != number]
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Rows built together (`RowBuilder.build_many`). Per record: its line and the reason it is skipped, or None.
+    Per kept row: its number key; its stored row, or its `Incident` when the stored form must wait for the rows
+    merged into it (a date-only received time, whose local day's end stands in for a missing cleared time); its
+    other aliases and its units (lists, or None when the preset maps no such column)."""
+
+    lines: list[int]
+    reasons: list[str | None]
+    keys: list[str]
+    items: list[Stored | Incident]
+    others: list[list[tuple[str, str]]] | None
+    units: list[list[UnitRow]] | None
+    waiting: list[int] = field(default_factory=list)  # kept rows held as an Incident
+
+    def incident(self, k: int) -> Incident:
+        """Kept row `k` as an `Incident`."""
+        item = self.items[k]
+        if isinstance(item, Incident):
+            return item
+        return _incident(item, self.others[k] if self.others else None, self.units[k] if self.units else None)
+
+
+class _Numbers(dict[str, tuple[str, str] | None]):
+    """A number cell → (cleaned, `incident_key`), or None when it holds no number; emptied when full (rows of one
+    incident usually follow each other: the cache serves them)."""
+
+    limit = 4096
+
+    def __missing__(self, cell: str) -> tuple[str, str] | None:
+        if len(self) >= self.limit:
+            self.clear()
+        cleaned = clean(cell)
+        value = self[cell] = None if cleaned is None else (cleaned, incident_key(cleaned))
+        return value
+
+
 class RowBuilder:
-    """Turns one CSV row into an `Incident` (or a reason to skip it) with a preset's column positions, resolved
+    """Turns CSV rows into stored incident rows (or reasons to skip them) with a preset's column positions, resolved
     once per file: each column gets its own cleaning cache or time parser. The incident's content hash is taken
     over the row's mapped cells as written, keyed by the import's settings (`content_key`): a re-import of the
     same cells under the same settings stores the same values, so equal hashes mean nothing to update."""
 
     def __init__(self, preset: Preset, positions: dict[str, list[int]], header: list[str], tz: str,
-                 key: bytes = b"") -> None:
+                 key: bytes = b"", finish: _Finisher | None = None) -> None:
         self.width = len(header)
         self.key = key
+        self.finish = finish or _Finisher("", "", preset.rules, preset.use_of_force)
         mapped = sorted({i for at in positions.values() for i in at})
         getter = itemgetter(*mapped)
         self.mapped = getter if len(mapped) > 1 else lambda cells: (getter(cells),)
@@ -222,7 +322,8 @@ class RowBuilder:
         self.projector = Projector(preset.epsg) if preset.epsg and "x" in pos and "y" in pos else None
         self._point_cache: dict[tuple[str, str], tuple[float, float] | None] = {}
         self.has_units = "unit" in pos or "officer" in pos
-        self._last_number: tuple[str | None, str, str] = (None, "", "")  # (cell, cleaned, key)
+        self._numbers = _Numbers()
+        self.hasher = hashlib.blake2b(digest_size=_DIGEST, key=key)  # copied for each row
 
     def _cell(self, cells: list[str], name: str) -> str | None:
         """The cleaned cell of field `name`, or None (no such column, null token, garbage)."""
@@ -231,84 +332,126 @@ class RowBuilder:
 
     def build(self, line: int, cells: list[str]) -> Incident | str:
         """The row's incident, or the reason it is skipped."""
-        return self.build_many([(line, cells)])[0]
+        chunk = self.build_many([(line, cells)])
+        return chunk.reasons[0] or chunk.incident(0)
 
-    def build_many(self, records: list[tuple[int, list[str]]]) -> list[Incident | str]:
-        """Each row's incident, or the reason it is skipped. Worked column by column: a column's cells are cleaned,
-        turned into UTC text or read as numbers in one pass, and only rows a fast path leaves over take the
-        general path one by one."""
-        out: list[Incident | str | None] = []
-        kept: list[tuple[int, list[str], str, str]] = []  # line, cells, number as written, its key
-        width, number_at = self.width, self.number_at
-        last_cell, raw, number = self._last_number  # rows of one incident usually follow each other
+    def build_many(self, records: list[tuple[int, list[str]]]) -> Chunk:
+        """The rows' stored forms (see `Chunk`), worked column by column: a column's cells are cleaned, turned into
+        UTC text or read as numbers in one pass, only rows a fast path leaves over take the general path one by
+        one, and the stored rows are zipped from the columns."""
+        lines = list(map(itemgetter(0), records))
+        rows: list[list[str]] = list(map(itemgetter(1), records))
+        kept_lines = lines
+        reasons: list[str | None] = [None] * len(rows)
+        if set(map(len, rows)) <= {self.width}:
+            raws = list(map(itemgetter(self.number_at), rows))
+            keys = digit_keys(raws)  # a column of digits (cells as written are then their cleaned text)
+            if keys is None:
+                found = list(map(self._numbers.__getitem__, raws))
+        else:
+            keys, found = None, [None]
+        if keys is None:
+            if None in found:
+                reasons, rows, kept_lines, found = self._kept(records)
+            raws = list(map(itemgetter(0), found))  # type: ignore[arg-type]
+            keys = list(map(itemgetter(1), found))  # type: ignore[arg-type]
+        n = len(rows)
+        if not n:
+            return Chunk(lines, reasons, keys, [], None, None)
+        columns = list(zip(*rows, strict=True))
+        slots: list[Any] = [[None] * n] * len(VALUE_KEYS)
+        for slot, i, cache in self.plain:
+            slots[slot] = list(map(cache.__getitem__, columns[i]))
+        flags: dict[int, list[str]] = {}  # row → its flags, for the few rows that have any
+        day_ends: dict[int, str] = {}
+        for slot, name, i, column, clock_at in self.times:
+            texts = columns[i]
+            utcs = column.column_utc(texts) if clock_at is None else [None] * n  # None for null tokens too
+            for k in [k for k, utc in enumerate(utcs) if utc is None]:
+                row_flags = flags.setdefault(k, [])
+                utcs[k], end = self._time(texts[k], rows[k], name, column, clock_at, row_flags)
+                if end and k not in day_ends:
+                    day_ends[k] = end
+            slots[slot] = utcs
+        slots[_LAT], slots[_LON] = self._latlons(rows, columns, flags)
+        flags = {k: f for k, f in flags.items() if f}
+        flag_texts: list[str | None] = [None] * n
+        for k, row_flags in flags.items():
+            flag_texts[k] = json.dumps(row_flags)
+        digests = []
+        fresh = self.hasher.copy
+        for data in map(str.encode, map("\x1f".join, map(self.mapped, rows))):
+            hasher = fresh()
+            hasher.update(data)
+            digests.append(hasher.hexdigest())
+        finish = self.finish
+        requires = list(map(finish.requires.__getitem__, zip(slots[0], slots[1], slots[2])))
+        items: list[Stored | Incident] = list(zip(
+            keys, raws, repeat(finish.source), *slots[:7], flag_texts, *slots[7:], requires, repeat(finish.uof),
+            repeat(finish.file), kept_lines, digests, repeat(finish.stamp)))
+        others = units = None
+        if self.alias_pos:
+            others = [self._other_aliases(cells, number) for cells, number in zip(rows, keys, strict=True)]
+        if self.has_units:
+            empty: list[str] = []
+            units = [self._units(cells, dispatched, arrived, cleared, flags.get(k, empty)) for k, (
+                cells, dispatched, arrived, cleared) in enumerate(zip(rows, *slots[_UNIT_TIMES_AT], strict=True))]
+        for k, end in day_ends.items():
+            row = items[k]
+            inc = _incident(row, others[k] if others else None, units[k] if units else None)  # type: ignore[arg-type]
+            inc.day_end = end
+            items[k] = inc
+        return Chunk(lines, reasons, keys, items, others, units, list(day_ends))
+
+    def _kept(self, records: list[tuple[int, list[str]]]) -> tuple[
+            list[str | None], list[list[str]], list[int], list[tuple[str, str]]]:
+        """Rows one by one, for a chunk where some are to be skipped: each record's reason (or None), and the kept
+        rows' cells (extra empty cells cut), lines and (number as written, key)."""
+        reasons: list[str | None] = []
+        rows, lines, found = [], [], []
+        width, number_at, numbers = self.width, self.number_at, self._numbers
         for line, cells in records:
             if len(cells) != width:
                 if len(cells) > width and not any(c.strip() for c in cells[width:]):
                     cells = cells[:width]
                 else:
-                    out.append(f"{len(cells)} cells where the header has {width}")
+                    reasons.append(f"{len(cells)} cells where the header has {width}")
                     continue
-            cell = cells[number_at]
-            if cell != last_cell:
-                cleaned = clean(cell)
-                if cleaned is None:
-                    out.append("no incident number")
-                    continue
-                last_cell, raw, number = cell, cleaned, incident_key(cleaned)
-            out.append(None)
-            kept.append((line, cells, raw, number))
-        self._last_number = (last_cell, raw, number)
-        if not kept:
-            return out  # type: ignore[return-value]
-        rows = [k[1] for k in kept]
-        n = len(rows)
-        columns = list(zip(*rows, strict=True))
-        nothing = [None] * n
-        slots: list[Any] = [nothing] * len(VALUE_KEYS)
-        for slot, i, cache in self.plain:
-            slots[slot] = map(cache.__getitem__, columns[i])
-        flags: list[list[str]] = [[] for _ in range(n)]
-        day_ends: list[str | None] = [None] * n
-        for slot, name, i, column, clock_at in self.times:
-            texts = columns[i]
-            utcs = list(map(column.fast_utc, texts)) if clock_at is None else [None] * n  # None for null tokens too
-            for k in [k for k, utc in enumerate(utcs) if utc is None]:
-                utcs[k], end = self._time(texts[k], rows[k], name, column, clock_at, flags[k])
-                day_ends[k] = day_ends[k] or end
-            slots[slot] = utcs
-        slots[_LAT], slots[_LON] = self._latlons(rows, columns, flags)
-        values_rows = list(map(list, zip(*slots)))
-        hasher = partial(hashlib.blake2b, digest_size=_DIGEST, key=self.key)
-        digests = [hasher("\x1f".join(m).encode()).digest() for m in map(self.mapped, rows)]
-        built = iter([Incident(number, raw, line, values, flags[k], self._aliases(cells, number, raw),
-                               self._units(cells, values, flags[k]) if self.has_units else {}, day_ends[k],
-                               digests[k])
-                      for k, ((line, cells, raw, number), values) in enumerate(zip(kept, values_rows))])
-        return [item if item is not None else next(built) for item in out]
+            number = numbers[cells[number_at]]
+            if number is None:
+                reasons.append("no incident number")
+                continue
+            reasons.append(None)
+            rows.append(cells)
+            lines.append(line)
+            found.append(number)
+        return reasons, rows, lines, found
 
-    def _aliases(self, cells: list[str], number: str, raw: str) -> dict[str, str]:
-        """The row's numbers: its own, then those of the alias columns (key → as written)."""
-        aliases = {number: raw}
+    def _other_aliases(self, cells: list[str], number: str) -> list[tuple[str, str]]:
+        """The numbers of the alias columns other than the row's own (key, as written; first written form kept)."""
+        aliases: dict[str, str] = {}
         for i in self.alias_pos:
             text = clean(cells[i])
             key = canonical_number(text) if text else None
-            if key:
-                aliases.setdefault(key, text)
-        return aliases
+            if key and key != number:
+                aliases.setdefault(key, text)  # type: ignore[arg-type]
+        return list(aliases.items())
 
-    def _units(self, cells: list[str], values: list[Any], flags: list[str]) -> dict[UnitKey, UnitTimes]:
+    def _units(self, cells: list[str], dispatched: str | None, arrived: str | None, cleared: str | None,
+               flags: list[str]) -> list[UnitRow]:
         """The row's units and officers (`|`-separated lists crossed), each with the row's own times."""
         unit, officer = self._cell(cells, "unit"), self._cell(cells, "officer")
         if not (unit or officer):
-            return {}
+            return []
         unit_list = [u.strip() for u in unit.split("|")] if unit else [None]
         officer_list = [o.strip() for o in officer.split("|")] if officer else [None]
-        times = [None if flags and f"date_only:{name}" in flags else values[slot]
-                 for slot, name in zip(_UNIT_SLOTS, _UNIT_TIMES, strict=True)]
-        return {(u or None, o or None): list(times) for u in unit_list for o in officer_list}
+        times = [None if flags and f"date_only:{name}" in flags else value
+                 for name, value in zip(_UNIT_TIMES, (dispatched, arrived, cleared), strict=True)]
+        found = {(u or None, o or None): times for u in unit_list for o in officer_list}
+        return [(*key, *times) for key, times in found.items()]  # type: ignore[misc]
 
     def _latlons(self, rows: list[list[str]], columns: list[tuple[str, ...]],
-                 flags: list[list[str]]) -> tuple[list[float | None], list[float | None]]:
+                 flags: dict[int, list[str]]) -> tuple[list[float | None], list[float | None]]:
         """Latitudes and longitudes of the rows: both columns read as numbers in one pass when they all are; a
         row out of range, a column with other text, or a file without the two columns takes `_latlon`."""
         if self.latlon is not None:
@@ -319,11 +462,15 @@ class RowBuilder:
             except ValueError:
                 pass
             else:
+                total = sum(lats) + sum(lons)  # type: ignore[arg-type]
+                if total - total == 0 and 0.0 not in lats and -90 <= min(lats) and max(lats) <= 90 and \
+                        -180 <= min(lons) and max(lons) <= 180:  # type: ignore[operator]
+                    return lats, lons  # all finite, in range, no latitude 0
                 for k, (lat, lon) in enumerate(zip(lats, lons, strict=True)):
                     if not (-90 <= lat <= 90 and -180 <= lon <= 180 and (lat or lon)):  # type: ignore[operator]
-                        lats[k], lons[k] = self._latlon(rows[k], flags[k])
+                        lats[k], lons[k] = self._latlon(rows[k], flags.setdefault(k, []))
                 return lats, lons
-        pairs = [self._latlon(cells, row_flags) for cells, row_flags in zip(rows, flags, strict=True)]
+        pairs = [self._latlon(cells, flags.setdefault(k, [])) for k, cells in enumerate(rows)]
         return [p[0] for p in pairs], [p[1] for p in pairs]
 
     def _time(self, text: str, cells: list[str], name: str, column: ColumnTimes, clock_at: int | None,
@@ -414,8 +561,9 @@ def _gc_paused() -> Iterator[None]:
 
 
 class _Written:
-    """The numbers written in this run, as a one-hash Bloom filter (4 MiB): `maybe` is never wrong about a number
-    added; about others it errs for a few in a hundred per million numbers, and the lookup that follows settles it."""
+    """The numbers handed on in this run, as a one-hash Bloom filter (4 MiB): `candidates` is never wrong about a
+    number added; about others it errs for a few in a hundred per million numbers, and the lookup that follows
+    settles it."""
 
     MASK = (1 << 25) - 1
 
@@ -435,113 +583,179 @@ class _Written:
         return [n for n in numbers if bits[(h := hash(n) & mask) >> 3] & (1 << (h & 7))]
 
 
-# An incident ready to write: (number, stored row without id, content hash, other aliases, units with their times).
-Ready = tuple[str, list[Any], str, list[tuple[str, str]], list[tuple[str | None, ...]]]
-# What the parser hands the writer: rows read, rows that met their incident under another written form of its number,
-# rows skipped (line, reason), incidents assembled (the writer's process finishes them: the parser, the busier of the
-# two, only reads and assembles).
-Batch = tuple[int, int, list[tuple[int, str]], list[Incident]]
+@dataclass(slots=True)
+class Batch:
+    """What the parser hands the writer: rows read; rows that met their incident under another written form of its
+    number; rows skipped (line, reason); the numbers of this batch that earlier batches may have held (`_Written`);
+    the incidents as stored rows (`store.INCIDENT_COLUMNS`), each number once; and, position by position, each
+    incident's other aliases and its units (None when the preset maps no such column). Plain lists and tuples, so
+    that `marshal` hands it to the writer's process (a third of pickle's time)."""
+
+    rows: int
+    aliased: int
+    skipped: list[tuple[int, str]]
+    seen: list[str]
+    items: list[Stored]
+    others: list[list[tuple[str, str]]] | None
+    units: list[list[UnitRow]] | None
+
+    def dump(self) -> bytes:
+        """The batch as `marshal` bytes."""
+        return marshal.dumps((self.rows, self.aliased, self.skipped, self.seen, self.items, self.others, self.units))
+
+    @classmethod
+    def load(cls, data: bytes | memoryview) -> Batch:
+        """A batch from `dump` bytes."""
+        return cls(*marshal.loads(data))
 
 
-class _Finisher:
-    """Turns an assembled incident into its stored row and content hash (constant columns filled in)."""
+class _Assembly:
+    """One batch being assembled: incidents in the order their numbers first appear, each a stored row until a later
+    row of its number comes (then an `Incident` that merges the rows, finished when the batch is handed on)."""
 
-    def __init__(self, source: str, file: str, rules: Rules, use_of_force: bool) -> None:
-        self.source, self.file, self.rules, self.uof = source, file, rules, int(use_of_force)
-        self.stamp = now_utc()
-        self._requires: dict[tuple[str | None, str | None, str | None], int] = {}
+    def __init__(self, with_others: bool, with_units: bool) -> None:
+        self.at: dict[str, int] = {}
+        self.items: list[Stored | Incident] = []
+        self.merged: list[int] = []  # positions holding an Incident
+        self.others: list[list[tuple[str, str]]] | None = [] if with_others else None
+        self.units: list[list[UnitRow]] | None = [] if with_units else None
+        self.rows = self.aliased = 0
+        self.skipped: list[tuple[int, str]] = []
 
-    def _requires_footage(self, v: list[Any]) -> int:
-        key = (v[0], v[1], v[2])  # type, type_description, priority
-        hit = self._requires.get(key)
-        if hit is None:
-            hit = remember(self._requires, key, int(self.rules.requires(*key)))
-        return hit
+    def add(self, chunk: Chunk, k: int, number: str) -> bool:
+        """Add kept row `k` of `chunk`; whether it brought a new number."""
+        at = self.at.get(number)
+        if at is None:
+            self.at[number] = len(self.items)
+            item = chunk.items[k]
+            if isinstance(item, Incident):
+                self.merged.append(len(self.items))
+            self.items.append(item)
+            if self.others is not None:
+                self.others.append(chunk.others[k])  # type: ignore[index]
+            if self.units is not None:
+                self.units.append(chunk.units[k])  # type: ignore[index]
+            return True
+        current = self.items[at]
+        if not isinstance(current, Incident):
+            current = self.items[at] = _incident(current, self.others[at] if self.others is not None else None,
+                                                 self.units[at] if self.units is not None else None)
+            self.merged.append(at)
+        built = chunk.incident(k)
+        self.aliased += built.number_raw != current.number_raw
+        current.merge(built)
+        return False
 
-    def __call__(self, inc: Incident) -> Ready:
-        """The incident as `Ready`."""
-        v = inc.values
-        if inc.day_end and v[_CLEARED] is None and _DAY_RECEIVED in inc.flags:
-            v[_CLEARED] = inc.day_end  # a date-only incident keeps its whole local day
-        digest = inc.digest.hex()
-        fields = [inc.number, inc.number_raw, self.source, *v[:7], json.dumps(inc.flags) if inc.flags else None,
-                  *v[7:], self._requires_footage(v), self.uof, self.file, inc.line, digest, self.stamp]
-        units = [(*key, *times) for key, times in inc.units.items()]
-        others = [(a, r) for a, r in inc.aliases.items() if a != inc.number] if len(inc.aliases) > 1 else []
-        return inc.number, fields, digest, others, units
+    def extend(self, chunk: Chunk) -> bool:
+        """Add all rows of `chunk` (none skipped) at once, as `add` row by row would; False, with nothing added,
+        when the batch would fill up on the way."""
+        keys = chunk.keys
+        n = len(keys)
+        first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # number → its first row in the chunk
+        new = first.keys() - self.at.keys()
+        if len(self.at) + len(new) >= BATCH:
+            return False
+        order = range(n) if len(new) == n else sorted(map(first.__getitem__, new))
+        base = len(self.items)
+        self.at.update(zip(map(keys.__getitem__, order), range(base, base + len(order))))
+        self.items.extend(map(chunk.items.__getitem__, order))
+        if self.others is not None:
+            self.others.extend(map(chunk.others.__getitem__, order))  # type: ignore[union-attr]
+        if self.units is not None:
+            self.units.extend(map(chunk.units.__getitem__, order))  # type: ignore[union-attr]
+        if chunk.waiting:
+            position = {k: base + i for i, k in enumerate(order)}
+            self.merged += [position[k] for k in chunk.waiting if k in position]
+        if len(order) < n:
+            for k in sorted(set(range(n)).difference(order)):
+                self.add(chunk, k, keys[k])
+        self.rows += n
+        return True
+
+    def batch(self, finish: _Finisher, written: _Written) -> Batch:
+        """The batch as handed on: merged incidents finished, numbers of earlier batches marked."""
+        items, others, units = self.items, self.others, self.units
+        for at in self.merged:
+            inc = items[at]
+            items[at] = finish(inc)  # type: ignore[arg-type]
+            if others is not None:
+                others[at] = _other_aliases(inc.aliases, inc.number)  # type: ignore[union-attr]
+            if units is not None:
+                units[at] = _unit_rows(inc.units)  # type: ignore[union-attr]
+        numbers = list(self.at)
+        seen = written.candidates(numbers)
+        written.add(numbers)
+        return Batch(self.rows, self.aliased, self.skipped, seen, items, others, units)  # type: ignore[arg-type]
 
 
 def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
     """The file's rows as batches of up to BATCH incidents (rows of one number merged while in the same batch),
     built `CHUNK` rows at a time."""
-    pending: dict[str, Incident] = {}
-    skipped: list[tuple[int, str]] = []
-    rows = aliased = 0
+    written = _Written()
+    finish = builder.finish
+    others, units = bool(builder.alias_pos), builder.has_units
+    batch = _Assembly(others, units)
     dropped = csv_file.dropped  # rows the reader left out (repeated headers, footers): skipped rows too
     records = csv_file.records()
-    while chunk := list(islice(records, CHUNK)):
-        for (line, _), built in zip(chunk, builder.build_many(chunk), strict=True):
-            rows += 1
+    while records_chunk := list(islice(records, CHUNK)):
+        chunk = builder.build_many(records_chunk)
+        if len(chunk.keys) == len(chunk.lines) and not (dropped and dropped[0][0] < chunk.lines[-1]) and \
+                batch.extend(chunk):
+            continue  # no row skipped, the batch not yet full: added at once
+        keys = iter(chunk.keys)
+        k = -1
+        for line, reason in zip(chunk.lines, chunk.reasons, strict=True):
+            batch.rows += 1
             if dropped and dropped[0][0] < line:
                 before = [d for d in dropped if d[0] < line]
-                rows += len(before)
-                skipped += before
+                batch.rows += len(before)
+                batch.skipped += before
                 del dropped[:len(before)]
-            if isinstance(built, str):
-                skipped.append((line, built))
+            if reason is not None:
+                batch.skipped.append((line, reason))
                 continue
-            current = pending.get(built.number)
-            if current is not None:
-                aliased += built.number_raw != current.number_raw
-                current.merge(built)
-            else:
-                pending[built.number] = built
-                if len(pending) >= BATCH:
-                    yield rows, aliased, skipped, list(pending.values())
-                    pending, skipped, rows, aliased = {}, [], 0, 0
-    rows += len(dropped)
-    yield rows, aliased, skipped + dropped, list(pending.values())
+            k += 1
+            if batch.add(chunk, k, next(keys)) and len(batch.at) >= BATCH:
+                yield batch.batch(finish, written)
+                batch = _Assembly(others, units)
+    batch.rows += len(dropped)
+    batch.skipped += dropped
+    yield batch.batch(finish, written)
 
 
 def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
-             key: bytes) -> None:
-    """Helper process: parse the file and send its batches down `pipe`, then None (or the exception raised)."""
+             key: bytes, finish: _Finisher) -> None:
+    """Helper process: parse the file and send its batches down `pipe` (`Batch.dump` after a `B`), then an empty
+    message, or `E` and the exception raised (pickled)."""
     try:
         with _gc_paused():
             csv_file = CsvFile(path)
-            builder = RowBuilder(preset, positions, csv_file.header, tz, key)
-            for rows, aliased, skipped, incidents in _batches(csv_file, builder):
-                pipe.send((rows, aliased, skipped, [_pack(inc) for inc in incidents]))
-        pipe.send(None)
+            builder = RowBuilder(preset, positions, csv_file.header, tz, key, finish)
+            for batch in _batches(csv_file, builder):
+                pipe.send_bytes(b"B" + batch.dump())
+        pipe.send_bytes(b"")
     except Exception as exc:  # noqa: BLE001 -- handed to the importing process, which raises it
-        pipe.send(exc)
+        pipe.send_bytes(b"E" + pickle.dumps(exc))
     finally:
         pipe.close()
 
 
-def _pack(inc: Incident) -> tuple[Any, ...]:
-    """An incident as a plain tuple: pickled in a quarter of the time a slotted dataclass takes."""
-    return (inc.number, inc.number_raw, inc.line, inc.values, inc.flags, inc.aliases, inc.units, inc.day_end,
-            inc.digest)
-
-
-def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
-                 key: bytes) -> Iterator[Batch]:
-    """`_batches` computed in a helper process, so reading and assembling (one core) overlap finishing and writing
-    (another). The pipe holds little, so at most a batch or two wait in memory."""
+def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz: str, key: bytes,
+                 finish: _Finisher) -> Iterator[Batch]:
+    """`_batches` computed in a helper process, so reading and assembling (one core) overlap writing (another). The
+    pipe holds little, so at most a batch or two wait in memory."""
     import multiprocessing
 
     receive, send = multiprocessing.Pipe(duplex=False)
-    helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz, key),
+    helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz, key, finish),
                                      daemon=True)
     helper.start()
     send.close()
     try:
-        while (item := receive.recv()) is not None:
-            if isinstance(item, Exception):
-                raise item
-            rows, aliased, skipped, packed = item
-            yield rows, aliased, skipped, [Incident(*fields) for fields in packed]
+        while message := receive.recv_bytes():
+            if message[:1] == b"E":
+                raise pickle.loads(message[1:])
+            yield Batch.load(memoryview(message)[1:])
     finally:
         receive.close()
         if helper.is_alive():
@@ -549,7 +763,7 @@ def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz
         helper.join()
 
 
-_ROW_TIMES, _ROW_FLAGS = slice(6, 10), 10  # received … cleared and time_flags in a stored row without id
+_ROW_TIMES, _ROW_FLAGS = slice(6, 10), 10  # received … cleared and time_flags in a stored row
 
 
 _DAY_LENGTHS = {timedelta(hours=h) for h in (23, 24, 25)}  # a local day, DST changes included
@@ -567,12 +781,12 @@ def _times_and_flags(times: list[Any], flags_text: str | None) -> tuple[list[Any
     return times, flags, None
 
 
-def _merged_times(stored: tuple[Any, ...], row: list[Any]) -> tuple[Any, ...]:
+def _merged_times(stored: tuple[Any, ...], row: Stored) -> tuple[Any, ...]:
     """A stored incident's times and flags (received … cleared, time_flags) merged with those of a row of the same
     incident met in a later batch, as rows of one batch merge (`merge_times`); the date-only day's cleared time
     stands in while the received time is still date-only."""
     times, flags, stand_in = _times_and_flags(list(stored[:4]), stored[4])
-    other, other_flags, other_stand_in = _times_and_flags(row[_ROW_TIMES], row[_ROW_FLAGS])
+    other, other_flags, other_stand_in = _times_and_flags(list(row[_ROW_TIMES]), row[_ROW_FLAGS])
     dropped = merge_times(times, flags, other, other_flags)
     flags += [f for f in other_flags if f not in flags and f not in dropped]
     if times[-1] is None and _DAY_RECEIVED in flags:
@@ -581,27 +795,29 @@ def _merged_times(stored: tuple[Any, ...], row: list[Any]) -> tuple[Any, ...]:
 
 
 class _Writer:
-    """Writes each batch in one `BEGIN IMMEDIATE` transaction: one lookup of the batch's numbers, content hashes
-    compared in memory, `executemany` for inserts, updates, aliases and units (own numbers as aliases with one
-    INSERT … SELECT). New ids are taken inside the transaction, so two imports at once never take the same id.
+    """Writes each batch in one `BEGIN IMMEDIATE` transaction. A batch whose numbers are all new (a first import:
+    the lookup finds none) is one `executemany` of its stored rows as they came, ids given by SQLite in order
+    (the next ones: the write lock is held), and each incident's own number as its alias with one INSERT … SELECT.
+    Otherwise the batch's numbers are looked up with one query and content hashes compared in memory: new rows
+    inserted, changed ones updated, unchanged ones left alone. New ids are taken inside the transaction, so two
+    imports at once never take the same id.
 
     A number met again after its batch was written only adds units and aliases (as a row of the same batch would):
     the lookup tells it by its id, marked in `touched` (a bitmap of the ids inserted or updated in this run). When the
-    source had no incidents before, only numbers that `written` may hold are looked up, as long as no other
-    connection has written meanwhile (`PRAGMA data_version`).
+    source had no incidents before, only the numbers the parser marks as maybe held by an earlier batch
+    (`Batch.seen`) are looked up, as long as no other connection has written meanwhile (`PRAGMA data_version`).
     """
 
     def __init__(self, conn: sqlite3.Connection, source: str, report: ImportReport) -> None:
         self.conn, self.source, self.report = conn, source, report
         self.touched = bytearray()
         self.version = store.data_version(conn)
-        self.written = None if store.has_source(conn, source) else _Written()
+        self.fresh = not store.has_source(conn, source)
 
-    def _lookup(self, numbers: list[str]) -> dict[str, tuple[int, str, str | None]]:
-        if self.written is not None and store.data_version(self.conn) != self.version:
-            self.written = None  # another writer may have stored numbers of this source
-        if self.written is not None:
-            numbers = self.written.candidates(numbers)
+    def _lookup(self, batch: Batch) -> dict[str, tuple[int, str, str | None]]:
+        if self.fresh and store.data_version(self.conn) != self.version:
+            self.fresh = False  # another writer may have stored numbers of this source
+        numbers = batch.seen if self.fresh else [row[0] for row in batch.items]
         return store.existing(self.conn, self.source, numbers) if numbers else {}
 
     def _touch(self, id_: int) -> bool:
@@ -613,56 +829,90 @@ class _Writer:
         touched[byte] |= bit
         return seen
 
-    def write(self, batch: list[Ready]) -> None:
-        """Write one batch of incidents in one transaction."""
-        numbers = [r[0] for r in batch]
-        with store.immediate(self.conn):
-            found = self._lookup(numbers)
-            first_id = next_id = store.next_id(self.conn)
-            inserts, updates, aliases, units, more_units, later = [], [], [], [], [], []
-            report = self.report
-            for number, row, digest, others, its_units in batch:
-                old = found.get(number)
-                fresh = True
-                if old is None:
-                    id_ = next_id
-                    next_id += 1
-                    self._touch(id_)
-                    row.insert(0, id_)
-                    inserts.append(row)
-                    report.new += 1
+    def _touch_range(self, first: int, count: int) -> None:
+        """Mark the ids `first` … `first + count - 1` as written in this run."""
+        if count <= 0:
+            return
+        last = first + count - 1
+        touched = self.touched
+        if (last >> 3) >= len(touched):
+            touched.extend(bytes((last >> 3) - len(touched) + 1 + (len(touched) >> 1)))
+        low, high = (first + 7) >> 3, (last + 1) >> 3  # whole bytes
+        if low < high:
+            touched[low:high] = b"\xff" * (high - low)
+            for id_ in (*range(first, low << 3), *range(high << 3, last + 1)):
+                touched[id_ >> 3] |= 1 << (id_ & 7)
+        else:
+            for id_ in range(first, last + 1):
+                touched[id_ >> 3] |= 1 << (id_ & 7)
+
+    def write(self, batch: Batch) -> None:
+        """Write one batch in one transaction."""
+        conn = self.conn
+        with store.immediate(conn):
+            found = self._lookup(batch)
+            if found:
+                self._write_mixed(batch, found)
+            else:
+                self._write_new(batch)
+        self.version = store.data_version(conn)
+
+    def _write_new(self, batch: Batch) -> None:
+        """A batch of new numbers only."""
+        conn, items = self.conn, batch.items
+        first = store.next_id(conn)
+        store.append(conn, items, first)
+        self._touch_range(first, len(items))
+        self.report.new += len(items)
+        store.add_own_aliases(conn, first, first + len(items) - 1)
+        if batch.others:
+            store.add_aliases(conn, [(first + at, *a) for at, others in enumerate(batch.others) for a in others])
+        if batch.units:
+            store.insert_units(conn, [(first + at, *u) for at, units in enumerate(batch.units) for u in units])
+
+    def _write_mixed(self, batch: Batch, found: dict[str, tuple[int, str, str | None]]) -> None:
+        """A batch with numbers stored before (a re-import, a newer export, a number met in an earlier batch)."""
+        conn, report = self.conn, self.report
+        first_id = next_id = store.next_id(conn)
+        inserts, updates, aliases, units, more_units, later = [], [], [], [], [], []
+        for at, row in enumerate(batch.items):
+            number = row[0]
+            old = found.get(number)
+            fresh = True
+            if old is None:
+                id_ = next_id
+                next_id += 1
+                self._touch(id_)
+                inserts.append((id_, *row))
+                report.new += 1
+            else:
+                id_ = old[0]
+                report.aliased += row[1] != old[2]
+                if self._touch(id_):
+                    # written earlier in this run: only units, aliases and its times merged
+                    aliases.append((id_, number, row[1]))
+                    later.append((id_, row))
+                    fresh = False
                 else:
-                    id_ = old[0]
-                    report.aliased += row[1] != old[2]
-                    if self._touch(id_):
-                        # written earlier in this run: only units, aliases and its times merged
-                        aliases.append((id_, number, row[1]))
-                        later.append((id_, row))
-                        fresh = False
-                    else:
-                        if old[1] == digest:
-                            report.unchanged += 1
-                            continue
-                        row.append(id_)
-                        updates.append(row)
-                        aliases.append((id_, number, row[1]))
-                        report.updated += 1
-                if others:
-                    aliases += [(id_, a, r) for a, r in others]
-                if its_units:
-                    (units if fresh else more_units).extend((id_, *u) for u in its_units)
-            store.insert(self.conn, inserts)
-            store.add_own_aliases(self.conn, first_id, next_id - 1)
-            store.update(self.conn, updates)
-            store.add_aliases(self.conn, aliases)
-            if later:
-                stored = store.times(self.conn, [id_ for id_, _ in later])
-                store.set_times(self.conn, [(*_merged_times(stored[id_], row), id_) for id_, row in later])
-            store.insert_units(self.conn, units)
-            store.add_units(self.conn, more_units)
-        self.version = store.data_version(self.conn)
-        if self.written is not None:
-            self.written.add(numbers)
+                    if old[1] == row[_ROW_HASH]:
+                        report.unchanged += 1
+                        continue
+                    updates.append((*row, id_))
+                    aliases.append((id_, number, row[1]))
+                    report.updated += 1
+            if batch.others and batch.others[at]:
+                aliases += [(id_, a, r) for a, r in batch.others[at]]
+            if batch.units and batch.units[at]:
+                (units if fresh else more_units).extend((id_, *u) for u in batch.units[at])
+        store.insert(conn, inserts)
+        store.add_own_aliases(conn, first_id, next_id - 1)
+        store.update(conn, updates)
+        store.add_aliases(conn, aliases)
+        if later:
+            stored = store.times(conn, [id_ for id_, _ in later])
+            store.set_times(conn, [(*_merged_times(stored[id_], row), id_) for id_, row in later])
+        store.insert_units(conn, units)
+        store.add_units(conn, more_units)
 
 
 def import_incidents(
@@ -693,17 +943,17 @@ def import_incidents(
     import multiprocessing
 
     if path.stat().st_size >= HELPER_BYTES and not multiprocessing.current_process().daemon:  # daemons cannot fork
-        batches = _from_helper(path, chosen, positions, tz, key)
+        batches = _from_helper(path, chosen, positions, tz, key, finish)
     else:
-        batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz, key))
+        batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz, key, finish))
     with store.bulk_load(db.conn), _gc_paused():
         writer = _Writer(db.conn, report.source, report)
-        for rows, aliased, skipped, incidents in batches:
-            report.rows += rows
-            report.aliased += aliased
-            for line, reason in skipped:
+        for batch in batches:
+            report.rows += batch.rows
+            report.aliased += batch.aliased
+            for line, reason in batch.skipped:
                 report.skip(str(path), line, reason)
-            writer.write([finish(inc) for inc in incidents])
+            writer.write(batch)
         with store.immediate(db.conn):
             provenance.record(db.conn, "incidents", path, found, report.rows)
     return report

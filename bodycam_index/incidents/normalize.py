@@ -35,9 +35,11 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from itertools import repeat
+from operator import itemgetter
 from typing import TypeVar
 
 from ..zones import TimeZoneConverter  # one home for zone conversion (re-exported here)
@@ -123,6 +125,27 @@ def number_key(text: str) -> str | None:
 def incident_key(text: str) -> str:
     """The stored key of an incident's own number: `number_key`, else the text upper-cased with spaces collapsed."""
     return number_key(text) or " ".join(text.upper().split())
+
+
+def digit_keys(texts: Sequence[str]) -> list[str] | None:
+    """`incident_key` of each text, worked on the whole column at once, when all are ASCII digits of one width and
+    one rule of `_digits_key` holds for all (no possible date, same reading of the width); otherwise None."""
+    joined = "".join(texts)
+    if not (joined.isascii() and joined.isdigit()):
+        return None
+    widths = set(map(len, texts))
+    width = widths.pop()
+    if widths or width < 3 or width == 8:
+        return None
+    if width in (10, 13):
+        starts = set(map(itemgetter(slice(0, 2)), texts))
+        if starts <= {"19", "20"}:  # YYYY-SEQ
+            return [f"{text[:4]}-{int(text[4:])}" for text in texts]
+        if not starts.isdisjoint({"19", "20"}):
+            return None
+    elif width == 11 and "00" in set(map(itemgetter(slice(2, 4)), texts)):
+        return None
+    return list(map(str, map(int, texts)))
 
 
 #: `number_key` with results remembered, for numbers that repeat (hints, aliases); an incident's own number, nearly
@@ -305,40 +328,59 @@ def _clock_hour(digits: str, marker: str) -> int | None:
     return hour if hour < 24 else None
 
 
+class _Cache(dict[K, V]):
+    """A dict that computes a missing value with `compute` (so `map(cache.__getitem__, ...)` runs in C for hits);
+    emptied when full, so memory stays bounded."""
+
+    def __init__(self, compute: Callable[[K], V]) -> None:
+        super().__init__()
+        self.compute = compute
+
+    def __missing__(self, key: K) -> V:
+        if len(self) >= _CACHE_LIMIT:
+            self.clear()
+        value = self[key] = self.compute(key)
+        return value
+
+
+_NO_TAIL = ("-", "")  # `_clock_tail` of a text that is not a clock: its marker finds no hour prefix
+
+
 class ColumnTimes:
-    """One column's times: `parse` detects the column's form once; `fast_utc` turns the common `M/D/Y h:mm[:ss]
-    [AM|PM]` form straight into stored UTC text from small caches, the text split at its first colon: the clock
+    """One column's times: `parse` detects the column's form once; `column_utc` turns the common `M/D/Y h:mm[:ss]
+    [AM|PM]` form straight into stored UTC text from small caches, each text split at its first colon: the clock
     after the hour (`04:09 PM`, at most 7,200 forms a file) → (AM/PM marker, `MM:SS.ffffffZ`), and the date with
     the hour and marker (`11/04/2023 6P`) → the UTC `YYYY-MM-DDTHH:` that local hour starts at (from the date's 24
-    hours, `TimeZoneConverter.offset`)."""
+    hours, `TimeZoneConverter.offset`). A column is worked in a few passes of `map` over it, Python code running
+    only for texts not cached yet."""
 
     def __init__(self, converter: TimeZoneConverter, day_first: bool = False) -> None:
         self.parse = TimeParser(day_first)
         self.tz = converter
-        self._tails: dict[str, tuple[str, str] | None] = {}
-        self._heads: dict[str, str | None] = {}
+        self._tails: _Cache[str, tuple[str, str]] = _Cache(lambda tail: _clock_tail(tail.rstrip()) or _NO_TAIL)
+        self._heads: _Cache[tuple[str, str], str | None] = _Cache(self._hour_prefix)
         self._days: dict[str, list[str | None]] = {}
 
     def fast_utc(self, text: str) -> str | None:
-        """The stored UTC text once the column is known to be M/D/Y with a time of day, or None when this value
-        needs the general path: another form, a date only, a DST-flagged hour, an offset of part of an hour."""
-        if self.parse.form is not _parse_us:
-            return None
-        head, _, tail_text = text.partition(":")
-        tail = self._tails.get(tail_text, False)
-        if tail is False:
-            tail = remember(self._tails, tail_text, _clock_tail(tail_text.rstrip()))
-        if tail is None:
-            return None
-        key = head + tail[0]
-        prefix = self._heads.get(key, False)
-        if prefix is False:
-            prefix = remember(self._heads, key, self._hour_prefix(head, tail[0]))
-        return prefix + tail[1] if prefix is not None else None
+        """`column_utc` of one text."""
+        return self.column_utc((text,))[0]
 
-    def _hour_prefix(self, head: str, marker: str) -> str | None:
-        """The UTC `YYYY-MM-DDTHH:` of `M/D/Y h` with its AM/PM marker, or None (not that form, or an hour the
-        general path must take)."""
+    def column_utc(self, texts: Sequence[str]) -> list[str | None]:
+        """Each text's stored UTC text once the column is known to be M/D/Y with a time of day, or None where the
+        value needs the general path: another form, a date only, a DST-flagged hour, an offset of part of an hour."""
+        if self.parse.form is not _parse_us:
+            return [None] * len(texts)
+        parts = list(map(str.partition, texts, repeat(":")))
+        tails = list(map(self._tails.__getitem__, map(itemgetter(2), parts)))
+        prefixes = map(self._heads.__getitem__, zip(map(itemgetter(0), parts), map(itemgetter(0), tails)))
+        return [None if prefix is None else prefix + tail[1] for prefix, tail in zip(prefixes, tails)]
+
+    def _hour_prefix(self, key: tuple[str, str]) -> str | None:
+        """The UTC `YYYY-MM-DDTHH:` of (`M/D/Y h`, its AM/PM marker: `A`, `P` or ``), or None (not that form, or
+        an hour the general path must take)."""
+        head, marker = key
+        if marker == _NO_TAIL[0]:
+            return None
         date_text, _, hour_text = head.lstrip().partition(" ")
         hour = _clock_hour(hour_text, marker)
         if hour is None:

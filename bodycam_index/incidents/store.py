@@ -25,6 +25,7 @@ INCIDENT_COLUMNS = (
 )
 
 _INSERT = f"INSERT INTO incidents (id, {', '.join(INCIDENT_COLUMNS)}) VALUES (?{', ?' * len(INCIDENT_COLUMNS)})"
+_APPEND = f"INSERT INTO incidents ({', '.join(INCIDENT_COLUMNS)}) VALUES (?{', ?' * (len(INCIDENT_COLUMNS) - 1)})"
 _UPDATE = f"UPDATE incidents SET {', '.join(c + ' = ?' for c in INCIDENT_COLUMNS)} WHERE id = ?"
 _ALIAS = "INSERT OR IGNORE INTO incident_aliases (incident_id, alias, raw) VALUES (?, ?, ?)"
 UNIT_COLUMNS = ("incident_id", "unit", "officer", "dispatched_utc", "arrived_utc", "cleared_utc")
@@ -98,6 +99,15 @@ def next_id(conn: sqlite3.Connection) -> int:
 def insert(conn: sqlite3.Connection, rows: list[Sequence[Any]]) -> None:
     """Insert incident rows: `(id, *INCIDENT_COLUMNS)`."""
     conn.executemany(_INSERT, rows)
+
+
+def append(conn: sqlite3.Connection, rows: list[Sequence[Any]], first_id: int) -> None:
+    """Insert incident rows without their ids (`INCIDENT_COLUMNS`): SQLite numbers them from the largest id on, so
+    inside `immediate` they get `first_id` (from `next_id`) onwards, in order; checked after."""
+    conn.executemany(_APPEND, rows)
+    last = conn.execute("SELECT MAX(id) FROM incidents").fetchone()[0]
+    if rows and last != first_id + len(rows) - 1:
+        raise sqlite3.IntegrityError(f"incident ids {first_id}… expected, the last one is {last}")
 
 
 def update(conn: sqlite3.Connection, rows: list[Sequence[Any]]) -> None:
