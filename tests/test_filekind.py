@@ -126,3 +126,20 @@ def test_synthetic_archives_are_named_in_the_scan_summary(tmp_path: Path) -> Non
     assert (f"1 archives (ZIP, gzip, 7-Zip, RAR) were not opened: footage inside them is not indexed; extract them "
             f"and scan the folder (first: {folder / 'evidence-export.zip'})") in result.output
     assert f"skipped: {folder / 'evidence-export.zip'}: not media: ZIP archive" in result.output
+
+
+@pytest.mark.parametrize(("proxy", "master"), [
+    ("GL010042.LRV", "GX010042.MP4"), ("GL010042.LRV", "GH010042.MP4"), ("GOPR0042.LRV", "GOPR0042.MP4"),
+    ("DJI_0001.LRF", "DJI_0001.MP4"), ("LRV_20240301_101402_01_001.lrv", "VID_20240301_101402_00_001.insv")])
+def test_synthetic_proxy_beside_its_recording_is_skipped(tmp_path: Path, proxy: str, master: str) -> None:
+    """A card copied whole holds each recording twice, the second time as a low-resolution preview copy."""
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + bytes(100)
+    (tmp_path / master).write_bytes(mp4)
+    found = classify(tmp_path / proxy, mp4)
+    assert (found.kind, found.reason) == ("skip", f"low-resolution copy of {master}, which is indexed")
+
+
+def test_synthetic_proxy_alone_is_indexed(tmp_path: Path) -> None:
+    """Without its recording the proxy is the only copy of the footage: never skipped."""
+    mp4 = b"\x00\x00\x00\x18ftypmp42" + bytes(100)
+    assert classify(tmp_path / "GL010042.LRV", mp4).kind == "media"

@@ -72,12 +72,37 @@ class Classification:
 THUMBNAIL_SUFFIXES = {".thm"}
 
 
+#: Low-resolution copies cameras write beside each recording for previews (GoPro and Insta360 `.LRV`, DJI `.LRF`).
+PROXY_SUFFIXES = {".lrv", ".lrf"}
+_MASTER_SUFFIXES = (".MP4", ".mp4", ".MOV", ".mov", ".insv", ".INSV")
+
+
+def proxy_master(path: Path) -> Path | None:
+    """The full recording a `.LRV`/`.LRF` proxy was made beside, when it is there: the same name (GoPro before HERO6,
+    DJI), `GL…` for `GX…`/`GH…` (GoPro HERO6 on), or `LRV_…_01_…` for `VID_…_00_…` (Insta360)."""
+    stem = path.stem
+    stems = [stem]
+    if stem[:2].upper() == "GL":
+        stems += ["GX" + stem[2:], "GH" + stem[2:]]
+    if stem.upper().startswith("LRV_"):
+        stems.append("VID_" + stem[4:].replace("_01_", "_00_", 1))
+    for candidate in stems:
+        for suffix in _MASTER_SUFFIXES:
+            master = path.with_name(candidate + suffix)
+            if master.is_file():
+                return master
+    return None
+
+
 def classify(path: Path, head: bytes) -> Classification:
     """Classify a file from its path and its first bytes (`extract.HEAD_BYTES` of them, fewer if it is shorter)."""
     from . import identify
 
-    if path.suffix.lower() in THUMBNAIL_SUFFIXES:
+    suffix = path.suffix.lower()
+    if suffix in THUMBNAIL_SUFFIXES:
         return Classification("skip", None, "camera thumbnail of a recording")
+    if suffix in PROXY_SUFFIXES and (master := proxy_master(path)) is not None:
+        return Classification("skip", None, f"low-resolution copy of {master.name}, which is indexed")
     family = identify(head)
     if family is not None:
         return Classification("media", family, f"{family} signature")
