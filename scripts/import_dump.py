@@ -18,10 +18,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import generate  # noqa: E402
+from bench_import import generate
 
-from bodycam_index.db import connect  # noqa: E402
-from bodycam_index.incidents.importer import import_incidents  # noqa: E402
+from bodycam_index.db import connect
+from bodycam_index.incidents.importer import import_incidents
 
 CAD = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus" / "cad"
 SEATTLE, CHICAGO = "America/Los_Angeles", "America/Chicago"

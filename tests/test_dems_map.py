@@ -85,3 +85,27 @@ def test_roster_with_its_own_column_names(tmp_path):
     row = db.execute("SELECT camera_serial, officer, unit, from_utc, to_utc FROM assignments").fetchone()
     # from midnight Pacific (PST, UTC-8) on 1 March through the whole of 31 March (PDT from 10 March, UTC-7)
     assert row == ("X6039AB1", "4411", "3B12", "2024-03-01T08:00:00.000000Z", "2024-04-01T07:00:00.000000Z")
+
+
+def test_day_first_inventory_and_roster(tmp_path):
+    """A UK-style inventory and roster: the first date past the 12th settles the order for the whole file."""
+    from bodycam_index.incidents.roster import import_roster
+
+    path = tmp_path / "inventory.csv"
+    with path.open("w", newline="") as fh:
+        csv.writer(fh).writerows([HEADER, ["WG-0001", "", "05/01/2024 14:02:11", "", "60", "4411", "X", "Evidence"],
+                                  ["WG-0002", "", "28/01/2024 09:00:00", "", "60", "4411", "X", "Evidence"]])
+    db = connect(tmp_path / "db.sqlite")
+    report = import_footage_list(db, path, tz="Europe/London", mapping=MAP, source="uk")
+    assert report.notes == []
+    starts = dict(db.execute("SELECT dems_id, start_utc FROM footage").fetchall())
+    assert starts == {"WG-0001": "2024-01-05T14:02:11.000000Z", "WG-0002": "2024-01-28T09:00:00.000000Z"}  # GMT
+    roster = tmp_path / "roster.csv"
+    roster.write_text("camera_serial,officer,from,to\nX6039AB1,4411,05/01/2024,04/02/2024\n")
+    report = import_roster(db, roster, tz="Europe/London")
+    assert any("read month-first" in note for note in report.notes)  # nothing in it has a day past 12
+    assert (report.new, report.skipped) == (0, 1)  # read month-first it would end (2 April) before it starts (1 May)
+    report = import_roster(db, roster, tz="Europe/London", date_order="day-first")
+    assert (report.new, report.notes) == (1, [])
+    rows = db.execute("SELECT from_utc, to_utc FROM assignments").fetchall()
+    assert rows == [("2024-01-05T00:00:00.000000Z", "2024-02-05T00:00:00.000000Z")]  # through 4 February, GMT

@@ -191,17 +191,20 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
               help="Map a field (id, number, start, end, duration, officer, serial, category) to a column "
                    "(repeatable).")
 @click.option("--source", help="Label for this inventory (default: the preset name); re-imports match on it.")
+@click.option("--date-order", type=click.Choice(DATE_ORDERS),
+              help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that "
+                   "shows it, else month-first, said in the output).")
 @tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
-def import_footage_list_cmd(csv_path: str, preset: str, maps: tuple[str, ...], source: str | None, tz: str,
-                            errors: str | None, as_json: bool) -> None:
+def import_footage_list_cmd(csv_path: str, preset: str, maps: tuple[str, ...], source: str | None,
+                            date_order: str | None, tz: str, errors: str | None, as_json: bool) -> None:
     """Load a DEMS evidence inventory as footage records (no video files needed).
 
     Another system's export is read with --map for the columns the preset does not name, under its own --source.
     """
     report = import_footage_list(open_db(write=True), Path(csv_path), preset=preset, tz=tz,
-                                 mapping=_mapping(maps) or None, source=source)
+                                 mapping=_mapping(maps) or None, source=source, date_order=date_order)
     _report(report, errors, as_json)
 
 
@@ -209,13 +212,18 @@ def import_footage_list_cmd(csv_path: str, preset: str, maps: tuple[str, ...], s
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
               help="Map a field (camera, officer, unit, from, to) to a column (repeatable).")
+@click.option("--date-order", type=click.Choice(DATE_ORDERS),
+              help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that "
+                   "shows it, else month-first, said in the output).")
 @tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
-def import_roster_cmd(csv_path: str, maps: tuple[str, ...], tz: str, errors: str | None, as_json: bool) -> None:
+def import_roster_cmd(csv_path: str, maps: tuple[str, ...], date_order: str | None, tz: str, errors: str | None,
+                      as_json: bool) -> None:
     """Load camera serial ↔ officer (badge) ↔ unit assignments, from … to."""
-    _report(import_roster(open_db(write=True), Path(csv_path), tz=tz, mapping=_mapping(maps) or None), errors,
-            as_json)
+    report = import_roster(open_db(write=True), Path(csv_path), tz=tz, mapping=_mapping(maps) or None,
+                           date_order=date_order)
+    _report(report, errors, as_json)
 
 
 COMMANDS = [import_incidents_cmd, import_footage_list_cmd, import_roster_cmd]

@@ -26,6 +26,7 @@ from . import provenance
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, canonical_number, parse_float, utc_text
+from .plan import settle_date_order
 from .presets import mapped_columns
 
 if TYPE_CHECKING:
@@ -75,9 +76,11 @@ _BATCH = 5000
 
 
 def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: str = "axon", tz: str = "UTC",
-                        mapping: dict[str, str] | None = None, source: str | None = None) -> ImportReport:
+                        mapping: dict[str, str] | None = None, source: str | None = None,
+                        date_order: str | None = None) -> ImportReport:
     """Load a DEMS inventory as footage records with incident-number hints; see the module docstring. Records are
-    keyed on `source` (default: the preset's name) and the evidence id."""
+    keyed on `source` (default: the preset's name) and the evidence id; `date_order` is the date order of `05/01/2023`
+    (`plan.settle_date_order`)."""
     if preset not in DEMS_PRESETS:
         raise InputError(f"unknown DEMS preset {preset!r} (known: {', '.join(DEMS_PRESETS)})")
     path = Path(path)
@@ -89,9 +92,10 @@ def import_footage_list(db: sqlite_utils.Database, path: str | Path, *, preset: 
                          f"(columns: {', '.join(csv_file.header)}); name them with --map id=COLUMN --map "
                          "start=COLUMN")
     label = source or preset
-    parsers = {"start": TimeParser(), "end": TimeParser()}
+    day_first, notes = settle_date_order(csv_file, {k: pos[k] for k in ("start", "end") if k in pos}, date_order)
+    parsers = {"start": TimeParser(day_first), "end": TimeParser(day_first)}
     converter = TimeZoneConverter(tz)
-    report = ImportReport(preset=preset, source=label)
+    report = ImportReport(preset=preset, source=label, notes=list(notes))
     stamp, time_source = now_utc(), f"dems.{label}"
 
     def cell(cells: list[str], name: str) -> str | None:

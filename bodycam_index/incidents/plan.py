@@ -80,8 +80,6 @@ def _chosen(csv_file: CsvFile, preset: str | None, mapping: dict[str, str] | Non
 def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[str, str] | None = None,
                 kind: str | None = None, crs: str | None = None, date_order: str | None = None) -> Plan:
     """The import's plan (module docstring); InputError (MappingError) when it cannot be made."""
-    if date_order is not None and date_order not in DATE_ORDERS:
-        raise InputError(f"--date-order wants one of {', '.join(DATE_ORDERS)}, got {date_order!r}")
     chosen, proposal = _chosen(csv_file, preset, mapping)
     if kind is not None:
         if kind not in KINDS:
@@ -100,7 +98,7 @@ def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[s
     if date_order is None and chosen.date_order is not None:  # the agency's own order: nothing to settle
         day_first, notes = chosen.date_order == "day-first", ()
     else:
-        day_first, notes = _date_order(csv_file, time_columns, date_order)
+        day_first, notes = settle_date_order(csv_file, time_columns, date_order)
     chosen = replace(chosen, day_first=day_first)
     date_only = _placeholder_midnight(csv_file, {f: at for f, at in time_columns.items()
                                                  if f + "_time" not in positions}, day_first)
@@ -113,11 +111,13 @@ def plan_import(csv_file: CsvFile, *, preset: str | None = None, mapping: dict[s
     return Plan(chosen, positions, proposal, notes)
 
 
-def _date_order(csv_file: CsvFile, columns: dict[str, int], given: str | None) -> tuple[bool, tuple[str, ...]]:
+def settle_date_order(csv_file: CsvFile, columns: dict[str, int], given: str | None) -> tuple[bool, tuple[str, ...]]:
     """Whether `05/01/2023`-style dates are day-first, and a note when nothing in the file settled it. Only columns
     whose first rows hold such dates are looked at, and rows are read only until the first date whose first number
     is past 12 (day-first) or whose second is (month-first): early in any export that spans more than twelve days.
-    `given` (--date-order) wins, but not against such a date."""
+    `given` (--date-order) wins, but not against such a date. Used by every import of local times."""
+    if given is not None and given not in DATE_ORDERS:
+        raise InputError(f"--date-order wants one of {', '.join(DATE_ORDERS)}, got {given!r}")
     slashed = {at for _, cells in islice(csv_file.records(), SAMPLE_ROWS) for at in columns.values()
                if at < len(cells) and (_AMBIGUOUS_DATE.match(cells[at]) or date_order_evidence(cells[at]))}
     seen = None

@@ -28,6 +28,7 @@ from . import provenance
 from .csvread import CsvFile, clean
 from .importer import ImportReport
 from .normalize import TimeParser, TimeZoneConverter, utc_text
+from .plan import settle_date_order
 from .presets import mapped_columns
 
 if TYPE_CHECKING:
@@ -44,7 +45,7 @@ _BATCH = 5000
 
 
 def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC",
-                  mapping: dict[str, str] | None = None) -> ImportReport:
+                  mapping: dict[str, str] | None = None, date_order: str | None = None) -> ImportReport:
     """Load camera ↔ officer ↔ unit assignments into `assignments`; see the module docstring for the format."""
     path = Path(path)
     csv_file = CsvFile(path)
@@ -53,9 +54,10 @@ def import_roster(db: sqlite_utils.Database, path: str | Path, *, tz: str = "UTC
     if "from" not in pos or not ({"camera", "officer"} & set(pos)):
         raise InputError(f"{path}: a roster needs a from column and a camera or officer column "
                          f"(columns: {', '.join(csv_file.header)}); name them with --map from=COLUMN --map camera=COLUMN")
-    parsers = {"from": TimeParser(), "to": TimeParser()}
+    day_first, notes = settle_date_order(csv_file, {k: pos[k] for k in ("from", "to") if k in pos}, date_order)
+    parsers = {"from": TimeParser(day_first), "to": TimeParser(day_first)}
     converter = TimeZoneConverter(tz)
-    report = ImportReport(preset="roster", source=str(path))
+    report = ImportReport(preset="roster", source=str(path), notes=list(notes))
 
     def cell(cells: list[str], name: str) -> str | None:
         return clean(cells[pos[name]]) if name in pos and pos[name] < len(cells) else None
