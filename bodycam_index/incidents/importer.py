@@ -610,82 +610,61 @@ class Batch:
 
 
 class _Assembly:
-    """One batch being assembled: incidents in the order their numbers first appear, each a stored row until a later
-    row of its number comes (then an `Incident` that merges the rows, finished when the batch is handed on)."""
+    """One batch being assembled: incidents by number in the order their numbers first appear, each a stored row
+    until a later row of its number comes (then an `Incident` that merges the rows, finished when the batch is
+    handed on); the other aliases and units of each number's first row beside."""
 
     def __init__(self, with_others: bool, with_units: bool) -> None:
-        self.at: dict[str, int] = {}
-        self.items: list[Stored | Incident] = []
-        self.merged: list[int] = []  # positions holding an Incident
-        self.others: list[list[tuple[str, str]]] | None = [] if with_others else None
-        self.units: list[list[UnitRow]] | None = [] if with_units else None
+        self.pending: dict[str, Stored | Incident] = {}
+        self.merged: list[str] = []  # numbers held as an Incident
+        self.others: dict[str, list[tuple[str, str]]] | None = {} if with_others else None
+        self.units: dict[str, list[UnitRow]] | None = {} if with_units else None
         self.rows = self.aliased = 0
         self.skipped: list[tuple[int, str]] = []
 
-    def add(self, chunk: Chunk, k: int, number: str) -> bool:
-        """Add kept row `k` of `chunk`; whether it brought a new number."""
-        at = self.at.get(number)
-        if at is None:
-            self.at[number] = len(self.items)
-            item = chunk.items[k]
-            if isinstance(item, Incident):
-                self.merged.append(len(self.items))
-            self.items.append(item)
-            if self.others is not None:
-                self.others.append(chunk.others[k])  # type: ignore[index]
-            if self.units is not None:
-                self.units.append(chunk.units[k])  # type: ignore[index]
-            return True
-        current = self.items[at]
+    def add(self, chunk: Chunk, start: int, stop: int) -> None:
+        """Add the kept rows `start` … `stop - 1` of `chunk`: a new number's row as it is (one `setdefault` per
+        row), a number met before merged into its incident."""
+        keys, items = chunk.keys[start:stop], chunk.items[start:stop]
+        got = list(map(self.pending.setdefault, keys, items))
+        if self.others is not None:
+            list(map(self.others.setdefault, keys, chunk.others[start:stop]))  # type: ignore[index]
+        if self.units is not None:
+            list(map(self.units.setdefault, keys, chunk.units[start:stop]))  # type: ignore[index]
+        for k in chunk.waiting:
+            if start <= k < stop and got[k - start] is items[k - start]:
+                self.merged.append(keys[k - start])
+        for k in [k for k, (first, item) in enumerate(zip(got, items)) if first is not item]:
+            self._merge(chunk, start + k, keys[k])
+
+    def _merge(self, chunk: Chunk, k: int, number: str) -> None:
+        """Merge kept row `k` of `chunk` into the incident of its number."""
+        current = self.pending[number]
         if not isinstance(current, Incident):
-            current = self.items[at] = _incident(current, self.others[at] if self.others is not None else None,
-                                                 self.units[at] if self.units is not None else None)
-            self.merged.append(at)
+            current = self.pending[number] = _incident(
+                current, self.others.get(number) if self.others is not None else None,
+                self.units.get(number) if self.units is not None else None)
+            self.merged.append(number)
         built = chunk.incident(k)
         self.aliased += built.number_raw != current.number_raw
         current.merge(built)
-        return False
-
-    def extend(self, chunk: Chunk) -> bool:
-        """Add all rows of `chunk` (none skipped) at once, as `add` row by row would; False, with nothing added,
-        when the batch would fill up on the way."""
-        keys = chunk.keys
-        n = len(keys)
-        first = dict(zip(reversed(keys), range(n - 1, -1, -1)))  # number → its first row in the chunk
-        new = first.keys() - self.at.keys()
-        if len(self.at) + len(new) >= BATCH:
-            return False
-        order = range(n) if len(new) == n else sorted(map(first.__getitem__, new))
-        base = len(self.items)
-        self.at.update(zip(map(keys.__getitem__, order), range(base, base + len(order))))
-        self.items.extend(map(chunk.items.__getitem__, order))
-        if self.others is not None:
-            self.others.extend(map(chunk.others.__getitem__, order))  # type: ignore[union-attr]
-        if self.units is not None:
-            self.units.extend(map(chunk.units.__getitem__, order))  # type: ignore[union-attr]
-        if chunk.waiting:
-            position = {k: base + i for i, k in enumerate(order)}
-            self.merged += [position[k] for k in chunk.waiting if k in position]
-        if len(order) < n:
-            for k in sorted(set(range(n)).difference(order)):
-                self.add(chunk, k, keys[k])
-        self.rows += n
-        return True
 
     def batch(self, finish: _Finisher, written: _Written) -> Batch:
         """The batch as handed on: merged incidents finished, numbers of earlier batches marked."""
-        items, others, units = self.items, self.others, self.units
-        for at in self.merged:
-            inc = items[at]
-            items[at] = finish(inc)  # type: ignore[arg-type]
+        pending, others, units = self.pending, self.others, self.units
+        for number in self.merged:
+            inc: Incident = pending[number]  # type: ignore[assignment]
+            pending[number] = finish(inc)
             if others is not None:
-                others[at] = _other_aliases(inc.aliases, inc.number)  # type: ignore[union-attr]
+                others[number] = _other_aliases(inc.aliases, number)
             if units is not None:
-                units[at] = _unit_rows(inc.units)  # type: ignore[union-attr]
-        numbers = list(self.at)
+                units[number] = _unit_rows(inc.units)
+        numbers = list(pending)
         seen = written.candidates(numbers)
         written.add(numbers)
-        return Batch(self.rows, self.aliased, self.skipped, seen, items, others, units)  # type: ignore[arg-type]
+        return Batch(self.rows, self.aliased, self.skipped, seen, list(pending.values()),  # type: ignore[arg-type]
+                     None if others is None else list(others.values()),
+                     None if units is None else list(units.values()))
 
 
 def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
@@ -699,11 +678,13 @@ def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
     records = csv_file.records()
     while records_chunk := list(islice(records, CHUNK)):
         chunk = builder.build_many(records_chunk)
-        if len(chunk.keys) == len(chunk.lines) and not (dropped and dropped[0][0] < chunk.lines[-1]) and \
-                batch.extend(chunk):
-            continue  # no row skipped, the batch not yet full: added at once
-        keys = iter(chunk.keys)
-        k = -1
+        n = len(chunk.keys)
+        if n == len(chunk.lines) and len(batch.pending) + n < BATCH and \
+                not (dropped and dropped[0][0] < chunk.lines[-1]):
+            batch.rows += n  # no row skipped, no row left out before, the batch cannot fill up: all at once
+            batch.add(chunk, 0, n)
+            continue
+        k = 0
         for line, reason in zip(chunk.lines, chunk.reasons, strict=True):
             batch.rows += 1
             if dropped and dropped[0][0] < line:
@@ -714,8 +695,9 @@ def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
             if reason is not None:
                 batch.skipped.append((line, reason))
                 continue
+            batch.add(chunk, k, k + 1)
             k += 1
-            if batch.add(chunk, k, next(keys)) and len(batch.at) >= BATCH:
+            if len(batch.pending) >= BATCH:
                 yield batch.batch(finish, written)
                 batch = _Assembly(others, units)
     batch.rows += len(dropped)
