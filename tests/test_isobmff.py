@@ -325,3 +325,15 @@ def test_canon_cr3_identity_from_its_cmt_boxes() -> None:
     assert (found.identity.make, found.identity.model, found.identity.serial) == (
         truth["IFD0:Make"], truth["IFD0:Model"], str(truth["ExifIFD:SerialNumber"]))
     assert found.tags["mp4.writer_rule"] == "canon-cr3"  # the make does not turn it into the `camera` rule
+
+
+def test_a_held_window_serves_reads_from_memory_and_counts_once() -> None:
+    data = bytes(range(256)) * 4
+    reader = Reader.from_bytes(data)
+    reader.hold(100, 200)
+    assert reader.bytes_read == 200
+    assert reader.read(150, 20) == data[150:170] and reader.read(100, 200) == data[100:300]
+    assert reader.bytes_read == 200  # served from the window
+    assert reader.read(290, 20) == data[290:310] and reader.bytes_read == 220  # crosses its end: read again
+    with pytest.raises(ExtractError):
+        reader.read(1000, 100)  # bounds are checked before the window

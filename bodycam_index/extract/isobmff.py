@@ -26,6 +26,10 @@ EPOCH_1904 = 2082844800
 _1904 = datetime(1904, 1, 1)
 #: Largest metadata box payload read (udta items, keys, XMP).
 MAX_META = 4 * 1024 * 1024
+#: A `moov` up to this size is read in one piece and its boxes parsed from memory: a short clip's is a few KiB
+#: (the same pages the box-by-box reads touch), its ~60 box reads cost more than the bytes; a bigger one's sample
+#: tables are read only as far as a field needs them.
+HOLD_MOOV = 64 * 1024
 #: Most GPMF samples read from one track.
 MAX_GPMF_SAMPLES = 100_000
 XMP_UUID = bytes.fromhex("BE7ACFCB97A942E89C71999491E3AFAC")
@@ -68,6 +72,8 @@ def extract(reader: Reader) -> Extraction:
     moov = first(top, b"moov")
     if moov is None:
         raise ExtractError("no moov box: not a complete MP4/MOV file")
+    if moov.end - moov.start <= HOLD_MOOV:
+        reader.hold(moov.start, moov.end - moov.start)
     found = _Found()
     moov_boxes = children_until_damage(reader, moov, extraction.warnings)
     tracks: list[Track] = []

@@ -68,6 +68,7 @@ class Reader:
         self.name = name
         self.max_read = max_read
         self.bytes_read = 0
+        self._held: tuple[int, bytes] | None = None
 
     @classmethod
     def open(cls, path: str | os.PathLike[str]) -> Reader:
@@ -102,12 +103,21 @@ class Reader:
             raise ExtractError(f"read of {length} bytes at {offset} is past the end ({self.size} bytes)")
         if length > self.max_read:
             raise ExtractError(f"read of {length} bytes at {offset} exceeds the {self.max_read}-byte limit")
+        if self._held is not None and self._held[0] <= offset and offset + length <= self._held[0] + len(self._held[1]):
+            start = offset - self._held[0]
+            return self._held[1][start : start + length]
         self._stream.seek(offset)
         data = self._stream.read(length)
         if len(data) != length:
             raise ExtractError(f"short read at {offset}: wanted {length}, got {len(data)}")
         self.bytes_read += length
         return data
+
+    def hold(self, offset: int, length: int) -> None:
+        """Read `length` bytes at `offset` once and serve later reads inside them from memory (a small `moov`,
+        whose dozens of box headers and payloads would each cost a system call); counted once in `bytes_read`."""
+        self._held = None
+        self._held = (offset, self.read(offset, length))
 
     def read_upto(self, offset: int, length: int) -> bytes:
         """Up to `length` bytes at `offset`, fewer at the end of the file."""
