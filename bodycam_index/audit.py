@@ -9,7 +9,6 @@ entries or re-hashing the whole chain is caught too. `verify` also cross-checks 
 
 from __future__ import annotations
 
-import getpass
 import hashlib
 import hmac
 import json
@@ -55,6 +54,8 @@ def _digest(prev_hash: str, ts_utc: str, user: str, action: str, details: str, k
 
 def current_user() -> str:
     """The operating-system user making the change."""
+    import getpass  # here: only writes need it, and its import (termios, pwd) is a cost every report would pay
+
     try:
         return getpass.getuser()
     except (KeyError, OSError):
