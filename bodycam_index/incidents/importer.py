@@ -9,9 +9,10 @@ Speed (issues 4, 14): column positions, cleaning caches and time parsers are set
 `CHUNK` at a time, column by column, straight into the rows as stored (`RowBuilder.build_many`; an `Incident` object
 only where rows merge); the common `M/D/Y h:mm:ss AM` form goes to UTC text through caches (`ColumnTimes`), a column
 of digit-only numbers to its keys in one pass (`digit_keys`); the content hash is taken once per row over its mapped
-cells as written. A large file is parsed in a helper process that hands finished batches (`marshal`) to this one,
-which only writes them: a batch of new numbers is one `executemany` of the rows as they came. Memory stays bounded
-(caches emptied when full, a fixed-size filter of the numbers handed on).
+cells as written. A large file is read and built in a helper process that hands the built chunks (`marshal`, a
+group at a time) to this one, which assembles them into batches (one dict `setdefault` per row) and writes them: a
+batch of new numbers is one `executemany` of the rows as they came. Memory stays bounded (caches emptied when full,
+a fixed-size filter of the numbers written).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ _EPOCH_DAY = re.compile(r"^(?:1899-12-3[01]|12/3[01]/1899|3[01]/12/1899|1900-01-
 BATCH = 20_000
 CHUNK = 1024  # rows built together, column by column (`RowBuilder.build_many`)
 HELPER_BYTES = 8 * 1024 * 1024  # files from this size on are parsed in a helper process while this one writes
+GROUP = 16  # chunks the helper process sends at a time: it reads and builds the next group meanwhile
 _TEXT_KEYS = ("type", "type_description", "priority", "precinct", "sector", "beat")
 
 
@@ -260,24 +262,28 @@ def _other_aliases(aliases: dict[str, str], number: str) -> list[tuple[str, str]
 @dataclass(slots=True)
 class Chunk:
     """Rows built together (`RowBuilder.build_many`). Per record: its line and the reason it is skipped, or None.
-    Per kept row: its number key; its stored row, or its `Incident` when the stored form must wait for the rows
-    merged into it (a date-only received time, whose local day's end stands in for a missing cleared time); its
-    other aliases and its units (lists, or None when the preset maps no such column)."""
+    Per kept row: its number key, its stored row, its other aliases and its units (lists, or None when the preset
+    maps no such column); `day_ends`: the kept rows whose date-only received time lets the end of its local day
+    stand in for a missing cleared time once the rows of the incident are merged. Plain lists and tuples, so that
+    `marshal` hands it from the parsing process to the writing one."""
 
     lines: list[int]
     reasons: list[str | None]
     keys: list[str]
-    items: list[Stored | Incident]
+    items: list[Stored]
     others: list[list[tuple[str, str]]] | None
     units: list[list[UnitRow]] | None
-    waiting: list[int] = field(default_factory=list)  # kept rows held as an Incident
+    day_ends: dict[int, str]
 
     def incident(self, k: int) -> Incident:
         """Kept row `k` as an `Incident`."""
-        item = self.items[k]
-        if isinstance(item, Incident):
-            return item
-        return _incident(item, self.others[k] if self.others else None, self.units[k] if self.units else None)
+        inc = _incident(self.items[k], self.others[k] if self.others else None, self.units[k] if self.units else None)
+        inc.day_end = self.day_ends.get(k)
+        return inc
+
+    def fields(self) -> tuple[Any, ...]:
+        """The chunk as a tuple (`Chunk(*fields)` makes it again)."""
+        return self.lines, self.reasons, self.keys, self.items, self.others, self.units, self.day_ends
 
 
 class _Numbers(dict[str, tuple[str, str] | None]):
@@ -357,7 +363,7 @@ class RowBuilder:
             keys = list(map(itemgetter(1), found))  # type: ignore[arg-type]
         n = len(rows)
         if not n:
-            return Chunk(lines, reasons, keys, [], None, None)
+            return Chunk(lines, reasons, keys, [], None, None, {})
         columns = list(zip(*rows, strict=True))
         slots: list[Any] = [[None] * n] * len(VALUE_KEYS)
         for slot, i, cache in self.plain:
@@ -386,7 +392,7 @@ class RowBuilder:
             digests.append(hasher.hexdigest())
         finish = self.finish
         requires = list(map(finish.requires.__getitem__, zip(slots[0], slots[1], slots[2])))
-        items: list[Stored | Incident] = list(zip(
+        items: list[Stored] = list(zip(
             keys, raws, repeat(finish.source), *slots[:7], flag_texts, *slots[7:], requires, repeat(finish.uof),
             repeat(finish.file), kept_lines, digests, repeat(finish.stamp)))
         others = units = None
@@ -396,12 +402,7 @@ class RowBuilder:
             empty: list[str] = []
             units = [self._units(cells, dispatched, arrived, cleared, flags.get(k, empty)) for k, (
                 cells, dispatched, arrived, cleared) in enumerate(zip(rows, *slots[_UNIT_TIMES_AT], strict=True))]
-        for k, end in day_ends.items():
-            row = items[k]
-            inc = _incident(row, others[k] if others else None, units[k] if units else None)  # type: ignore[arg-type]
-            inc.day_end = end
-            items[k] = inc
-        return Chunk(lines, reasons, keys, items, others, units, list(day_ends))
+        return Chunk(lines, reasons, keys, items, others, units, day_ends)
 
     def _kept(self, records: list[tuple[int, list[str]]]) -> tuple[
             list[str | None], list[list[str]], list[int], list[tuple[str, str]]]:
@@ -561,7 +562,7 @@ def _gc_paused() -> Iterator[None]:
 
 
 class _Written:
-    """The numbers handed on in this run, as a one-hash Bloom filter (4 MiB): `candidates` is never wrong about a
+    """The numbers of the batches written in this run, as a one-hash Bloom filter (4 MiB): `candidates` is never wrong about a
     number added; about others it errs for a few in a hundred per million numbers, and the lookup that follows
     settles it."""
 
@@ -585,11 +586,10 @@ class _Written:
 
 @dataclass(slots=True)
 class Batch:
-    """What the parser hands the writer: rows read; rows that met their incident under another written form of its
+    """What the assembly hands the writer: rows read; rows that met their incident under another written form of its
     number; rows skipped (line, reason); the numbers of this batch that earlier batches may have held (`_Written`);
     the incidents as stored rows (`store.INCIDENT_COLUMNS`), each number once; and, position by position, each
-    incident's other aliases and its units (None when the preset maps no such column). Plain lists and tuples, so
-    that `marshal` hands it to the writer's process (a third of pickle's time)."""
+    incident's other aliases and its units (None when the preset maps no such column)."""
 
     rows: int
     aliased: int
@@ -598,15 +598,6 @@ class Batch:
     items: list[Stored]
     others: list[list[tuple[str, str]]] | None
     units: list[list[UnitRow]] | None
-
-    def dump(self) -> bytes:
-        """The batch as `marshal` bytes."""
-        return marshal.dumps((self.rows, self.aliased, self.skipped, self.seen, self.items, self.others, self.units))
-
-    @classmethod
-    def load(cls, data: bytes | memoryview) -> Batch:
-        """A batch from `dump` bytes."""
-        return cls(*marshal.loads(data))
 
 
 class _Assembly:
@@ -631,8 +622,9 @@ class _Assembly:
             list(map(self.others.setdefault, keys, chunk.others[start:stop]))  # type: ignore[index]
         if self.units is not None:
             list(map(self.units.setdefault, keys, chunk.units[start:stop]))  # type: ignore[index]
-        for k in chunk.waiting:
-            if start <= k < stop and got[k - start] is items[k - start]:
+        for k in chunk.day_ends:
+            if start <= k < stop and got[k - start] is items[k - start]:  # a new number: its day_end waits
+                self.pending[keys[k - start]] = chunk.incident(k)
                 self.merged.append(keys[k - start])
         for k in [k for k, (first, item) in enumerate(zip(got, items)) if first is not item]:
             self._merge(chunk, start + k, keys[k])
@@ -667,17 +659,21 @@ class _Assembly:
                      None if units is None else list(units.values()))
 
 
-def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
-    """The file's rows as batches of up to BATCH incidents (rows of one number merged while in the same batch),
-    built `CHUNK` rows at a time."""
-    written = _Written()
-    finish = builder.finish
-    others, units = bool(builder.alias_pos), builder.has_units
-    batch = _Assembly(others, units)
-    dropped = csv_file.dropped  # rows the reader left out (repeated headers, footers): skipped rows too
+def _record_chunks(csv_file: CsvFile) -> Iterator[list[tuple[int, list[str]]]]:
+    """The file's data rows, `CHUNK` at a time."""
     records = csv_file.records()
-    while records_chunk := list(islice(records, CHUNK)):
-        chunk = builder.build_many(records_chunk)
+    while chunk := list(islice(records, CHUNK)):
+        yield chunk
+
+
+def _batches(chunks: Iterable[Chunk], dropped: list[tuple[int, str]], finish: _Finisher, others: bool,
+             units: bool) -> Iterator[Batch]:
+    """Built chunks as batches of up to BATCH incidents (rows of one number merged while in the same batch).
+    `dropped`: the rows the reader left out (repeated headers, footers), skipped rows too; filled as the chunks
+    come."""
+    written = _Written()
+    batch = _Assembly(others, units)
+    for chunk in chunks:
         n = len(chunk.keys)
         if n == len(chunk.lines) and len(batch.pending) + n < BATCH and \
                 not (dropped and dropped[0][0] < chunk.lines[-1]):
@@ -705,16 +701,23 @@ def _batches(csv_file: CsvFile, builder: RowBuilder) -> Iterator[Batch]:
     yield batch.batch(finish, written)
 
 
-def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, list[int]], tz: str,
-             key: bytes, finish: _Finisher) -> None:
-    """Helper process: parse the file and send its batches down `pipe` (`Batch.dump` after a `B`), then an empty
-    message, or `E` and the exception raised (pickled)."""
+def _produce(pipe: Connection, path: Path, builder: RowBuilder) -> None:
+    """Helper process: read and build the file's chunks and send them down `pipe`, `GROUP` to a message
+    (`marshal`led: per chunk its `Chunk.fields` and the rows the reader left out since the chunk before); then an
+    empty message, or `E` and the exception raised (pickled)."""
     try:
         with _gc_paused():
             csv_file = CsvFile(path)
-            builder = RowBuilder(preset, positions, csv_file.header, tz, key, finish)
-            for batch in _batches(csv_file, builder):
-                pipe.send_bytes(b"B" + batch.dump())
+            dropped = csv_file.dropped
+            group: list[tuple[tuple[Any, ...], list[tuple[int, str]]]] = []
+            for records in _record_chunks(csv_file):
+                group.append((builder.build_many(records).fields(), dropped[:]))
+                dropped.clear()
+                if len(group) == GROUP:
+                    pipe.send_bytes(marshal.dumps(group))
+                    group = []
+            if group:
+                pipe.send_bytes(marshal.dumps(group))
         pipe.send_bytes(b"")
     except Exception as exc:  # noqa: BLE001 -- handed to the importing process, which raises it
         pipe.send_bytes(b"E" + pickle.dumps(exc))
@@ -722,22 +725,23 @@ def _produce(pipe: Connection, path: Path, preset: Preset, positions: dict[str, 
         pipe.close()
 
 
-def _from_helper(path: Path, preset: Preset, positions: dict[str, list[int]], tz: str, key: bytes,
-                 finish: _Finisher) -> Iterator[Batch]:
-    """`_batches` computed in a helper process, so reading and assembling (one core) overlap writing (another). The
-    pipe holds little, so at most a batch or two wait in memory."""
+def _from_helper(path: Path, builder: RowBuilder, dropped: list[tuple[int, str]]) -> Iterator[Chunk]:
+    """The file's chunks read and built in a helper process, so that reading and building the next `GROUP` chunks
+    (one core) overlaps assembling and writing these (another). `dropped` is filled as the chunks come. The pipe
+    holds little, so at most a group or two wait in memory."""
     import multiprocessing
 
     receive, send = multiprocessing.Pipe(duplex=False)
-    helper = multiprocessing.Process(target=_produce, args=(send, path, preset, positions, tz, key, finish),
-                                     daemon=True)
+    helper = multiprocessing.Process(target=_produce, args=(send, path, builder), daemon=True)
     helper.start()
     send.close()
     try:
         while message := receive.recv_bytes():
             if message[:1] == b"E":
                 raise pickle.loads(message[1:])
-            yield Batch.load(memoryview(message)[1:])
+            for fields, left_out in marshal.loads(message):
+                dropped += left_out
+                yield Chunk(*fields)
     finally:
         receive.close()
         if helper.is_alive():
@@ -924,10 +928,13 @@ def import_incidents(
     key = content_key(chosen, positions, tz, report.source, rules)
     import multiprocessing
 
+    builder = RowBuilder(chosen, positions, csv_file.header, tz, key, finish)
+    dropped = csv_file.dropped
     if path.stat().st_size >= HELPER_BYTES and not multiprocessing.current_process().daemon:  # daemons cannot fork
-        batches = _from_helper(path, chosen, positions, tz, key, finish)
+        chunks: Iterable[Chunk] = _from_helper(path, builder, dropped)
     else:
-        batches = _batches(csv_file, RowBuilder(chosen, positions, csv_file.header, tz, key, finish))
+        chunks = map(builder.build_many, _record_chunks(csv_file))
+    batches = _batches(chunks, dropped, finish, bool(builder.alias_pos), builder.has_units)
     with store.bulk_load(db.conn), _gc_paused():
         writer = _Writer(db.conn, report.source, report)
         for batch in batches:
