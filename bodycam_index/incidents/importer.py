@@ -562,9 +562,9 @@ def _gc_paused() -> Iterator[None]:
 
 
 class _Written:
-    """The numbers of the batches written in this run, as a one-hash Bloom filter (4 MiB): `candidates` is never wrong about a
-    number added; about others it errs for a few in a hundred per million numbers, and the lookup that follows
-    settles it."""
+    """The numbers of the batches written in this run, as a one-hash Bloom filter (4 MiB): `candidates` is never
+    wrong about a number added; about others it errs for a few in a hundred per million numbers, and the lookup that
+    follows settles it."""
 
     MASK = (1 << 25) - 1
 
