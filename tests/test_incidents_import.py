@@ -206,13 +206,18 @@ def test_version_1_database_gains_unit_time_columns(tmp_path):
 # ------------------------------------------------------------------------------------------------ header and junk rows
 
 @pytest.mark.corpus
-@pytest.mark.parametrize(("chunk", "batch"), [(7, 40), (importer.CHUNK, importer.BATCH)])
-def test_corpus_repeated_headers_and_footers_are_skipped_with_a_reason(tmp_path, monkeypatch, chunk, batch):
+@pytest.mark.parametrize(("chunk", "batch", "helper"), [(7, 40, False), (7, 40, True),
+                                                       (importer.CHUNK, importer.BATCH, False)])
+def test_corpus_repeated_headers_and_footers_are_skipped_with_a_reason(tmp_path, monkeypatch, chunk, batch, helper):
     """NOPD use-of-force rows with the header repeated inside (upper case without spaces, as a second export
     appended writes it; and once with two names changed), totals and a report footer: none becomes an incident.
-    Rows built a few at a time in small batches give the same, skipped rows in file order."""
+    Rows built a few at a time in small batches give the same, skipped rows in file order; with `helper`, read and
+    built in the helper process and handed over two chunks at a time."""
     monkeypatch.setattr(importer, "CHUNK", chunk)
     monkeypatch.setattr(importer, "BATCH", batch)
+    if helper:
+        monkeypatch.setattr(importer, "HELPER_BYTES", 0)
+        monkeypatch.setattr(importer, "GROUP", 2)
     reader = CsvFile(NOPD_UOF)
     rows = [r.cells for r in reader.rows()][:300]
     shouting = [h.upper().replace(" ", "") for h in reader.header]
