@@ -191,12 +191,14 @@ def _parse_ymd_slash(text: str) -> ParseResult:
     return _parse_iso(f"{y}-{int(mo):02d}-{int(d):02d}{text[m.end():]}")
 
 
-@lru_cache(maxsize=4096)
-def _us_date(text: str) -> date:
-    parts = re.split(r"[/-]", text)
+@lru_cache(maxsize=8192)
+def _numeric_date(text: str, day_first: bool = False) -> date:
+    """`M/D/Y` (`M-D-Y`), or `D/M/Y` (`D.M.Y`, `D-M-Y`) when `day_first`; a two-digit year expanded."""
+    parts = re.split(r"[/.-]" if day_first else r"[/-]", text)
     if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
-        raise ValueError(f"not a M/D/Y date: {text!r}")
-    mo, d, y = parts
+        raise ValueError(f"not a {'D/M/Y' if day_first else 'M/D/Y'} date: {text!r}")
+    first, second, y = parts
+    d, mo = (first, second) if day_first else (second, first)
     return date(int(y) if len(y) == 4 else expand_year(int(y)), int(mo), int(d))
 
 
@@ -209,31 +211,23 @@ def _us_clock(text: str) -> tuple[int, int, int, int]:
     return _hour12(int(hh), ampm), int(mi), int(ss or 0), int(frac.ljust(6, "0")) if frac else 0
 
 
-def _parse_us(text: str) -> ParseResult:
-    """M/D/Y with an optional time; date and clock parts are parsed (and cached) separately."""
+def _parse_numeric(text: str, day_first: bool) -> ParseResult:
+    """A numeric date with an optional time; date and clock parts are parsed (and cached) separately."""
     date_text, _, clock_text = text.strip().partition(" ")
-    day = _us_date(date_text)
+    day = _numeric_date(date_text, day_first)
     if not clock_text:
         return datetime(day.year, day.month, day.day), False
     return datetime(day.year, day.month, day.day, *_us_clock(clock_text.strip())), True
 
 
-@lru_cache(maxsize=4096)
-def _day_first_date(text: str) -> date:
-    parts = re.split(r"[/.-]", text)
-    if len(parts) != 3 or not all(p.isascii() and p.isdigit() and len(p) <= 4 for p in parts):
-        raise ValueError(f"not a D/M/Y date: {text!r}")
-    d, mo, y = parts
-    return date(int(y) if len(y) == 4 else expand_year(int(y)), int(mo), int(d))
+def _parse_us(text: str) -> ParseResult:
+    """M/D/Y with an optional time (the United States order)."""
+    return _parse_numeric(text, False)
 
 
 def _parse_day_first(text: str) -> ParseResult:
     """D/M/Y (also `D.M.Y`, `D-M-Y`) with an optional time: exports from outside the United States."""
-    date_text, _, clock_text = text.strip().partition(" ")
-    day = _day_first_date(date_text)
-    if not clock_text:
-        return datetime(day.year, day.month, day.day), False
-    return datetime(day.year, day.month, day.day, *_us_clock(clock_text.strip())), True
+    return _parse_numeric(text, True)
 
 
 #: A date's first two numbers (`05/01/2023`, `28.01.2023 14:32`): which of them is the month is the date order.
@@ -388,7 +382,7 @@ class ColumnTimes:
         day = self._days.get(date_text)
         if day is None:
             try:
-                day = remember(self._days, date_text, self._day_prefixes(_us_date(date_text)))
+                day = remember(self._days, date_text, self._day_prefixes(_numeric_date(date_text)))
             except ValueError:
                 return None
         return day[hour]
