@@ -126,6 +126,13 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
     return value
 
 
+#: `--date-order`, shared by every import of local times (`plan.settle_date_order`).
+date_order_option = click.option(
+    "--date-order", type=click.Choice(DATE_ORDERS),
+    help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that shows it, "
+         "else month-first, said in the output).")
+
+
 @click.command("import-incidents")
 @click.argument("csv_path", metavar="CSV", required=False, type=click.Path(dir_okay=False))
 @click.option("--preset", help="Agency preset (see --list-presets); detected from the header when omitted.")
@@ -138,9 +145,7 @@ def _require_zone(ctx: click.Context, param: click.Parameter, value: str | None)
 @click.option("--require-all", is_flag=True, help="Every incident requires footage.")
 @click.option("--kind", type=click.Choice(KINDS), help="cad, or use-of-force (every incident requires footage).")
 @click.option("--crs", metavar="EPSG:NNNN", help="Projection of the x/y columns (any EPSG code pyproj knows).")
-@click.option("--date-order", type=click.Choice(DATE_ORDERS),
-              help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that "
-                   "shows it, else month-first, said in the output).")
+@date_order_option
 @click.option("--dry-run", is_flag=True, help="Show the first incidents as they would be stored; write nothing.")
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @click.option("--list-presets", is_flag=True, is_eager=True, help="Show the presets and exit.")
@@ -191,9 +196,7 @@ def import_incidents_cmd(ctx: click.Context, csv_path: str | None, preset: str |
               help="Map a field (id, number, start, end, duration, officer, serial, category) to a column "
                    "(repeatable).")
 @click.option("--source", help="Label for this inventory (default: the preset name); re-imports match on it.")
-@click.option("--date-order", type=click.Choice(DATE_ORDERS),
-              help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that "
-                   "shows it, else month-first, said in the output).")
+@date_order_option
 @tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")
@@ -212,9 +215,7 @@ def import_footage_list_cmd(csv_path: str, preset: str, maps: tuple[str, ...], s
 @click.argument("csv_path", metavar="CSV", type=click.Path(dir_okay=False))
 @click.option("--map", "maps", multiple=True, metavar="FIELD=COLUMN",
               help="Map a field (camera, officer, unit, from, to) to a column (repeatable).")
-@click.option("--date-order", type=click.Choice(DATE_ORDERS),
-              help="Whether dates like 05/01/2023 are month-first or day-first (default: from the first date that "
-                   "shows it, else month-first, said in the output).")
+@date_order_option
 @tz_option("IANA zone of the local times (required).", callback=_require_zone)
 @click.option("--errors", metavar="FILE", help="Write skipped rows (file, line, reason) to this CSV.")
 @json_option("Print the import's counts and skipped rows as JSON.")

@@ -147,9 +147,10 @@ def column_kinds(values: Iterable[str]) -> frozenset[str]:
         return hits / n
 
     parser = TimeParser()
-    if share(parser) < 0.9 and share(TimeParser(day_first=True)) >= 0.9:
-        parser = TimeParser(day_first=True)  # 28/01/2023: the plan settles the order for the whole file
-    if share(parser) >= 0.9:
+    fits = share(parser)
+    if fits < 0.9 and share(day_first := TimeParser(day_first=True)) >= 0.9:
+        parser, fits = day_first, 1.0  # 28/01/2023: the plan settles the order for the whole file
+    if fits >= 0.9:
         times = [parser(v) for v in values[:50] if _parses(parser, v)]
         real = [t for t, has_time in times if has_time and (t.hour, t.minute, t.second) != (0, 0, 0)]
         kinds.add("datetime" if real else "date")
